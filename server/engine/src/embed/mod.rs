@@ -1,0 +1,21 @@
+//! Embeddings: turn a chunk or a question into a unit-length vector.
+
+/// Maps text to a unit-length vector (or all zeros when the text has nothing to embed).
+///
+/// Implementations must be deterministic and fast: a question is embedded on every request.
+pub trait Embedder: Send + Sync {
+    /// A short name for status output.
+    fn name(&self) -> &str;
+    /// Length of every vector this embedder returns.
+    fn dim(&self) -> usize;
+    /// Embed `text`; the result has `dim()` entries and unit length, or is all zeros.
+    fn embed(&self, text: &str) -> Vec<f32>;
+}
+
+/// Scale `v` to unit length in place; leaves an all-zero vector alone.
+pub fn normalize(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
