@@ -1,6 +1,20 @@
 //! AIL's engine: walk a workspace, chunk it, embed and index the chunks, and answer
 //! questions with ranked, cited places. It knows nothing of LSP and never writes to stdout.
 
+pub mod answer;
+pub mod bm25;
 pub mod chunk;
+pub mod config;
 pub mod embed;
+pub mod engine;
+pub mod index;
+pub mod persist;
+mod pool;
+pub mod rank;
+pub mod text;
 pub mod vector;
+pub mod walk;
+
+pub use answer::{Answer, Citation, Hit, IndexInfo, IndexState, Query, QueryError, Timings};
+pub use config::EngineConfig;
+pub use engine::{Engine, EngineError, EngineStatus, Phase, Progress, RefreshReport};

@@ -19,3 +19,12 @@ pub fn normalize(v: &mut [f32]) {
         v.iter_mut().for_each(|x| *x /= norm);
     }
 }
+pub mod hashed;
+
+/// Load a static embedding model from `dir` (Model2Vec format).
+pub fn load_model(dir: &std::path::Path) -> Result<std::sync::Arc<dyn Embedder>, String> {
+    Err(format!(
+        "{}: static models are not supported by this build yet",
+        dir.display()
+    ))
+}

@@ -18,9 +18,15 @@ pub trait VectorIndex: Send + Sync {
     fn insert(&self, id: VectorId, vector: &[f32]);
     /// The `k` most similar vectors to `query` whose id passes `keep`, best first, as
     /// (id, cosine similarity).
-    fn search(&self, query: &[f32], k: usize, keep: &dyn Fn(VectorId) -> bool) -> Vec<(VectorId, f32)>;
+    fn search(
+        &self,
+        query: &[f32],
+        k: usize,
+        keep: &dyn Fn(VectorId) -> bool,
+    ) -> Vec<(VectorId, f32)>;
     /// Bytes of memory held, approximately.
     fn memory_bytes(&self) -> usize;
     /// A short name for status output ("exact", "hnsw").
     fn name(&self) -> &'static str;
 }
+pub mod exact;

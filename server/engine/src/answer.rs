@@ -1,0 +1,110 @@
+//! The plain result types the engine hands to its front ends (CLI, LSP). Lines are
+//! 0-based with exclusive ends; paths are workspace-relative with `/` separators.
+
+use crate::chunk::{ChunkKind, Language};
+
+/// A question about the workspace.
+#[derive(Clone, Debug, Default)]
+pub struct Query {
+    pub question: String,
+    /// The file the question is asked about (workspace-relative), to bias ranking.
+    pub file: Option<String>,
+    /// The line the question is asked about (0-based).
+    pub line: Option<u32>,
+    /// How many results to return, 1..=100.
+    pub limit: usize,
+}
+
+pub const DEFAULT_LIMIT: usize = 10;
+pub const MAX_LIMIT: usize = 100;
+
+/// One ranked place in the workspace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub path: String,
+    pub start_line: u32,
+    pub end_line: u32,
+    /// 0..1, relative to the best possible fused score.
+    pub score: f32,
+    pub symbol: Option<String>,
+    pub kind: ChunkKind,
+    pub language: Language,
+    pub snippet: String,
+    /// The id of this hit's citation (1-based).
+    pub citation: usize,
+}
+
+/// A reference a reader can open: a permalink or a file URI with a line fragment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Citation {
+    pub id: usize,
+    pub path: String,
+    pub start_line: u32,
+    pub end_line: u32,
+    /// `path:31-58` (1-based, inclusive, as people write it).
+    pub label: String,
+    pub url: String,
+}
+
+/// Milliseconds spent per stage of one answer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Timings {
+    pub total: f64,
+    pub embed: f64,
+    pub lexical: f64,
+    pub vector: f64,
+    pub search: f64,
+    pub rank: f64,
+    pub format: f64,
+}
+
+/// Whether the first full indexing pass has finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexState {
+    Indexing,
+    Ready,
+}
+
+impl IndexState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndexState::Indexing => "indexing",
+            IndexState::Ready => "ready",
+        }
+    }
+}
+
+/// The index an answer was computed on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexInfo {
+    pub state: IndexState,
+    pub files: usize,
+    pub chunks: usize,
+    pub generation: u64,
+}
+
+/// The answer to a `Query`.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub question: String,
+    pub summary: String,
+    pub results: Vec<Hit>,
+    pub citations: Vec<Citation>,
+    /// 0..1: high when the retrievers agree and the top results cover the question.
+    pub confidence: f32,
+    pub timings: Timings,
+    pub index: IndexInfo,
+    /// Anything degraded in this answer, in a few words each.
+    pub warnings: Vec<String>,
+}
+
+/// Why a query could not be answered at all.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum QueryError {
+    #[error("question is empty: ask something, e.g. \"how are chunks ranked\"")]
+    EmptyQuestion,
+    #[error("limit must be between 1 and {MAX_LIMIT}, got {0}")]
+    BadLimit(usize),
+    #[error("the request was cancelled")]
+    Cancelled,
+}

@@ -1,0 +1,53 @@
+//! Engine settings, with the defaults a newcomer gets.
+
+use std::path::PathBuf;
+
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Files larger than this are skipped (bytes).
+    pub max_file_size: u64,
+    /// Extra globs to leave out, gitignore syntax.
+    pub exclude: Vec<String>,
+    /// Where persisted indexes live; `None` picks the user's cache directory.
+    pub cache_dir: Option<PathBuf>,
+    /// Keep the index on disk between runs.
+    pub persist: bool,
+    /// A Model2Vec-format model directory; `None` uses the built-in hashed TF-IDF embedder.
+    pub model_dir: Option<PathBuf>,
+    /// Dimensions of the built-in embedder.
+    pub embedding_dim: usize,
+    /// Threads for indexing. The CLI uses every core; the language server leaves one free.
+    pub index_threads: usize,
+    /// Search vectors exactly instead of through the HNSW graph.
+    pub exact_search: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            max_file_size: 1024 * 1024,
+            exclude: Vec::new(),
+            cache_dir: None,
+            persist: true,
+            model_dir: None,
+            embedding_dim: crate::embed::hashed::DEFAULT_DIM,
+            index_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            exact_search: false,
+        }
+    }
+}
+
+/// The user's cache directory for AIL: `$AIL_CACHE_DIR`, else `$XDG_CACHE_HOME/ail`,
+/// else `~/.cache/ail`, else a folder in the system temp directory.
+pub fn default_cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("AIL_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("ail");
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(home).join(".cache").join("ail");
+    }
+    std::env::temp_dir().join("ail-cache")
+}

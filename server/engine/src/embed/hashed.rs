@@ -1,0 +1,179 @@
+//! The default embedder: TF-IDF of identifier-split sub-tokens, hashed into a fixed number
+//! of dimensions with a sign bit ("feature hashing"). No download, deterministic, and a
+//! question embeds in microseconds.
+//!
+//! Inverse document frequencies come from the corpus (`fit`); they are frozen at the last
+//! full build and persisted with the index, so that vectors embedded at different times stay
+//! comparable. Terms the corpus never saw are left out of a question's vector: they can only
+//! land on other terms' buckets by collision.
+
+use super::{normalize, Embedder};
+use crate::text::for_each_token;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// 512 dimensions: hash collisions hurt recall measurably at 256 (see dependencies.md).
+pub const DEFAULT_DIM: usize = 512;
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct HashedTfIdf {
+    dim: usize,
+    /// xxh3 of a term -> its inverse document frequency.
+    idf: HashMap<u64, f32>,
+    /// Weight for terms added after the fit (new documents only, never questions).
+    unseen_idf: f32,
+}
+
+impl HashedTfIdf {
+    /// An embedder that has seen no corpus: every term weighs the same.
+    pub fn unfitted(dim: usize) -> Self {
+        HashedTfIdf {
+            dim: dim.max(8),
+            idf: HashMap::new(),
+            unseen_idf: 1.0,
+        }
+    }
+
+    /// Fit inverse document frequencies from (term, document frequency) pairs over
+    /// `documents` documents.
+    pub fn fit<'a>(
+        dim: usize,
+        frequencies: impl Iterator<Item = (&'a str, usize)>,
+        documents: usize,
+    ) -> Self {
+        let n = documents.max(1) as f32;
+        let idf: HashMap<u64, f32> = frequencies
+            .filter(|&(_, df)| df > 0)
+            .map(|(t, df)| (term_hash(t), (1.0 + n / df as f32).ln()))
+            .collect();
+        HashedTfIdf {
+            dim: dim.max(8),
+            idf,
+            unseen_idf: (1.0 + n).ln(),
+        }
+    }
+
+    pub fn is_fitted(&self) -> bool {
+        !self.idf.is_empty()
+    }
+
+    /// Embed a document from its (term hash, count) pairs.
+    pub fn embed_counts(&self, counts: impl Iterator<Item = (u64, u16)>) -> Vec<f32> {
+        let mut v = vec![0.0f32; self.dim];
+        for (h, tf) in counts {
+            let idf = self.idf.get(&h).copied().unwrap_or(self.unseen_idf);
+            self.add(&mut v, h, (1.0 + (tf as f32).ln()) * idf);
+        }
+        normalize(&mut v);
+        v
+    }
+
+    fn add(&self, v: &mut [f32], h: u64, weight: f32) {
+        let bucket = (h % self.dim as u64) as usize;
+        let sign = if h >> 63 == 0 { 1.0 } else { -1.0 };
+        v[bucket] += sign * weight;
+    }
+
+    pub fn memory_bytes(&self) -> usize {
+        self.idf.capacity() * 16
+    }
+}
+
+/// The hash a term is bucketed by.
+pub fn term_hash(term: &str) -> u64 {
+    xxh3_64(term.as_bytes())
+}
+
+impl Embedder for HashedTfIdf {
+    fn name(&self) -> &str {
+        "hashed-tfidf"
+    }
+
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    fn embed(&self, text: &str) -> Vec<f32> {
+        let mut counts: HashMap<u64, u16> = HashMap::new();
+        for_each_token(text, |t| {
+            let c = counts.entry(term_hash(t)).or_insert(0);
+            *c = c.saturating_add(1);
+        });
+        let mut v = vec![0.0f32; self.dim];
+        for (h, tf) in counts {
+            let idf = match self.idf.get(&h) {
+                Some(&idf) => idf,
+                None if self.is_fitted() => continue,
+                None => self.unseen_idf,
+            };
+            self.add(&mut v, h, (1.0 + (tf as f32).ln()) * idf);
+        }
+        normalize(&mut v);
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cosine(a: &[f32], b: &[f32]) -> f32 {
+        a.iter().zip(b).map(|(x, y)| x * y).sum()
+    }
+
+    fn fitted(docs: &[&str]) -> HashedTfIdf {
+        let mut df: HashMap<String, usize> = HashMap::new();
+        for d in docs {
+            let mut seen = std::collections::HashSet::new();
+            for_each_token(d, |t| {
+                if seen.insert(t.to_string()) {
+                    *df.entry(t.to_string()).or_insert(0) += 1;
+                }
+            });
+        }
+        HashedTfIdf::fit(512, df.iter().map(|(t, &n)| (t.as_str(), n)), docs.len())
+    }
+
+    #[test]
+    fn vectors_are_unit_length_and_deterministic() {
+        let e = fitted(&["parse the args", "render a page"]);
+        let a = e.embed("parseArgs from argv");
+        let b = e.embed("parseArgs from argv");
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 512);
+        assert!((cosine(&a, &a) - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn related_text_is_closer_than_unrelated() {
+        let docs = [
+            "fn parse_args(argv) -> Config",
+            "fn render_page(page) -> Html",
+            "struct Cache { entries }",
+        ];
+        let e = fitted(&docs);
+        let q = e.embed("how are args parsed");
+        let scores: Vec<f32> = docs.iter().map(|d| cosine(&q, &e.embed(d))).collect();
+        assert!(scores[0] > scores[1] && scores[0] > scores[2], "{scores:?}");
+    }
+
+    #[test]
+    fn text_with_no_known_terms_embeds_to_zero() {
+        let e = fitted(&["alpha beta"]);
+        assert!(e.embed("zzzunknown !!").iter().all(|&x| x == 0.0));
+        assert!(e.embed("").iter().all(|&x| x == 0.0));
+    }
+
+    #[test]
+    fn counts_and_text_paths_agree_for_known_terms() {
+        let e = fitted(&["cache eviction policy", "other words here"]);
+        let mut counts: HashMap<u64, u16> = HashMap::new();
+        for_each_token("cache eviction policy", |t| {
+            *counts.entry(term_hash(t)).or_insert(0) += 1
+        });
+        let from_counts = e.embed_counts(counts.into_iter());
+        let from_text = e.embed("cache eviction policy");
+        assert!((cosine(&from_counts, &from_text) - 1.0).abs() < 1e-5);
+    }
+}

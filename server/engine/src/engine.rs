@@ -1,0 +1,715 @@
+//! The engine's front door: open a workspace, keep its index current, answer questions.
+//!
+//! Reads (`query`, `status`) run under a shared lock and never wait for indexing to
+//! finish: while the first pass runs they see whatever has been applied so far and say so.
+//! Indexing prepares files on a bounded pool without any lock and applies them in small
+//! batches under a short exclusive lock.
+
+use crate::answer::*;
+use crate::config::{default_cache_dir, EngineConfig};
+use crate::embed::hashed::HashedTfIdf;
+use crate::embed::Embedder;
+use crate::index::{prepare_file, EmbedderChoice, Index, PreparedFile};
+use crate::rank::{self, Evidence, Place};
+use crate::text::question_tokens;
+use crate::vector::VectorIndex;
+use crate::walk::{self, SkipCounts, SkipReason, WalkOptions};
+use parking_lot::{Mutex, RwLock};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// How many candidates each retriever contributes before fusion.
+const CANDIDATES: usize = 100;
+/// Files prepared per batch between progress reports and lock acquisitions.
+const BATCH: usize = 256;
+/// Compact once this share of chunk slots are tombstones.
+const COMPACT_RATIO: f64 = 0.2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("no such directory: {0} (pass an existing folder, e.g. --workspace .)")]
+    NoSuchDirectory(PathBuf),
+    #[error("cannot load the embedding model: {0}")]
+    Model(String),
+    #[error("indexing was cancelled")]
+    Cancelled,
+}
+
+/// What indexing is doing, for progress bars and `$/progress`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Walking,
+    Indexing,
+    Embedding,
+    Saving,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub phase: Phase,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// What one refresh did.
+#[derive(Clone, Debug, Default)]
+pub struct RefreshReport {
+    pub files: usize,
+    pub chunks: usize,
+    /// Files read and re-chunked.
+    pub updated: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+    pub skipped: SkipCounts,
+    pub seconds: f64,
+    /// Bytes of the persisted index, when it was written.
+    pub saved_bytes: Option<u64>,
+}
+
+/// The engine's state for `ail status` and `ail/status`.
+#[derive(Clone, Debug)]
+pub struct EngineStatus {
+    pub root: PathBuf,
+    pub state: IndexState,
+    pub files: usize,
+    pub chunks: usize,
+    pub generation: u64,
+    /// Approximate bytes the in-memory index holds.
+    pub index_bytes: usize,
+    pub index_path: Option<PathBuf>,
+    /// Size of the persisted index file.
+    pub index_file_bytes: Option<u64>,
+    pub skipped: SkipCounts,
+    pub embedder: String,
+    pub vector_index: &'static str,
+    /// Why a persisted index was not used on start, if one was not.
+    pub load_note: Option<String>,
+}
+
+pub struct Engine {
+    root: PathBuf,
+    root_str: String,
+    config: EngineConfig,
+    index: RwLock<Index>,
+    ready: AtomicBool,
+    index_path: Option<PathBuf>,
+    static_embedder: Option<Arc<dyn Embedder>>,
+    load_note: Mutex<Option<String>>,
+    /// One refresh at a time.
+    refreshing: Mutex<()>,
+}
+
+impl Engine {
+    /// Open the workspace at `root`, loading its persisted index when there is a valid one.
+    pub fn open(root: &Path, config: EngineConfig) -> Result<Engine, EngineError> {
+        let root = std::fs::canonicalize(root)
+            .ok()
+            .filter(|p| p.is_dir())
+            .ok_or_else(|| EngineError::NoSuchDirectory(root.to_path_buf()))?;
+        let static_embedder: Option<Arc<dyn Embedder>> = match &config.model_dir {
+            Some(dir) => Some(load_model(dir)?),
+            None => None,
+        };
+        let embedder = match &static_embedder {
+            Some(e) => EmbedderChoice::Static(e.clone()),
+            None => EmbedderChoice::Hashed(HashedTfIdf::unfitted(config.embedding_dim)),
+        };
+        let root_str = root.to_string_lossy().into_owned();
+        let index_path = config.persist.then(|| {
+            let cache = config.cache_dir.clone().unwrap_or_else(default_cache_dir);
+            crate::persist::index_path(&cache, &root)
+        });
+        let (index, load_note, ready) = match &index_path {
+            Some(path) => match crate::persist::load(path, &root_str, &embedder) {
+                Ok(index) => (index, None, true),
+                Err(e) => {
+                    if !matches!(e, crate::persist::LoadError::Missing) {
+                        tracing::warn!("rebuilding the index: {e}");
+                    }
+                    (Index::new(embedder), Some(e.to_string()), false)
+                }
+            },
+            None => (Index::new(embedder), None, false),
+        };
+        Ok(Engine {
+            root,
+            root_str,
+            config,
+            index: RwLock::new(index),
+            ready: AtomicBool::new(ready),
+            index_path,
+            static_embedder,
+            load_note: Mutex::new(load_note),
+            refreshing: Mutex::new(()),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Whether an index (loaded or built) covers the whole workspace as last seen.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// The workspace-relative path of `path`, if it lies inside the workspace.
+    pub fn relative_path(&self, path: &Path) -> Option<String> {
+        let abs = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.root.join(path)
+        };
+        let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
+        abs.strip_prefix(&self.root)
+            .ok()
+            .map(|rel| walk::relative(Path::new(""), rel))
+    }
+
+    /// Bring the index up to date with the disk: index new and changed files, forget
+    /// deleted ones, and persist the result. Files whose size and mtime are unchanged are
+    /// not read again.
+    pub fn refresh(
+        &self,
+        progress: &dyn Fn(Progress),
+        cancel: &AtomicBool,
+    ) -> Result<RefreshReport, EngineError> {
+        let _one_at_a_time = self.refreshing.lock();
+        let started = Instant::now();
+        progress(Progress {
+            phase: Phase::Walking,
+            done: 0,
+            total: 0,
+        });
+        let options = WalkOptions {
+            max_file_size: self.config.max_file_size,
+            exclude: self.config.exclude.clone(),
+            threads: self.config.index_threads,
+        };
+        let found = walk::walk(&self.root, &options);
+        let mut report = RefreshReport::default();
+
+        // What the index holds now: path -> (size, mtime, hash).
+        let known: HashMap<String, (u64, u64, u64)> = {
+            let index = self.index.read();
+            index
+                .files
+                .iter()
+                .flatten()
+                .map(|f| (f.path.to_string(), (f.size, f.mtime_ns, f.hash)))
+                .collect()
+        };
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut to_read = Vec::new();
+        for f in &found.files {
+            seen.insert(&f.rel_path);
+            match known.get(&f.rel_path) {
+                Some(&(size, mtime, _)) if size == f.size && mtime == f.mtime_ns => {
+                    report.unchanged += 1
+                }
+                _ => to_read.push(f),
+            }
+        }
+        let gone: Vec<&String> = known
+            .keys()
+            .filter(|p| !seen.contains(p.as_str()))
+            .collect();
+
+        // A mostly new corpus deserves freshly fitted term weights: start over.
+        let rebuild = known.is_empty() || to_read.len() * 2 > found.files.len().max(1);
+        {
+            let mut index = self.index.write();
+            if rebuild && !known.is_empty() {
+                let embedder = match &self.static_embedder {
+                    Some(e) => EmbedderChoice::Static(e.clone()),
+                    None => {
+                        EmbedderChoice::Hashed(HashedTfIdf::unfitted(self.config.embedding_dim))
+                    }
+                };
+                *index = Index::new(embedder);
+                report.unchanged = 0;
+                to_read = found.files.iter().collect();
+                self.ready.store(false, Ordering::Release);
+            }
+            for path in &gone {
+                if index.remove(path) {
+                    report.removed += 1;
+                }
+            }
+            for (path, reason) in &found.skipped {
+                index.skip(path, *reason);
+            }
+        }
+
+        let total = to_read.len();
+        let static_embedder = self.static_embedder.as_deref();
+        let max_size = self.config.max_file_size;
+        for (done, batch) in to_read.chunks(BATCH).enumerate() {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(EngineError::Cancelled);
+            }
+            progress(Progress {
+                phase: Phase::Indexing,
+                done: done * BATCH,
+                total,
+            });
+            let prepared: Vec<Result<Option<PreparedFile>, (String, SkipReason)>> =
+                crate::pool::run(self.config.index_threads, || {
+                    use rayon::prelude::*;
+                    batch
+                        .par_iter()
+                        .map(|f| match walk::read_text(&f.abs_path, max_size) {
+                            Err(reason) => Err((f.rel_path.clone(), reason)),
+                            Ok(text) => {
+                                let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+                                if known.get(&f.rel_path).is_some_and(|k| k.2 == hash) && !rebuild {
+                                    Ok(None) // touched but identical
+                                } else {
+                                    Ok(Some(prepare_file(
+                                        &f.rel_path,
+                                        &text,
+                                        f.size,
+                                        f.mtime_ns,
+                                        static_embedder,
+                                    )))
+                                }
+                            }
+                        })
+                        .collect()
+                });
+            let mut index = self.index.write();
+            for (result, found_file) in prepared.into_iter().zip(batch) {
+                match result {
+                    Ok(Some(file)) => {
+                        index.apply(file);
+                        report.updated += 1;
+                    }
+                    Ok(None) => {
+                        index.touch(&found_file.rel_path, found_file.size, found_file.mtime_ns);
+                        report.unchanged += 1;
+                    }
+                    Err((path, reason)) => index.skip(&path, reason),
+                }
+            }
+        }
+
+        if !self.index.read().unembedded.is_empty() {
+            progress(Progress {
+                phase: Phase::Embedding,
+                done: 0,
+                total: 1,
+            });
+            self.index.write().fit_and_embed(self.config.index_threads);
+        }
+        {
+            let mut index = self.index.write();
+            if index.tombstones() as f64 > COMPACT_RATIO * index.chunks.len().max(1) as f64 {
+                *index = index.compacted();
+            }
+            report.files = index.file_count();
+            report.chunks = index.live_chunks;
+            for reason in index.skipped.values() {
+                report.skipped.add(*reason);
+            }
+        }
+        self.ready.store(true, Ordering::Release);
+        let changed = report.updated > 0 || report.removed > 0 || rebuild;
+        if changed || self.index_file_bytes().is_none() {
+            progress(Progress {
+                phase: Phase::Saving,
+                done: 0,
+                total: 1,
+            });
+            report.saved_bytes = self.save();
+        }
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    /// Persist the index now (when persistence is on). Returns the bytes written.
+    pub fn save(&self) -> Option<u64> {
+        let path = self.index_path.as_ref()?;
+        let index = self.index.read();
+        match crate::persist::save(&index, &self.root_str, path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                tracing::warn!("could not persist the index to {}: {e}", path.display());
+                None
+            }
+        }
+    }
+
+    fn index_file_bytes(&self) -> Option<u64> {
+        self.index_path
+            .as_ref()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+    }
+
+    /// Re-index one file, from `text` (an editor's buffer) or from disk when `None`. A file
+    /// that is gone or unreadable is removed. Returns whether the index changed.
+    pub fn update_file(&self, rel_path: &str, text: Option<&str>) -> bool {
+        let abs = self.root.join(rel_path);
+        let (text, size, mtime) = match text {
+            Some(t) => (Ok(t.to_string()), t.len() as u64, 0),
+            None => match std::fs::metadata(&abs) {
+                Ok(meta) if meta.len() > self.config.max_file_size => {
+                    (Err(SkipReason::TooLarge), meta.len(), 0)
+                }
+                Ok(meta) => (
+                    walk::read_text(&abs, self.config.max_file_size),
+                    meta.len(),
+                    walk::mtime_ns(&meta),
+                ),
+                Err(_) => return self.remove_file(rel_path),
+            },
+        };
+        match text {
+            Ok(text) => {
+                if text.len() as u64 > self.config.max_file_size {
+                    self.index.write().skip(rel_path, SkipReason::TooLarge);
+                    return true;
+                }
+                let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+                if self
+                    .index
+                    .read()
+                    .file(rel_path)
+                    .is_some_and(|f| f.hash == hash)
+                {
+                    return false;
+                }
+                let prepared = prepare_file(
+                    rel_path,
+                    &text,
+                    size,
+                    mtime,
+                    self.static_embedder.as_deref(),
+                );
+                self.index.write().apply(prepared);
+                true
+            }
+            Err(SkipReason::Unreadable) => self.remove_file(rel_path),
+            Err(reason) => {
+                self.index.write().skip(rel_path, reason);
+                true
+            }
+        }
+    }
+
+    /// Forget a file. Returns whether it was indexed.
+    pub fn remove_file(&self, rel_path: &str) -> bool {
+        let mut index = self.index.write();
+        index.skipped.remove(rel_path);
+        index.remove(rel_path)
+    }
+
+    pub fn status(&self) -> EngineStatus {
+        let index = self.index.read();
+        let mut skipped = SkipCounts::default();
+        for reason in index.skipped.values() {
+            skipped.add(*reason);
+        }
+        EngineStatus {
+            root: self.root.clone(),
+            state: self.state(),
+            files: index.file_count(),
+            chunks: index.live_chunks,
+            generation: index.generation,
+            index_bytes: index.memory_bytes(),
+            index_path: self.index_path.clone(),
+            index_file_bytes: self.index_file_bytes(),
+            skipped,
+            embedder: index.embedder.name(),
+            vector_index: index.vectors.name(),
+            load_note: self.load_note.lock().clone(),
+        }
+    }
+
+    fn state(&self) -> IndexState {
+        if self.is_ready() {
+            IndexState::Ready
+        } else {
+            IndexState::Indexing
+        }
+    }
+
+    /// Answer a question. Never waits for indexing: a partial index gives a partial answer
+    /// with a warning.
+    pub fn query(&self, query: &Query) -> Result<Answer, QueryError> {
+        self.query_with_cancel(query, &|| false)
+    }
+
+    /// `query`, checking `cancelled` between stages.
+    pub fn query_with_cancel(
+        &self,
+        query: &Query,
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<Answer, QueryError> {
+        let started = Instant::now();
+        let question = query.question.trim();
+        if question.is_empty() {
+            return Err(QueryError::EmptyQuestion);
+        }
+        if query.limit == 0 || query.limit > MAX_LIMIT {
+            return Err(QueryError::BadLimit(query.limit));
+        }
+        let mut timings = Timings::default();
+        let index = self.index.read();
+        let tokens = question_tokens(question);
+
+        let t = Instant::now();
+        let qvec = index.embedder.embed_question(question);
+        timings.embed = ms(t);
+        if cancelled() {
+            return Err(QueryError::Cancelled);
+        }
+
+        let search_started = Instant::now();
+        let live = |id: u32| index.is_live(id);
+        let t = Instant::now();
+        let lexical = index.bm25.search(&tokens, CANDIDATES, &live);
+        timings.lexical = ms(t);
+        let t = Instant::now();
+        let vector = if qvec.iter().any(|&x| x != 0.0) {
+            index.vectors.search(&qvec, CANDIDATES, &live)
+        } else {
+            Vec::new()
+        };
+        timings.vector = ms(t);
+        timings.search = ms(search_started);
+        if cancelled() {
+            return Err(QueryError::Cancelled);
+        }
+
+        let t = Instant::now();
+        let mut candidates = rank::fuse(&lexical, &vector);
+        for c in &mut candidates {
+            if let Some(chunk) = index.chunk(c.id) {
+                c.score *= rank::boost(
+                    index.path_of(chunk),
+                    chunk.symbol.as_deref(),
+                    query.file.as_deref(),
+                    &tokens,
+                );
+            }
+        }
+        rank::sort(&mut candidates);
+        let places: Vec<Place> = candidates
+            .iter()
+            .filter_map(|c| {
+                let chunk = index.chunk(c.id)?;
+                Some(Place {
+                    candidate: c.clone(),
+                    path_id: chunk.file,
+                    start_line: chunk.start_line,
+                    end_line: chunk.end_line,
+                })
+            })
+            .collect();
+        let places = rank::merge_overlapping(places, query.limit);
+        let confidence = self.confidence(&index, &tokens, &places, &lexical, &vector);
+        timings.rank = ms(t);
+
+        let t = Instant::now();
+        let best = rank::best_possible_score();
+        let mut results = Vec::with_capacity(places.len());
+        let mut citations = Vec::with_capacity(places.len());
+        for (i, p) in places.iter().enumerate() {
+            let Some(chunk) = index.chunk(p.candidate.id) else {
+                continue;
+            };
+            let path = index.path_of(chunk).to_string();
+            let citation = Citation {
+                id: i + 1,
+                path: path.clone(),
+                start_line: p.start_line,
+                end_line: p.end_line,
+                label: format!(
+                    "{}:{}-{}",
+                    path,
+                    p.start_line + 1,
+                    p.end_line.max(p.start_line + 1)
+                ),
+                url: file_url(&self.root.join(&path), p.start_line, p.end_line),
+            };
+            results.push(Hit {
+                path,
+                start_line: p.start_line,
+                end_line: p.end_line,
+                score: (p.candidate.score / best).min(1.0),
+                symbol: chunk.symbol.as_deref().map(str::to_string),
+                kind: chunk.kind,
+                language: chunk.language,
+                snippet: chunk.snippet.to_string(),
+                citation: i + 1,
+            });
+            citations.push(citation);
+        }
+        let mut warnings = Vec::new();
+        if !self.is_ready() {
+            warnings.push(format!(
+                "index incomplete: {} files indexed so far",
+                index.file_count()
+            ));
+        }
+        if !index.unembedded.is_empty() {
+            warnings.push(format!(
+                "vector search pending: {} chunks not embedded yet",
+                index.unembedded.len()
+            ));
+        }
+        let info = IndexInfo {
+            state: self.state(),
+            files: index.file_count(),
+            chunks: index.live_chunks,
+            generation: index.generation,
+        };
+        drop(index);
+        let summary = summarize(question, &results, confidence);
+        timings.format = ms(t);
+        timings.total = ms(started);
+        Ok(Answer {
+            question: question.to_string(),
+            summary,
+            results,
+            citations,
+            confidence,
+            timings,
+            index: info,
+            warnings,
+        })
+    }
+
+    fn confidence(
+        &self,
+        index: &Index,
+        tokens: &[String],
+        places: &[Place],
+        lexical: &[(u32, f32)],
+        vector: &[(u32, f32)],
+    ) -> f32 {
+        let Some(top) = places.first() else {
+            return 0.0;
+        };
+        // Plain terms only: pair compounds ("parseargs") are bonus evidence, not coverage.
+        let mut plain = Vec::new();
+        crate::text::for_each_token(&tokens.join(" "), |t| plain.push(t.to_string()));
+        plain.sort();
+        plain.dedup();
+        let known: Vec<u32> = plain.iter().filter_map(|t| index.bm25.term_id(t)).collect();
+        if known.is_empty() {
+            return 0.0;
+        }
+        let known_share = known.len() as f32 / plain.len() as f32;
+        let top_chunks: Vec<u32> = chunk_ids_in(index, top).collect();
+        let covered = known
+            .iter()
+            .filter(|&&t| top_chunks.iter().any(|&c| index.bm25.contains(c, t)))
+            .count();
+        let in_top =
+            |list: &[(u32, f32)]| list.iter().take(10).any(|(id, _)| top_chunks.contains(id));
+        rank::confidence(&Evidence {
+            coverage: covered as f32 / known.len() as f32,
+            known_terms: known_share,
+            top_in_lexical: in_top(lexical),
+            top_in_vector: in_top(vector),
+            top_similarity: top.candidate.vector_similarity,
+            first: top.candidate.score,
+            second: places.get(1).map_or(0.0, |p| p.candidate.score),
+        })
+    }
+}
+
+/// The chunks of `place`'s file that fall inside its (possibly widened) line range.
+fn chunk_ids_in<'a>(index: &'a Index, place: &'a Place) -> impl Iterator<Item = u32> + 'a {
+    index
+        .files
+        .get(place.path_id as usize)
+        .and_then(|f| f.as_ref())
+        .into_iter()
+        .flat_map(|f| f.chunks.iter().copied())
+        .filter(move |&c| {
+            index.chunk(c).is_some_and(|ch| {
+                ch.start_line >= place.start_line && ch.end_line <= place.end_line
+            }) || c == place.candidate.id
+        })
+}
+
+fn load_model(dir: &Path) -> Result<Arc<dyn Embedder>, EngineError> {
+    crate::embed::load_model(dir).map_err(EngineError::Model)
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+/// A `file://` URL for `path` with a `#L31-L58` fragment (1-based, inclusive).
+pub fn file_url(path: &Path, start_line: u32, end_line: u32) -> String {
+    let start = start_line + 1;
+    let end = end_line.max(start_line + 1);
+    let fragment = if end == start {
+        format!("#L{start}")
+    } else {
+        format!("#L{start}-L{end}")
+    };
+    format!("{}{fragment}", file_uri(path))
+}
+
+/// A `file://` URI for an absolute path, percent-encoding what URIs do not allow.
+pub fn file_uri(path: &Path) -> String {
+    let mut out = String::from("file://");
+    let text = path.to_string_lossy();
+    if !text.starts_with('/') {
+        out.push('/');
+    }
+    for b in text.replace('\\', "/").bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A few lines of markdown: what was found and where, and a warning when unsure.
+fn summarize(question: &str, results: &[Hit], confidence: f32) -> String {
+    let Some(top) = results.first() else {
+        return format!("Nothing in the workspace matches \u{201c}{question}\u{201d}. Try other words, or a name that appears in the code.");
+    };
+    let name = |h: &Hit| match &h.symbol {
+        Some(s) => format!("`{s}` ({}) in `{}`", h.kind.as_str(), h.path),
+        None => format!("`{}`", h.path),
+    };
+    let mut s = format!(
+        "**{} place{}** for \u{201c}{question}\u{201d}. Best match: {}, lines {}\u{2013}{} [{}].",
+        results.len(),
+        if results.len() == 1 { "" } else { "s" },
+        name(top),
+        top.start_line + 1,
+        top.end_line.max(top.start_line + 1),
+        top.citation
+    );
+    let others: Vec<String> = results
+        .iter()
+        .skip(1)
+        .take(2)
+        .map(|h| format!("{} [{}]", name(h), h.citation))
+        .collect();
+    if !others.is_empty() {
+        s.push_str(&format!("\nAlso: {}.", others.join("; ")));
+    }
+    if confidence < 0.3 {
+        s.push_str("\n_Low confidence: few of the question's words meet in one place; these results may be unrelated._");
+    }
+    s
+}

@@ -1,0 +1,450 @@
+//! The in-memory index: files, their chunks, the lexical index and the vectors, kept
+//! consistent with one another. The `Engine` owns one behind a lock; everything here is
+//! plain single-threaded data manipulation.
+//!
+//! Chunk ids only grow. A changed file's old chunks are tombstoned (their slot becomes
+//! `None`), skipped by every search, and squeezed out when the index is compacted (on
+//! persist, or when tombstones pass a fifth of all chunks).
+
+use crate::bm25::{Bm25, TermCounts};
+use crate::chunk::{ChunkKind, ChunkSpan, Language};
+use crate::embed::hashed::HashedTfIdf;
+use crate::embed::Embedder;
+use crate::text::for_each_token;
+use crate::vector::exact::ExactIndex;
+use crate::vector::VectorIndex;
+use crate::walk::SkipReason;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use xxhash_rust::xxh3::xxh3_64;
+
+/// One indexed chunk.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChunkRecord {
+    pub file: u32,
+    pub start_line: u32,
+    pub end_line: u32,
+    pub symbol: Option<Box<str>>,
+    pub kind: ChunkKind,
+    pub language: Language,
+    /// xxh3 of the chunk's text.
+    pub hash: u64,
+    /// The first lines, for display.
+    pub snippet: Box<str>,
+}
+
+/// One indexed file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub path: Box<str>,
+    pub size: u64,
+    pub mtime_ns: u64,
+    /// xxh3 of the whole file.
+    pub hash: u64,
+    pub language: Language,
+    pub chunks: Vec<u32>,
+    /// Number of lines, to clamp requested positions.
+    pub lines: u32,
+}
+
+/// A file read, chunked and tokenised, ready to be applied to the index. Produced on
+/// worker threads without touching the index.
+pub struct PreparedFile {
+    pub path: String,
+    pub size: u64,
+    pub mtime_ns: u64,
+    pub hash: u64,
+    pub language: Language,
+    pub lines: u32,
+    pub chunks: Vec<PreparedChunk>,
+}
+
+pub struct PreparedChunk {
+    pub span: ChunkSpan,
+    pub hash: u64,
+    pub snippet: Box<str>,
+    /// Tokens with counts, still as strings (interned when applied).
+    pub tokens: Vec<(Box<str>, u16)>,
+    /// Present when the embedder needs no corpus statistics (a static model).
+    pub vector: Option<Vec<f32>>,
+}
+
+/// How chunks become vectors.
+#[derive(Clone)]
+pub enum EmbedderChoice {
+    /// The built-in hashed TF-IDF, fitted to this index's corpus.
+    Hashed(HashedTfIdf),
+    /// A static model: the same vectors whatever the corpus.
+    Static(Arc<dyn Embedder>),
+}
+
+impl EmbedderChoice {
+    pub fn embed_question(&self, question: &str) -> Vec<f32> {
+        match self {
+            EmbedderChoice::Hashed(h) => h.embed(question),
+            EmbedderChoice::Static(e) => e.embed(question),
+        }
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            EmbedderChoice::Hashed(h) => format!("{}-{}", h.name(), h.dim()),
+            EmbedderChoice::Static(e) => e.name().to_string(),
+        }
+    }
+
+    pub fn dim(&self) -> usize {
+        match self {
+            EmbedderChoice::Hashed(h) => h.dim(),
+            EmbedderChoice::Static(e) => e.dim(),
+        }
+    }
+}
+
+/// Read a file's text into a `PreparedFile`: chunk it, tokenise each chunk (its symbol and
+/// path count as text too), and embed it when the embedder is corpus-independent.
+pub fn prepare_file(
+    path: &str,
+    text: &str,
+    size: u64,
+    mtime_ns: u64,
+    static_embedder: Option<&dyn Embedder>,
+) -> PreparedFile {
+    let language = Language::from_path(path);
+    let spans = crate::chunk::chunk_file(language, text);
+    let path_words = path.replace(['/', '.', '-'], " ");
+    let chunks = spans
+        .into_iter()
+        .filter_map(|span| {
+            let body = text.get(span.start_byte..span.end_byte)?;
+            let mut owned: Vec<(Box<str>, u16)> = Vec::new();
+            let mut positions: HashMap<Box<str>, usize> = HashMap::new();
+            let mut push = |t: &str| match positions.get(t) {
+                Some(&i) => owned[i].1 = owned[i].1.saturating_add(1),
+                None => {
+                    positions.insert(t.into(), owned.len());
+                    owned.push((t.into(), 1));
+                }
+            };
+            for_each_token(body, &mut push);
+            if let Some(sym) = &span.symbol {
+                for_each_token(sym, &mut push);
+            }
+            for_each_token(&path_words, &mut push);
+            let vector = static_embedder.map(|e| {
+                let context = format!(
+                    "{} {}\n{}",
+                    path,
+                    span.symbol.as_deref().unwrap_or(""),
+                    body
+                );
+                e.embed(&context)
+            });
+            Some(PreparedChunk {
+                hash: xxh3_64(body.as_bytes()),
+                snippet: snippet(body),
+                tokens: owned,
+                vector,
+                span,
+            })
+        })
+        .collect();
+    PreparedFile {
+        path: path.to_string(),
+        size,
+        mtime_ns,
+        hash: xxh3_64(text.as_bytes()),
+        language,
+        lines: text.lines().count() as u32,
+        chunks,
+    }
+}
+
+/// The first few non-empty lines of a chunk, at most about 300 bytes.
+fn snippet(body: &str) -> Box<str> {
+    let mut out = String::new();
+    for line in body.lines().filter(|l| !l.trim().is_empty()).take(4) {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line.trim_end());
+        if out.len() > 300 {
+            break;
+        }
+    }
+    if out.len() > 300 {
+        let mut cut = 300;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+        out.push('…');
+    }
+    out.into()
+}
+
+pub struct Index {
+    pub files: Vec<Option<FileRecord>>,
+    pub file_ids: HashMap<Box<str>, u32>,
+    pub chunks: Vec<Option<ChunkRecord>>,
+    pub live_chunks: usize,
+    pub bm25: Bm25,
+    pub vectors: Arc<ExactIndex>,
+    pub embedder: EmbedderChoice,
+    /// Bumped by every change; answers and caches are tied to it.
+    pub generation: u64,
+    pub skipped: BTreeMap<String, SkipReason>,
+    /// Chunks waiting for a vector until the hashed embedder is fitted (first full pass).
+    pub unembedded: Vec<(u32, TermCounts)>,
+}
+
+impl Index {
+    pub fn new(embedder: EmbedderChoice) -> Self {
+        let dim = embedder.dim();
+        Index {
+            files: Vec::new(),
+            file_ids: HashMap::new(),
+            chunks: Vec::new(),
+            live_chunks: 0,
+            bm25: Bm25::new(),
+            vectors: Arc::new(ExactIndex::with_dim(dim)),
+            embedder,
+            generation: 0,
+            skipped: BTreeMap::new(),
+            unembedded: Vec::new(),
+        }
+    }
+
+    pub fn file_count(&self) -> usize {
+        self.file_ids.len()
+    }
+
+    pub fn file(&self, path: &str) -> Option<&FileRecord> {
+        self.file_ids
+            .get(path)
+            .and_then(|&id| self.files[id as usize].as_ref())
+    }
+
+    pub fn chunk(&self, id: u32) -> Option<&ChunkRecord> {
+        self.chunks.get(id as usize).and_then(|c| c.as_ref())
+    }
+
+    pub fn path_of(&self, chunk: &ChunkRecord) -> &str {
+        self.files
+            .get(chunk.file as usize)
+            .and_then(|f| f.as_ref())
+            .map_or("", |f| &f.path)
+    }
+
+    pub fn is_live(&self, id: u32) -> bool {
+        self.chunks.get(id as usize).is_some_and(|c| c.is_some())
+    }
+
+    pub fn tombstones(&self) -> usize {
+        self.chunks.len() - self.live_chunks
+    }
+
+    /// Put a prepared file in the index, replacing what was there under its path.
+    /// Vectors are added at once when the embedder can make them now, otherwise queued.
+    pub fn apply(&mut self, file: PreparedFile) {
+        self.remove(&file.path);
+        self.skipped.remove(&file.path);
+        let file_id = self.files.len() as u32;
+        let mut chunk_ids = Vec::with_capacity(file.chunks.len());
+        for c in file.chunks {
+            let id = self.chunks.len() as u32;
+            let mut counts: TermCounts = c
+                .tokens
+                .iter()
+                .map(|(t, n)| (self.bm25.intern(t), *n))
+                .collect();
+            counts.sort_unstable();
+            self.bm25.add(id, &counts);
+            match (&self.embedder, c.vector) {
+                (_, Some(v)) => self.vectors.insert(id, &v),
+                (EmbedderChoice::Hashed(h), None) if h.is_fitted() => {
+                    let v =
+                        h.embed_counts(counts.iter().map(|&(t, n)| (self.bm25.term_hash(t), n)));
+                    self.vectors.insert(id, &v);
+                }
+                _ => self.unembedded.push((id, counts)),
+            }
+            self.chunks.push(Some(ChunkRecord {
+                file: file_id,
+                start_line: c.span.start_line,
+                end_line: c.span.end_line,
+                symbol: c.span.symbol.map(Into::into),
+                kind: c.span.kind,
+                language: file.language,
+                hash: c.hash,
+                snippet: c.snippet,
+            }));
+            chunk_ids.push(id);
+            self.live_chunks += 1;
+        }
+        let path: Box<str> = file.path.into();
+        self.files.push(Some(FileRecord {
+            path: path.clone(),
+            size: file.size,
+            mtime_ns: file.mtime_ns,
+            hash: file.hash,
+            language: file.language,
+            chunks: chunk_ids,
+            lines: file.lines,
+        }));
+        self.file_ids.insert(path, file_id);
+        self.generation += 1;
+    }
+
+    /// Record a file's new size and mtime when its content is unchanged.
+    pub fn touch(&mut self, path: &str, size: u64, mtime_ns: u64) {
+        if let Some(&id) = self.file_ids.get(path) {
+            if let Some(Some(f)) = self.files.get_mut(id as usize) {
+                f.size = size;
+                f.mtime_ns = mtime_ns;
+            }
+        }
+    }
+
+    /// Take a file out of the index (its chunks become tombstones). Returns whether it was there.
+    pub fn remove(&mut self, path: &str) -> bool {
+        let Some(id) = self.file_ids.remove(path) else {
+            return false;
+        };
+        if let Some(record) = self.files.get_mut(id as usize).and_then(Option::take) {
+            for c in record.chunks {
+                if let Some(slot) = self.chunks.get_mut(c as usize) {
+                    if slot.take().is_some() {
+                        self.live_chunks -= 1;
+                        self.bm25.remove(c);
+                    }
+                }
+            }
+        }
+        self.generation += 1;
+        true
+    }
+
+    /// Record that a file was skipped (and drop any older version of it from the index).
+    pub fn skip(&mut self, path: &str, reason: SkipReason) {
+        self.remove(path);
+        self.skipped.insert(path.to_string(), reason);
+    }
+
+    /// Fit the hashed embedder to the corpus and embed every chunk still waiting.
+    pub fn fit_and_embed(&mut self, threads: usize) {
+        if let EmbedderChoice::Hashed(h) = &self.embedder {
+            let fitted =
+                HashedTfIdf::fit(h.dim(), self.bm25.document_frequencies(), self.bm25.len());
+            self.embedder = EmbedderChoice::Hashed(fitted);
+        }
+        let EmbedderChoice::Hashed(h) = &self.embedder else {
+            self.unembedded.clear();
+            return;
+        };
+        let pending = std::mem::take(&mut self.unembedded);
+        let bm25 = &self.bm25;
+        let vectors: Vec<(u32, Vec<f32>)> = crate::pool::run(threads, || {
+            use rayon::prelude::*;
+            pending
+                .par_iter()
+                .filter(|(id, _)| self.chunks.get(*id as usize).is_some_and(|c| c.is_some()))
+                .map(|(id, counts)| {
+                    (
+                        *id,
+                        h.embed_counts(counts.iter().map(|&(t, n)| (bm25.term_hash(t), n))),
+                    )
+                })
+                .collect()
+        });
+        for (id, v) in vectors {
+            self.vectors.insert(id, &v);
+        }
+        self.generation += 1;
+    }
+
+    /// Squeeze out tombstones: renumber live chunks densely in order. Returns the new index.
+    pub fn compacted(&self) -> Index {
+        let mut new_id: Vec<Option<u32>> = Vec::with_capacity(self.chunks.len());
+        let mut next = 0u32;
+        for c in &self.chunks {
+            if c.is_some() {
+                new_id.push(Some(next));
+                next += 1;
+            } else {
+                new_id.push(None);
+            }
+        }
+        let map = |old: u32| new_id.get(old as usize).copied().flatten();
+        let mut files = Vec::new();
+        let mut file_ids = HashMap::new();
+        let mut chunks = Vec::with_capacity(self.live_chunks);
+        for f in self.files.iter().flatten() {
+            let fid = files.len() as u32;
+            let mut record = f.clone();
+            record.chunks = f.chunks.iter().filter_map(|&c| map(c)).collect();
+            for &c in &f.chunks {
+                if let Some(Some(chunk)) = self.chunks.get(c as usize) {
+                    chunks.push((
+                        map(c),
+                        ChunkRecord {
+                            file: fid,
+                            ..chunk.clone()
+                        },
+                    ));
+                }
+            }
+            file_ids.insert(record.path.clone(), fid);
+            files.push(Some(record));
+        }
+        chunks.sort_by_key(|(id, _)| *id);
+        let chunks: Vec<Option<ChunkRecord>> = chunks.into_iter().map(|(_, c)| Some(c)).collect();
+        let mut bm25 = self.bm25.clone();
+        bm25.renumber(map);
+        let vectors = ExactIndex::with_dim(self.vectors.dim());
+        self.vectors.for_each(|id, v| {
+            if let Some(n) = map(id) {
+                vectors.insert(n, v);
+            }
+        });
+        Index {
+            files,
+            file_ids,
+            live_chunks: chunks.len(),
+            chunks,
+            bm25,
+            vectors: Arc::new(vectors),
+            embedder: self.embedder.clone(),
+            generation: self.generation + 1,
+            skipped: self.skipped.clone(),
+            unembedded: self
+                .unembedded
+                .iter()
+                .filter_map(|(id, c)| map(*id).map(|n| (n, c.clone())))
+                .collect(),
+        }
+    }
+
+    /// Approximate heap bytes held by the index.
+    pub fn memory_bytes(&self) -> usize {
+        let chunks = self.chunks.capacity() * std::mem::size_of::<Option<ChunkRecord>>()
+            + self
+                .chunks
+                .iter()
+                .flatten()
+                .map(|c| c.snippet.len() + c.symbol.as_ref().map_or(0, |s| s.len()))
+                .sum::<usize>();
+        let files = self
+            .files
+            .iter()
+            .flatten()
+            .map(|f| f.path.len() * 2 + f.chunks.capacity() * 4 + 96)
+            .sum::<usize>();
+        let embedder = match &self.embedder {
+            EmbedderChoice::Hashed(h) => h.memory_bytes(),
+            EmbedderChoice::Static(_) => 0,
+        };
+        chunks + files + self.bm25.memory_bytes() + self.vectors.memory_bytes() + embedder
+    }
+}

@@ -1,0 +1,31 @@
+//! Bounded thread pools for CPU-heavy work (chunking, embedding), so that indexing can be
+//! told to leave a core free for interactive requests.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Run `work` on a pool of `threads` threads (at least one), reusing pools across calls.
+pub fn run<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> R {
+    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    let threads = threads.max(1);
+    let pool = {
+        let mut pools = POOLS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match pools.get(&threads) {
+            Some(p) => Some(p.clone()),
+            None => rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("ail-index-{i}"))
+                .build()
+                .ok()
+                .map(|p| pools.entry(threads).or_insert(Arc::new(p)).clone()),
+        }
+    };
+    match pool {
+        Some(pool) => pool.install(work),
+        // Could not start threads: do the work on this one.
+        None => work(),
+    }
+}

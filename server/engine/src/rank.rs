@@ -1,0 +1,319 @@
+//! Ranking: fuse the lexical and vector result lists, boost what the question points at,
+//! merge overlapping places, and say how sure we are.
+//!
+//! Reciprocal rank fusion needs no score calibration between BM25 and cosine: each list
+//! contributes `weight / (K + rank)`. Boosts are multiplicative so they reorder close
+//! calls without lifting an unrelated chunk over a strong match.
+
+use std::collections::HashMap;
+
+/// RRF's rank offset. Lower values trust the top of each list more.
+pub const RRF_K: f32 = 20.0;
+pub const LEXICAL_WEIGHT: f32 = 1.0;
+pub const VECTOR_WEIGHT: f32 = 1.0;
+
+/// Boost for chunks in the file the question is asked about.
+pub const SAME_FILE_BOOST: f32 = 1.3;
+/// Boost for chunks in the same directory as that file.
+pub const SAME_DIR_BOOST: f32 = 1.1;
+/// Boost for a chunk whose symbol the question names exactly.
+pub const EXACT_SYMBOL_BOOST: f32 = 1.6;
+
+/// One chunk as both retrievers saw it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    pub id: u32,
+    /// 0-based ranks in each list, when present.
+    pub lexical_rank: Option<usize>,
+    pub vector_rank: Option<usize>,
+    pub vector_similarity: f32,
+    pub score: f32,
+}
+
+/// Fuse two best-first lists of (id, score) by reciprocal rank.
+pub fn fuse(lexical: &[(u32, f32)], vector: &[(u32, f32)]) -> Vec<Candidate> {
+    let mut by_id: HashMap<u32, Candidate> = HashMap::new();
+    for (rank, &(id, _)) in lexical.iter().enumerate() {
+        let c = by_id.entry(id).or_insert_with(|| empty(id));
+        c.lexical_rank = Some(rank);
+        c.score += LEXICAL_WEIGHT / (RRF_K + rank as f32 + 1.0);
+    }
+    for (rank, &(id, sim)) in vector.iter().enumerate() {
+        if sim <= 0.0 {
+            continue; // orthogonal or opposite: no evidence at all
+        }
+        let c = by_id.entry(id).or_insert_with(|| empty(id));
+        c.vector_rank = Some(rank);
+        c.vector_similarity = sim;
+        c.score += VECTOR_WEIGHT / (RRF_K + rank as f32 + 1.0);
+    }
+    let mut out: Vec<Candidate> = by_id.into_values().collect();
+    sort(&mut out);
+    out
+}
+
+/// The best fused score any chunk can get without boosts (first in both lists).
+pub fn best_possible_score() -> f32 {
+    (LEXICAL_WEIGHT + VECTOR_WEIGHT) / (RRF_K + 1.0)
+}
+
+fn empty(id: u32) -> Candidate {
+    Candidate {
+        id,
+        lexical_rank: None,
+        vector_rank: None,
+        vector_similarity: 0.0,
+        score: 0.0,
+    }
+}
+
+/// Best first; ties by id for stable output.
+pub fn sort(candidates: &mut [Candidate]) {
+    candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+}
+
+/// The boost for a chunk given where it is and what it defines.
+pub fn boost(
+    chunk_path: &str,
+    symbol: Option<&str>,
+    asked_file: Option<&str>,
+    question_tokens: &[String],
+) -> f32 {
+    let mut b = 1.0;
+    if let Some(asked) = asked_file {
+        if chunk_path == asked {
+            b *= SAME_FILE_BOOST;
+        } else if parent(chunk_path) == parent(asked) {
+            b *= SAME_DIR_BOOST;
+        }
+    }
+    if let Some(symbol) = symbol {
+        if names_symbol(symbol, question_tokens) {
+            b *= EXACT_SYMBOL_BOOST;
+        }
+    }
+    b
+}
+
+/// Whether the question names `symbol` (or its last segment, `Config::load` -> `load`) as
+/// a whole: its compound spelling is one of the question's tokens. Single-word names must be
+/// at least four letters to count, so "get" or "new" do not boost everything.
+pub fn names_symbol(symbol: &str, question_tokens: &[String]) -> bool {
+    let last = symbol
+        .rsplit(['.', ':', ' '])
+        .find(|s| !s.is_empty())
+        .unwrap_or(symbol);
+    [symbol, last].iter().any(|name| {
+        let compound = crate::text::compound(name);
+        let multi_part = name.contains('_') || name.chars().skip(1).any(|c| c.is_uppercase());
+        let stemmed = crate::text::stem(&compound);
+        (multi_part || compound.len() >= 4)
+            && question_tokens
+                .iter()
+                .any(|t| *t == compound || (!multi_part && t == stemmed))
+    })
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// A place found, with the line range it will be reported with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Place {
+    pub candidate: Candidate,
+    pub path_id: u32,
+    pub start_line: u32,
+    pub end_line: u32,
+}
+
+/// Fold places that overlap a better place of the same file into it: a place nested with a
+/// better one (a method in its class, or the class around a better method) disappears; a
+/// partial overlap widens the better one.
+pub fn merge_overlapping(places: Vec<Place>, limit: usize) -> Vec<Place> {
+    let mut kept: Vec<Place> = Vec::with_capacity(limit);
+    for p in places {
+        let overlapping = kept.iter().position(|k| {
+            k.path_id == p.path_id && p.start_line < k.end_line && k.start_line < p.end_line
+        });
+        match overlapping {
+            Some(i) => {
+                let k = &mut kept[i];
+                let nested = (p.start_line >= k.start_line && p.end_line <= k.end_line)
+                    || (k.start_line >= p.start_line && k.end_line <= p.end_line);
+                if !nested {
+                    k.start_line = k.start_line.min(p.start_line);
+                    k.end_line = k.end_line.max(p.end_line);
+                }
+            }
+            None if kept.len() < limit => kept.push(p),
+            None => {}
+        }
+    }
+    kept
+}
+
+/// Inputs to the confidence of an answer.
+pub struct Evidence {
+    /// Share of the question's terms (that the corpus knows) found in the top result, 0..1.
+    pub coverage: f32,
+    /// Share of the question's terms the corpus knows at all, 0..1.
+    pub known_terms: f32,
+    /// Whether the top result is near the top of both retrievers' lists.
+    pub top_in_lexical: bool,
+    pub top_in_vector: bool,
+    /// Cosine similarity of the top result to the question.
+    pub top_similarity: f32,
+    /// Fused scores of the first and second results.
+    pub first: f32,
+    pub second: f32,
+}
+
+/// 0..1: high when the retrievers agree, the top result covers the question and stands out.
+pub fn confidence(e: &Evidence) -> f32 {
+    if e.first <= 0.0 {
+        return 0.0;
+    }
+    let agreement = match (e.top_in_lexical, e.top_in_vector) {
+        (true, true) => 1.0,
+        (true, false) | (false, true) => 0.5,
+        _ => 0.0,
+    };
+    let margin = ((e.first - e.second) / e.first).clamp(0.0, 1.0);
+    let c = 0.4 * e.coverage
+        + 0.25 * agreement
+        + 0.2 * e.top_similarity.clamp(0.0, 1.0)
+        + 0.15 * margin;
+    (c * e.known_terms.clamp(0.0, 1.0).sqrt()).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::question_tokens;
+
+    #[test]
+    fn fusion_prefers_agreement_over_one_strong_list() {
+        let lexical = [(1, 9.0), (2, 8.0), (3, 7.0)];
+        let vector = [(4, 0.9), (2, 0.8), (5, 0.7)];
+        let fused = fuse(&lexical, &vector);
+        assert_eq!(fused[0].id, 2, "{fused:?}");
+        assert_eq!(fused[0].lexical_rank, Some(1));
+        assert_eq!(fused[0].vector_rank, Some(1));
+        assert!(fused[0].score <= best_possible_score());
+    }
+
+    #[test]
+    fn vectors_with_no_similarity_are_not_evidence() {
+        let fused = fuse(&[], &[(7, 0.0), (8, -0.2)]);
+        assert!(fused.is_empty());
+    }
+
+    #[test]
+    fn boosts_file_directory_and_exact_symbol() {
+        let q = question_tokens("where is parse args");
+        assert!(
+            boost("src/cli/args.rs", None, Some("src/cli/args.rs"), &q)
+                > boost("src/cli/main.rs", None, Some("src/cli/args.rs"), &q)
+        );
+        assert!(
+            boost("src/cli/main.rs", None, Some("src/cli/args.rs"), &q)
+                > boost("lib/x.rs", None, Some("src/cli/args.rs"), &q)
+        );
+        assert_eq!(
+            boost("a.rs", Some("parse_args"), None, &q),
+            EXACT_SYMBOL_BOOST
+        );
+        assert_eq!(
+            boost("a.rs", Some("Cli::parseArgs"), None, &q),
+            EXACT_SYMBOL_BOOST
+        );
+        assert_eq!(
+            boost(
+                "a.rs",
+                Some("new"),
+                None,
+                &question_tokens("make a new parser")
+            ),
+            1.0,
+            "a short word is too weak"
+        );
+    }
+
+    #[test]
+    fn single_word_symbols_match_their_stem() {
+        assert!(names_symbol(
+            "Tokenizer",
+            &question_tokens("how does the tokenizer work")
+        ));
+        assert!(names_symbol(
+            "evict",
+            &question_tokens("what evicts entries")
+        ));
+        assert!(!names_symbol(
+            "render",
+            &question_tokens("how are pages parsed")
+        ));
+    }
+
+    #[test]
+    fn contained_places_fold_into_better_ones_and_partial_overlaps_widen() {
+        let place = |id, path_id, s, e| Place {
+            candidate: Candidate {
+                id,
+                lexical_rank: None,
+                vector_rank: None,
+                vector_similarity: 0.0,
+                score: 0.0,
+            },
+            path_id,
+            start_line: s,
+            end_line: e,
+        };
+        let merged = merge_overlapping(
+            vec![
+                place(1, 0, 10, 50),
+                place(2, 0, 20, 30),
+                place(6, 0, 0, 100),
+                place(3, 0, 45, 60),
+                place(4, 1, 20, 30),
+                place(5, 2, 0, 5),
+            ],
+            2,
+        );
+        assert_eq!(merged.len(), 2);
+        assert_eq!((merged[0].start_line, merged[0].end_line), (10, 60));
+        assert_eq!(merged[1].candidate.id, 4);
+    }
+
+    #[test]
+    fn confidence_is_low_for_weak_evidence_and_high_for_strong() {
+        let strong = Evidence {
+            coverage: 1.0,
+            known_terms: 1.0,
+            top_in_lexical: true,
+            top_in_vector: true,
+            top_similarity: 0.8,
+            first: 0.09,
+            second: 0.05,
+        };
+        let weak = Evidence {
+            coverage: 0.2,
+            known_terms: 0.3,
+            top_in_lexical: false,
+            top_in_vector: true,
+            top_similarity: 0.1,
+            first: 0.04,
+            second: 0.039,
+        };
+        assert!(confidence(&strong) > 0.7, "{}", confidence(&strong));
+        assert!(confidence(&weak) < 0.2, "{}", confidence(&weak));
+        assert_eq!(
+            confidence(&Evidence {
+                first: 0.0,
+                ..strong
+            }),
+            0.0
+        );
+    }
+}

@@ -1,0 +1,338 @@
+//! Identifier-aware tokenisation shared by the lexical index, the hashed embedder and
+//! confidence scoring.
+//!
+//! Code names a thing in many spellings: `parseArgs`, `parse_args`, `ParseArgs` and the
+//! words "parse args". All of them must meet, so identifiers are split at underscores and
+//! case changes into lower-case sub-tokens, lightly stemmed. An identifier of several parts
+//! also yields its compound (`parseargs`), which lets an exact name outrank a loose match;
+//! questions add the compound of each adjacent word pair for the same reason.
+
+/// Words too common in code or questions to carry meaning.
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "about",
+    "all",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "by",
+    "can",
+    "cannot",
+    "could",
+    "do",
+    "does",
+    "done",
+    "for",
+    "from",
+    "get",
+    "had",
+    "has",
+    "have",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "me",
+    "my",
+    "no",
+    "not",
+    "of",
+    "on",
+    "or",
+    "our",
+    "should",
+    "so",
+    "some",
+    "than",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "to",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "defined",
+    "define",
+    "implemented",
+    "implement",
+    "located",
+    "find",
+    "happen",
+    "happens",
+    "work",
+    "works",
+    "code",
+    "handle",
+    "handled",
+    "let",
+    "fn",
+    "def",
+    "self",
+    "pub",
+    "return",
+    "var",
+    "const",
+    "func",
+    "function",
+    "none",
+    "null",
+    "true",
+    "false",
+    "mut",
+    "use",
+    "import",
+    "end",
+    "else",
+    "elif",
+];
+
+fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(&word)
+}
+
+/// Reduce a lower-case word to a crude stem so that "caches", "cached" and "caching" meet.
+/// Consistency between documents and questions matters more than linguistics here.
+pub fn stem(word: &str) -> &str {
+    let n = word.len();
+    if n <= 3 || !word.is_ascii() {
+        return word;
+    }
+    let strip = |suffix: &str, min_rest: usize| -> Option<usize> {
+        (word.ends_with(suffix) && n - suffix.len() >= min_rest).then(|| n - suffix.len())
+    };
+    let cut = strip("ies", 3)
+        .map(|k| k + 1) // "entries" -> "entri"
+        .or_else(|| strip("sses", 2).map(|k| k + 2))
+        .or_else(|| strip("ing", 3))
+        .or_else(|| strip("ed", 3))
+        .or_else(|| {
+            if word.ends_with("ss") || word.ends_with("us") || word.ends_with("is") {
+                None
+            } else {
+                strip("es", 3)
+                    .filter(|_| {
+                        let b = word.as_bytes();
+                        matches!(b[n - 3], b's' | b'x' | b'z' | b'h')
+                    })
+                    .or_else(|| strip("s", 3))
+            }
+        })
+        .unwrap_or(n);
+    let mut stem = &word[..cut];
+    // "cache" and "cach(ing)" meet; "entri(es)" and "entry" meet.
+    if stem.len() > 3 && (stem.ends_with('e') || stem.ends_with('y') || stem.ends_with('i')) {
+        stem = &stem[..stem.len() - 1];
+    }
+    stem
+}
+
+/// Calls `emit` with every token of `text`, in order. Tokens are lower-case stems of
+/// identifier parts, plus compounds of multi-part identifiers. Stop words, single letters
+/// and pure numbers are dropped.
+pub fn for_each_token(text: &str, mut emit: impl FnMut(&str)) {
+    let mut part = String::with_capacity(32);
+    let mut compound = String::with_capacity(64);
+    for_each_identifier(text, |ident| {
+        compound.clear();
+        let mut parts = 0;
+        for_each_part(ident, |p| {
+            part.clear();
+            part.extend(p.chars().flat_map(char::to_lowercase));
+            compound.push_str(&part);
+            parts += 1;
+            emit_word(&part, &mut emit);
+        });
+        if parts > 1 && compound.len() <= 64 {
+            emit(&compound);
+        }
+    });
+}
+
+/// Tokens of a question: the document tokens plus the compound of each adjacent pair of
+/// words, so "parse args" also looks for `parseArgs`. Duplicates removed, order kept.
+pub fn question_tokens(question: &str) -> Vec<String> {
+    let mut tokens: Vec<String> = Vec::new();
+    let push = |t: &str, tokens: &mut Vec<String>| {
+        if !tokens.iter().any(|x| x == t) {
+            tokens.push(t.to_string());
+        }
+    };
+    for_each_token(question, |t| push(t, &mut tokens));
+    let words: Vec<String> = question
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase().replace('_', ""))
+        .filter(|w| !is_stop_word(w))
+        .collect();
+    for pair in words.windows(2) {
+        let joined = format!("{}{}", pair[0], pair[1]);
+        if joined.len() <= 64 && pair.iter().all(|w| w.len() > 1) {
+            push(&joined, &mut tokens);
+        }
+    }
+    tokens
+}
+
+/// The compound form of a symbol name (`Config::load_file` -> `configloadfile`), the way
+/// `for_each_token` spells it, for exact-symbol boosts.
+pub fn compound(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn emit_word(word: &str, emit: &mut impl FnMut(&str)) {
+    if word.len() < 2 || word.bytes().all(|b| b.is_ascii_digit()) || is_stop_word(word) {
+        return;
+    }
+    let stemmed = stem(word);
+    if !is_stop_word(stemmed) {
+        emit(stemmed);
+    }
+}
+
+/// Runs of letters, digits and underscores.
+fn for_each_identifier(text: &str, mut f: impl FnMut(&str)) {
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        let word_char = c.is_alphanumeric() || c == '_';
+        match (word_char, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                f(&text[s..i]);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        f(&text[s..]);
+    }
+}
+
+/// Splits an identifier at underscores and case changes: `parseHTTPRequest2` ->
+/// `parse`, `HTTP`, `Request2`.
+fn for_each_part(ident: &str, mut f: impl FnMut(&str)) {
+    let chars: Vec<(usize, char)> = ident.char_indices().collect();
+    let mut start: Option<usize> = None;
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        if c == '_' {
+            if let Some(s) = start.take() {
+                f(&ident[s..i]);
+            }
+            continue;
+        }
+        if let Some(s) = start {
+            let prev = chars[k - 1].1;
+            let next = chars.get(k + 1).map(|&(_, n)| n);
+            let lower_to_upper = prev.is_lowercase() && c.is_uppercase();
+            let acronym_end =
+                prev.is_uppercase() && c.is_uppercase() && next.is_some_and(|n| n.is_lowercase());
+            if lower_to_upper || acronym_end {
+                f(&ident[s..i]);
+                start = Some(i);
+            }
+        } else {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        f(&ident[s..]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for_each_token(text, |t| out.push(t.to_string()));
+        out
+    }
+
+    #[test]
+    fn spellings_of_one_name_meet() {
+        let camel = tokens("parseArgs");
+        let snake = tokens("parse_args");
+        let pascal = tokens("ParseArgs");
+        assert_eq!(camel, vec!["pars", "arg", "parseargs"]);
+        assert_eq!(camel, snake);
+        assert_eq!(camel, pascal);
+        let q = question_tokens("where do we parse args?");
+        for t in &camel {
+            assert!(q.contains(t), "{t} missing from {q:?}");
+        }
+    }
+
+    #[test]
+    fn acronyms_and_digits_split_sensibly() {
+        assert_eq!(
+            tokens("parseHTTPRequest"),
+            vec!["pars", "http", "request", "parsehttprequest"]
+        );
+        assert_eq!(tokens("utf8_decode"), vec!["utf8", "decod", "utf8decode"]);
+        assert_eq!(tokens("__init__"), vec!["init"]);
+    }
+
+    #[test]
+    fn stop_words_numbers_and_single_letters_drop() {
+        assert_eq!(tokens("the x of 42 is a cache"), vec!["cach"]);
+    }
+
+    #[test]
+    fn stems_meet_across_inflections() {
+        for (a, b) in [
+            ("caches", "caching"),
+            ("cached", "cache"),
+            ("entries", "entry"),
+            ("evicts", "evicted"),
+        ] {
+            assert_eq!(stem(a), stem(b), "{a} vs {b}");
+        }
+        assert_eq!(stem("class"), "class");
+        assert_eq!(stem("status"), "status");
+        assert_eq!(stem("boxes"), "box");
+    }
+
+    #[test]
+    fn unicode_text_does_not_panic_and_keeps_words() {
+        let t = tokens("größe café 日本語 naïveTokenizer 🎉");
+        assert!(t.contains(&"größe".to_string()));
+        assert!(t.contains(&"tokenizer".to_string()));
+    }
+
+    #[test]
+    fn compound_matches_token_compound() {
+        assert_eq!(compound("Config::load_file"), "configloadfile");
+        assert!(tokens("load_file").contains(&compound("loadFile")));
+    }
+}
