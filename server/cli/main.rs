@@ -1,1 +1,379 @@
-fn main() {}
+//! The `ail` binary: `ail index`, `ail context` and `ail status` call the engine directly;
+//! `ail lsp` serves the same engine over the Language Server Protocol.
+//!
+//! Exit codes follow ripgrep: 0 when something was found, 1 when nothing was, 2 on error.
+
+use ail_engine::answer::{DEFAULT_LIMIT, MAX_LIMIT};
+use ail_engine::{Answer, Engine, EngineConfig, Phase, Progress, Query};
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+
+#[derive(Parser)]
+#[command(
+    name = "ail",
+    version,
+    about = "Repository context: the right places in your code, with history and citations"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct GlobalArgs {
+    /// Where persisted indexes live (default: $AIL_CACHE_DIR, $XDG_CACHE_HOME/ail or ~/.cache/ail)
+    #[arg(long, global = true, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// A Model2Vec-format model directory to embed with instead of the built-in embedder
+    #[arg(long, global = true, value_name = "DIR")]
+    model: Option<PathBuf>,
+    /// Skip files larger than this many bytes
+    #[arg(long, global = true, value_name = "BYTES")]
+    max_file_size: Option<u64>,
+    /// Keep the index in memory only
+    #[arg(long, global = true)]
+    no_persist: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build or refresh the persisted index of a workspace
+    Index {
+        /// The workspace folder
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Answer a question about a workspace with ranked, cited places
+    Context {
+        /// The workspace folder
+        #[arg(long, short = 'w', default_value = ".", value_name = "DIR")]
+        workspace: PathBuf,
+        /// The file the question is about (biases ranking toward it)
+        #[arg(long, short = 'f', value_name = "PATH")]
+        file: Option<PathBuf>,
+        /// The line in --file the question is about (1-based)
+        #[arg(long, short = 'l', value_name = "N")]
+        line: Option<u32>,
+        /// How many places to return (1-100)
+        #[arg(long, short = 'k', default_value_t = DEFAULT_LIMIT as i64, allow_negative_numbers = true)]
+        limit: i64,
+        /// Print the exact `ail/context` result object as JSON
+        #[arg(long)]
+        json: bool,
+        /// The question, e.g. "how are chunks ranked"
+        #[arg(required = true, num_args = 1..)]
+        question: Vec<String>,
+    },
+    /// Show what is indexed, where the index lives and its size
+    Status {
+        /// The workspace folder
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Print the `ail/status` result object as JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AIL_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Index { dir } => index(&cli.global, &dir),
+        Command::Context {
+            workspace,
+            file,
+            line,
+            limit,
+            json,
+            question,
+        } => context(
+            &cli.global,
+            &workspace,
+            file.as_deref(),
+            line,
+            limit,
+            json,
+            &question.join(" "),
+        ),
+        Command::Status { dir, json } => status(&cli.global, &dir, json),
+    }
+}
+
+fn config(global: &GlobalArgs) -> EngineConfig {
+    let mut config = EngineConfig {
+        cache_dir: global.cache_dir.clone(),
+        model_dir: global.model.clone(),
+        ..Default::default()
+    };
+    if let Some(max) = global.max_file_size {
+        config.max_file_size = max;
+    }
+    config.persist = !global.no_persist;
+    config
+}
+
+fn open(global: &GlobalArgs, dir: &Path) -> Result<Engine, String> {
+    if !dir.is_dir() {
+        return Err(format!(
+            "no such directory: {} (pass an existing folder)",
+            dir.display()
+        ));
+    }
+    Engine::open(dir, config(global)).map_err(|e| e.to_string())
+}
+
+/// A progress bar on stderr (hidden when stderr is not a terminal).
+fn progress_bar() -> (indicatif::ProgressBar, impl Fn(Progress)) {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg:10} [{bar:30}] {pos}/{len} files ({elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let handle = bar.clone();
+    let report = move |p: Progress| {
+        let msg = match p.phase {
+            Phase::Walking => "walking",
+            Phase::Indexing => "indexing",
+            Phase::Embedding => "embedding",
+            Phase::Saving => "saving",
+        };
+        handle.set_message(msg);
+        if p.phase == Phase::Indexing {
+            handle.set_length(p.total as u64);
+            handle.set_position(p.done as u64);
+        } else if p.phase != Phase::Walking {
+            handle.set_position(handle.length().unwrap_or(0));
+        }
+    };
+    (bar, report)
+}
+
+fn index(global: &GlobalArgs, dir: &Path) -> Result<ExitCode, String> {
+    let engine = open(global, dir)?;
+    let (bar, report) = progress_bar();
+    let result = engine
+        .refresh(&report, &AtomicBool::new(false))
+        .map_err(|e| e.to_string());
+    bar.finish_and_clear();
+    let r = result?;
+    let status = engine.status();
+    let skipped = r.skipped.total();
+    let where_ = match (&status.index_path, status.index_file_bytes) {
+        (Some(p), Some(bytes)) => format!("; index {} at {}", human_bytes(bytes), p.display()),
+        _ => String::new(),
+    };
+    out(&format!(
+        "Indexed {} files into {} chunks in {:.2} s ({} read, {} unchanged, {} removed, {} skipped){}",
+        r.files, r.chunks, r.seconds, r.updated, r.unchanged, r.removed, skipped, where_
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn context(
+    global: &GlobalArgs,
+    workspace: &Path,
+    file: Option<&Path>,
+    line: Option<u32>,
+    limit: i64,
+    json: bool,
+    question: &str,
+) -> Result<ExitCode, String> {
+    if question.trim().is_empty() {
+        return Err(
+            "the question is empty: ask something, e.g. ail context \"how are chunks ranked\""
+                .into(),
+        );
+    }
+    if limit < 1 || limit > MAX_LIMIT as i64 {
+        return Err(format!(
+            "--limit must be between 1 and {MAX_LIMIT}, got {limit}"
+        ));
+    }
+    if line == Some(0) {
+        return Err("--line is 1-based: the first line is 1".into());
+    }
+    if line.is_some() && file.is_none() {
+        return Err("--line needs --file: say which file the line is in".into());
+    }
+    let engine = open(global, workspace)?;
+    let rel_file = match file {
+        Some(f) => {
+            let candidate = if f.exists() {
+                f.to_path_buf()
+            } else {
+                engine.root().join(f)
+            };
+            if !candidate.exists() {
+                return Err(format!(
+                    "no such file: {} (pass a path inside the workspace)",
+                    f.display()
+                ));
+            }
+            Some(engine.relative_path(&candidate).ok_or_else(|| {
+                format!(
+                    "{} is outside the workspace {} (pass --workspace)",
+                    f.display(),
+                    engine.root().display()
+                )
+            })?)
+        }
+        None => None,
+    };
+    let (bar, report) = progress_bar();
+    let refreshed = engine
+        .refresh(&report, &AtomicBool::new(false))
+        .map_err(|e| e.to_string());
+    bar.finish_and_clear();
+    refreshed?;
+    let query = Query {
+        question: question.to_string(),
+        file: rel_file,
+        line: line.map(|l| l - 1),
+        limit: limit as usize,
+    };
+    let answer = engine.query(&query).map_err(|e| e.to_string())?;
+    if json {
+        let wire = ail_protocol::ContextResult::from_answer(&answer, engine.root());
+        out(&serde_json::to_string_pretty(&wire).map_err(|e| e.to_string())?);
+    } else {
+        out(&human_answer(&answer));
+    }
+    Ok(if answer.results.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn human_answer(answer: &Answer) -> String {
+    let mut s = String::new();
+    for hit in &answer.results {
+        let name = hit
+            .symbol
+            .as_deref()
+            .map(|sym| format!("  {sym} ({})", hit.kind.as_str()))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "{}. {}:{}-{}{}  score {:.2}\n",
+            hit.citation,
+            hit.path,
+            hit.start_line + 1,
+            hit.end_line.max(hit.start_line + 1),
+            name,
+            hit.score
+        ));
+        for l in hit.snippet.lines().take(3) {
+            s.push_str(&format!("     {l}\n"));
+        }
+    }
+    if !answer.results.is_empty() {
+        s.push('\n');
+    }
+    s.push_str(&answer.summary);
+    s.push('\n');
+    for w in &answer.warnings {
+        s.push_str(&format!("warning: {w}\n"));
+    }
+    s.push_str(&format!(
+        "confidence {:.2} · {:.1} ms · {} files, {} chunks",
+        answer.confidence, answer.timings.total, answer.index.files, answer.index.chunks
+    ));
+    s
+}
+
+fn status(global: &GlobalArgs, dir: &Path, json: bool) -> Result<ExitCode, String> {
+    let engine = open(global, dir)?;
+    let s = engine.status();
+    if json {
+        let wire = ail_protocol::StatusResult::from_status(&s, ail_protocol::rss_bytes());
+        out(&serde_json::to_string_pretty(&wire).map_err(|e| e.to_string())?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut lines = vec![format!("workspace  {}", s.root.display())];
+    if s.files == 0 && !engine.is_ready() {
+        lines.push(format!(
+            "state      not indexed yet: run `ail index {}`",
+            dir.display()
+        ));
+    } else {
+        lines.push(format!("state      {}", s.state.as_str()));
+        lines.push(format!("files      {}", s.files));
+        lines.push(format!("chunks     {}", s.chunks));
+        lines.push(format!(
+            "memory     {} (index in memory)",
+            human_bytes(s.index_bytes as u64)
+        ));
+    }
+    let sk = s.skipped;
+    if sk.total() > 0 {
+        lines.push(format!(
+            "skipped    {} binary, {} too large, {} not UTF-8, {} unreadable, {} symlinks",
+            sk.binary, sk.too_large, sk.not_utf8, sk.unreadable, sk.symlink
+        ));
+    }
+    match (&s.index_path, s.index_file_bytes) {
+        (Some(p), Some(bytes)) => lines.push(format!(
+            "index      {} ({})",
+            p.display(),
+            human_bytes(bytes)
+        )),
+        (Some(p), None) => lines.push(format!("index      {} (not written yet)", p.display())),
+        (None, _) => lines.push("index      in memory only".into()),
+    }
+    lines.push(format!(
+        "embedder   {} · vectors {}",
+        s.embedder, s.vector_index
+    ));
+    if let Some(note) = &s.load_note {
+        if s.files == 0 {
+            lines.push(format!("note       {note}"));
+        }
+    }
+    out(&lines.join("\n"));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn human_bytes(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// Print a line to stdout; a closed pipe (`ail context ... | head`) is not an error.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+}

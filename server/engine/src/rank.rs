@@ -19,6 +19,9 @@ pub const SAME_DIR_BOOST: f32 = 1.1;
 /// Boost for a chunk whose symbol the question names exactly.
 pub const EXACT_SYMBOL_BOOST: f32 = 1.6;
 
+/// A merged place never grows past this many lines.
+pub const MAX_MERGED_LINES: u32 = 120;
+
 /// One chunk as both retrievers saw it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Candidate {
@@ -141,9 +144,11 @@ pub fn merge_overlapping(places: Vec<Place>, limit: usize) -> Vec<Place> {
                 let k = &mut kept[i];
                 let nested = (p.start_line >= k.start_line && p.end_line <= k.end_line)
                     || (k.start_line >= p.start_line && k.end_line <= p.end_line);
-                if !nested {
-                    k.start_line = k.start_line.min(p.start_line);
-                    k.end_line = k.end_line.max(p.end_line);
+                let (start, end) = (k.start_line.min(p.start_line), k.end_line.max(p.end_line));
+                // Widening stops at a readable size: past it the lesser place just drops.
+                if !nested && end - start <= MAX_MERGED_LINES {
+                    k.start_line = start;
+                    k.end_line = end;
                 }
             }
             None if kept.len() < limit => kept.push(p),

@@ -1,1 +1,305 @@
-//! protocol
+//! The wire shapes of AIL's custom requests (`ail/context`, `ail/status`), exactly as
+//! `protocol.md` documents them, built from the engine's plain results. The CLI's `--json`
+//! output and the language server both use these, so the two can never drift apart.
+
+use ail_engine::engine::file_uri;
+use ail_engine::{Answer, EngineStatus};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// A position as LSP has it: 0-based line, character in the negotiated encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    pub line: u32,
+    pub character: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Range {
+    pub start: Position,
+    pub end: Position,
+}
+
+impl Range {
+    /// Whole lines `start..end` (end exclusive), as chunks are reported.
+    pub fn lines(start: u32, end: u32) -> Range {
+        Range {
+            start: Position {
+                line: start,
+                character: 0,
+            },
+            end: Position {
+                line: end,
+                character: 0,
+            },
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TextDocumentIdentifier {
+    pub uri: String,
+}
+
+/// Params of `ail/context`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextParams {
+    #[serde(default)]
+    pub question: Option<String>,
+    #[serde(default)]
+    pub text_document: Option<TextDocumentIdentifier>,
+    #[serde(default)]
+    pub position: Option<Position>,
+    #[serde(default)]
+    pub limit: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContextResult {
+    pub question: String,
+    pub summary: String,
+    pub results: Vec<ResultItem>,
+    pub citations: Vec<CitationItem>,
+    /// Filled by the git layer; `null` without git or without a file.
+    pub history: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub blame: Option<serde_json::Value>,
+    pub confidence: f32,
+    pub cache: String,
+    pub timings_ms: TimingsMs,
+    pub index: IndexSummary,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultItem {
+    pub path: String,
+    pub uri: String,
+    pub range: Range,
+    pub score: f32,
+    pub symbol: Option<String>,
+    pub kind: String,
+    pub language: String,
+    pub snippet: String,
+    pub citation: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CitationItem {
+    pub id: usize,
+    pub path: String,
+    pub range: Range,
+    pub label: String,
+    pub url: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimingsMs {
+    pub total: f64,
+    pub embed: f64,
+    pub search: f64,
+    pub lexical: f64,
+    pub vector: f64,
+    pub rank: f64,
+    pub format: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IndexSummary {
+    pub state: String,
+    pub files: usize,
+    pub chunks: usize,
+    pub generation: u64,
+}
+
+impl ContextResult {
+    /// The wire form of `answer` for the workspace at `root`.
+    pub fn from_answer(answer: &Answer, root: &Path) -> ContextResult {
+        let t = &answer.timings;
+        ContextResult {
+            question: answer.question.clone(),
+            summary: answer.summary.clone(),
+            results: answer
+                .results
+                .iter()
+                .map(|h| ResultItem {
+                    path: h.path.clone(),
+                    uri: file_uri(&root.join(&h.path)),
+                    range: Range::lines(h.start_line, h.end_line),
+                    score: round3(h.score),
+                    symbol: h.symbol.clone(),
+                    kind: h.kind.as_str().to_string(),
+                    language: h.language.as_str().to_string(),
+                    snippet: h.snippet.clone(),
+                    citation: h.citation,
+                })
+                .collect(),
+            citations: answer
+                .citations
+                .iter()
+                .map(|c| CitationItem {
+                    id: c.id,
+                    path: c.path.clone(),
+                    range: Range::lines(c.start_line, c.end_line),
+                    label: c.label.clone(),
+                    url: c.url.clone(),
+                })
+                .collect(),
+            history: None,
+            blame: None,
+            confidence: round3(answer.confidence),
+            cache: "miss".to_string(),
+            timings_ms: TimingsMs {
+                total: round3(t.total as f32) as f64,
+                embed: round3(t.embed as f32) as f64,
+                search: round3(t.search as f32) as f64,
+                lexical: round3(t.lexical as f32) as f64,
+                vector: round3(t.vector as f32) as f64,
+                rank: round3(t.rank as f32) as f64,
+                format: round3(t.format as f32) as f64,
+            },
+            index: IndexSummary {
+                state: answer.index.state.as_str().to_string(),
+                files: answer.index.files,
+                chunks: answer.index.chunks,
+                generation: answer.index.generation,
+            },
+            warnings: answer.warnings.clone(),
+        }
+    }
+}
+
+fn round3(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Result of `ail/status` (and `ail status --json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusResult {
+    pub state: String,
+    pub files: usize,
+    pub chunks: usize,
+    pub generation: u64,
+    pub index_bytes: usize,
+    pub rss_bytes: u64,
+    pub cache: CacheStats,
+    pub latency_ms: LatencyStats,
+    pub workspace: String,
+    pub skipped: SkippedCounts,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub index_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub index_file_bytes: Option<u64>,
+    pub embedder: String,
+    pub vector_index: String,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub fallbacks: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CacheStats {
+    pub entries: usize,
+    pub hits: u64,
+    pub misses: u64,
+    pub exact_hits: u64,
+    pub semantic_hits: u64,
+    pub hit_rate: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencyStats {
+    pub count: u64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedCounts {
+    pub binary: usize,
+    pub too_large: usize,
+    pub not_utf8: usize,
+    pub unreadable: usize,
+    pub symlink: usize,
+}
+
+impl StatusResult {
+    pub fn from_status(s: &EngineStatus, rss_bytes: u64) -> StatusResult {
+        StatusResult {
+            state: s.state.as_str().to_string(),
+            files: s.files,
+            chunks: s.chunks,
+            generation: s.generation,
+            index_bytes: s.index_bytes,
+            rss_bytes,
+            cache: CacheStats::default(),
+            latency_ms: LatencyStats::default(),
+            workspace: file_uri(&s.root),
+            skipped: SkippedCounts {
+                binary: s.skipped.binary,
+                too_large: s.skipped.too_large,
+                not_utf8: s.skipped.not_utf8,
+                unreadable: s.skipped.unreadable,
+                symlink: s.skipped.symlink,
+            },
+            index_path: s.index_path.as_ref().map(|p| p.display().to_string()),
+            index_file_bytes: s.index_file_bytes,
+            embedder: s.embedder.clone(),
+            vector_index: s.vector_index.to_string(),
+            fallbacks: Vec::new(),
+        }
+    }
+}
+
+/// Resident set size of this process in bytes (Linux; 0 elsewhere).
+pub fn rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u64>().ok())
+        })
+        .map_or(0, |pages| pages * 4096)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_params_accept_the_documented_shape_and_camel_case() {
+        let p: ContextParams = serde_json::from_value(serde_json::json!({
+            "question": "how are stale cache entries evicted?",
+            "textDocument": { "uri": "file:///repo/src/cache.rs" },
+            "position": { "line": 41, "character": 8 },
+            "limit": 10
+        }))
+        .unwrap();
+        assert_eq!(p.limit, Some(10));
+        assert_eq!(
+            p.position,
+            Some(Position {
+                line: 41,
+                character: 8
+            })
+        );
+        assert_eq!(p.text_document.unwrap().uri, "file:///repo/src/cache.rs");
+    }
+
+    #[test]
+    fn ranges_serialize_as_lsp_ranges() {
+        let v = serde_json::to_value(Range::lines(30, 58)).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"start": {"line": 30, "character": 0}, "end": {"line": 58, "character": 0}})
+        );
+    }
+}
