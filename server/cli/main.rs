@@ -69,6 +69,12 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
     },
+    /// Serve the Language Server Protocol on stdin/stdout (for editors and AI assistants)
+    Lsp {
+        /// Accepted for compatibility with clients that pass it; stdio is the only transport
+        #[arg(long)]
+        stdio: bool,
+    },
     /// Show what is indexed, where the index lives and its size
     Status {
         /// The workspace folder
@@ -119,6 +125,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             &question.join(" "),
         ),
         Command::Status { dir, json } => status(&cli.global, &dir, json),
+        Command::Lsp { stdio: _ } => Ok(ExitCode::from(ail_lsp::run_stdio(config(&cli.global)).clamp(0, 255) as u8)),
     }
 }
 
