@@ -318,6 +318,10 @@ fn char_budget(max_tokens: usize, median_token_bytes: usize) -> usize {
 
 /// The first `max_chars` characters of `text`.
 fn truncate_chars(text: &str, max_chars: usize) -> &str {
+    // A character takes at least one byte, so a short text needs no walk.
+    if text.len() <= max_chars {
+        return text;
+    }
     match text.char_indices().nth(max_chars) {
         Some((end, _)) => &text[..end],
         None => text,
@@ -614,8 +618,9 @@ impl Tokenizer {
         for pre_tokenizer in &self.pre_tokenizers {
             next.clear();
             pieces_next.clear();
-            pre_tokenizer.apply(current, pieces, next, pieces_next);
-            std::mem::swap(current, next);
+            if pre_tokenizer.apply(current, pieces, next, pieces_next) {
+                std::mem::swap(current, next);
+            }
             std::mem::swap(pieces, pieces_next);
         }
 
@@ -648,7 +653,7 @@ impl Tokenizer {
     /// (`##...`) at each following position; a word that cannot be spelled entirely, or is
     /// longer than `max_chars`, is one unknown token.
     fn wordpiece(&self, word: &str, continuing: Option<u32>, max_chars: usize, ids: &mut Vec<u32>) {
-        if word.chars().nth(max_chars).is_some() {
+        if word.len() > max_chars && word.chars().nth(max_chars).is_some() {
             ids.push(NO_TOKEN);
             return;
         }
@@ -1044,7 +1049,7 @@ impl Normalizer {
                         }
                     }
                     if *lowercase {
-                        out.extend(ch.to_lowercase());
+                        push_lowercase(ch, out);
                     } else {
                         out.push(ch);
                     }
@@ -1053,7 +1058,7 @@ impl Normalizer {
                     }
                 }
             }
-            Normalizer::Lowercase => out.extend(input.chars().flat_map(char::to_lowercase)),
+            Normalizer::Lowercase => input.chars().for_each(|ch| push_lowercase(ch, out)),
             Normalizer::StripAccents => out.extend(input.chars().filter_map(unicode::strip_accent)),
             Normalizer::Strip { left, right } => {
                 let mut text = input;
@@ -1113,6 +1118,16 @@ impl Normalizer {
             }
             Normalizer::UnicodeForm => out.push_str(input),
         }
+    }
+}
+
+/// Append `ch` lowercased; ASCII skips the Unicode case tables, which cost a call per character.
+#[inline]
+fn push_lowercase(ch: char, out: &mut String) {
+    if ch.is_ascii() {
+        out.push(ch.to_ascii_lowercase());
+    } else {
+        out.extend(ch.to_lowercase());
     }
 }
 
@@ -1298,21 +1313,23 @@ fn byte_level_chars() -> Box<[char; 256]> {
     table
 }
 
-/// Append `piece` to `out` as a new piece, unless it is empty.
-fn emit(piece: &str, out: &mut String, out_pieces: &mut Vec<(usize, usize)>) {
-    if !piece.is_empty() {
-        let start = out.len();
-        out.push_str(piece);
-        out_pieces.push((start, out.len()));
+/// Record `piece[start..end]` as a piece of the whole text, where `piece` begins at `offset`,
+/// unless it is empty.
+#[inline]
+fn emit(offset: usize, start: usize, end: usize, out_pieces: &mut Vec<(usize, usize)>) {
+    if end > start {
+        out_pieces.push((offset + start, offset + end));
     }
 }
 
-/// Split `piece` around the characters `delimiter` matches, handling each as `behavior` says.
+/// Split `piece` (at byte `offset` of the text) around the characters `delimiter` matches,
+/// handling each as `behavior` says. Splitting keeps the text, so the new pieces are ranges of
+/// the same text.
 fn split_piece(
     piece: &str,
+    offset: usize,
     delimiter: Delimiter,
     behavior: SplitBehavior,
-    out: &mut String,
     out_pieces: &mut Vec<(usize, usize)>,
 ) {
     let mut start = 0;
@@ -1322,25 +1339,25 @@ fn split_piece(
         let after = at + ch.len_utf8();
         match behavior {
             SplitBehavior::Removed if is_delimiter => {
-                emit(&piece[start..at], out, out_pieces);
+                emit(offset, start, at, out_pieces);
                 start = after;
             }
             SplitBehavior::Isolated if is_delimiter => {
-                emit(&piece[start..at], out, out_pieces);
-                emit(&piece[at..after], out, out_pieces);
+                emit(offset, start, at, out_pieces);
+                emit(offset, at, after, out_pieces);
                 start = after;
             }
             SplitBehavior::MergedWithPrevious if is_delimiter => {
-                emit(&piece[start..after], out, out_pieces);
+                emit(offset, start, after, out_pieces);
                 start = after;
             }
             SplitBehavior::MergedWithNext if is_delimiter => {
-                emit(&piece[start..at], out, out_pieces);
+                emit(offset, start, at, out_pieces);
                 start = at;
             }
             SplitBehavior::Contiguous => {
                 if previous_was_delimiter.is_some_and(|previous| previous != is_delimiter) {
-                    emit(&piece[start..at], out, out_pieces);
+                    emit(offset, start, at, out_pieces);
                     start = at;
                 }
                 previous_was_delimiter = Some(is_delimiter);
@@ -1348,11 +1365,12 @@ fn split_piece(
             _ => {}
         }
     }
-    emit(&piece[start..], out, out_pieces);
+    emit(offset, start, piece.len(), out_pieces);
 }
 
-/// Hugging Face's `Whitespace` (`\w+|[^\w\s]+`): word runs and symbol runs, spaces dropped.
-fn split_words(piece: &str, out: &mut String, out_pieces: &mut Vec<(usize, usize)>) {
+/// Hugging Face's `Whitespace` (`\w+|[^\w\s]+`): word runs and symbol runs of `piece` (at byte
+/// `offset` of the text), spaces dropped.
+fn split_words(piece: &str, offset: usize, out_pieces: &mut Vec<(usize, usize)>) {
     #[derive(PartialEq, Clone, Copy)]
     enum Class {
         Space,
@@ -1374,26 +1392,27 @@ fn split_words(piece: &str, out: &mut String, out_pieces: &mut Vec<(usize, usize
         let class = class_of(ch);
         if class != current {
             if current != Class::Space {
-                emit(&piece[start..at], out, out_pieces);
+                emit(offset, start, at, out_pieces);
             }
             start = at;
             current = class;
         }
     }
     if current != Class::Space {
-        emit(&piece[start..], out, out_pieces);
+        emit(offset, start, piece.len(), out_pieces);
     }
 }
 
 impl PreTokenizer {
-    /// Turn each of `pieces` (byte ranges of `text`) into pieces of `out`.
+    /// Turn each of `pieces` (byte ranges of `text`) into `out_pieces`: ranges of `text` when
+    /// this only splits (returns false), ranges of `out` when it rewrites the text (true).
     fn apply(
         &self,
         text: &str,
         pieces: &[(usize, usize)],
         out: &mut String,
         out_pieces: &mut Vec<(usize, usize)>,
-    ) {
+    ) -> bool {
         for (index, &(start, end)) in pieces.iter().enumerate() {
             let Some(piece) = text.get(start..end) else {
                 continue;
@@ -1402,8 +1421,8 @@ impl PreTokenizer {
                 PreTokenizer::Split {
                     delimiter,
                     behavior,
-                } => split_piece(piece, *delimiter, *behavior, out, out_pieces),
-                PreTokenizer::Words => split_words(piece, out, out_pieces),
+                } => split_piece(piece, start, *delimiter, *behavior, out_pieces),
+                PreTokenizer::Words => split_words(piece, start, out_pieces),
                 PreTokenizer::Metaspace {
                     replacement,
                     prepend,
@@ -1452,6 +1471,10 @@ impl PreTokenizer {
                 }
             }
         }
+        matches!(
+            self,
+            PreTokenizer::Metaspace { .. } | PreTokenizer::ByteLevel { .. }
+        )
     }
 }
 
@@ -1463,9 +1486,13 @@ impl PreTokenizer {
 ///
 /// Nodes are laid out breadth-first, so a node's children are consecutive: child `k` of a node
 /// is `labels[first + k]` and sits at node index `first + k + 1` (the root has no label).
+/// Nodes with many children (the root, first letters) also get a 256-entry table so the hot
+/// top of the trie needs no search.
 struct Trie {
     nodes: Vec<TrieNode>,
     labels: Vec<u8>,
+    /// 256 child indices (`NO_TOKEN` for none) per node that has a table.
+    tables: Vec<u32>,
 }
 
 #[derive(Clone, Copy)]
@@ -1474,10 +1501,14 @@ struct TrieNode {
     children: u16,
     /// The token spelled by the path to this node, or `NO_TOKEN`.
     token: u32,
+    /// Which 256-entry block of `tables` is this node's, or `NO_TOKEN`.
+    table: u32,
 }
 
 impl Trie {
     const ROOT: u32 = 0;
+    /// Nodes with more children than this get a table; below it a linear scan is as quick.
+    const TABLE_AT: usize = 12;
 
     /// Build from `(token bytes, id)` pairs. A token listed twice keeps its last id, as a map
     /// filled in vocabulary order would; empty tokens are left out.
@@ -1489,6 +1520,7 @@ impl Trie {
             first: 0,
             children: 0,
             token: NO_TOKEN,
+            table: NO_TOKEN,
         };
         let mut nodes = vec![empty];
         let mut labels = Vec::new();
@@ -1523,17 +1555,49 @@ impl Trie {
         if u32::try_from(nodes.len()).is_err() {
             return Err(bad("the vocabulary is too large"));
         }
-        Ok(Self { nodes, labels })
+        let mut tables = Vec::new();
+        for node in nodes.iter_mut() {
+            if usize::from(node.children) <= Self::TABLE_AT {
+                continue;
+            }
+            let block = tables.len();
+            node.table =
+                u32::try_from(block / 256).map_err(|_| bad("the vocabulary is too large"))?;
+            tables.resize(block + 256, NO_TOKEN);
+            let first = node.first as usize;
+            let end = first + usize::from(node.children);
+            for (k, &byte) in labels
+                .get(first..end)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
+                tables[block + usize::from(byte)] = (first + k + 1) as u32;
+            }
+        }
+        Ok(Self {
+            nodes,
+            labels,
+            tables,
+        })
     }
 
+    #[inline]
     fn child(&self, node: u32, byte: u8) -> Option<u32> {
         let node = self.nodes.get(node as usize)?;
+        if node.table != NO_TOKEN {
+            let child = *self
+                .tables
+                .get(node.table as usize * 256 + usize::from(byte))?;
+            return (child != NO_TOKEN).then_some(child);
+        }
         let first = node.first as usize;
-        let labels = self.labels.get(first..first + node.children as usize)?;
-        let k = labels.binary_search(&byte).ok()?;
+        let labels = self.labels.get(first..first + usize::from(node.children))?;
+        let k = labels.iter().position(|&label| label == byte)?;
         Some((first + k + 1) as u32)
     }
 
+    #[inline]
     fn token(&self, node: u32) -> u32 {
         self.nodes
             .get(node as usize)
@@ -1838,7 +1902,8 @@ mod unicode {
 
     /// The CJK ideograph blocks BERT surrounds with spaces, exactly as Hugging Face lists them.
     pub(super) fn is_chinese_char(ch: char) -> bool {
-        matches!(ch as u32,
+        (ch as u32) >= 0x3400
+            && matches!(ch as u32,
             0x4E00..=0x9FFF
             | 0x3400..=0x4DBF
             | 0x20000..=0x2A6DF
@@ -1851,6 +1916,7 @@ mod unicode {
 
     /// `ch` without its accents (canonical decomposition, nonspacing marks dropped): `None` when
     /// `ch` is itself a nonspacing mark, else the base letter or `ch` unchanged.
+    #[inline]
     pub(super) fn strip_accent(ch: char) -> Option<char> {
         if ch.is_ascii() {
             return Some(ch);
@@ -2731,18 +2797,14 @@ mod tests {
 
     #[test]
     fn split_behaviors_match_hugging_face() {
+        // The piece sits at byte 2 of its text.
+        let text = "> the-final--countdown";
         let run = |behavior| {
-            let (mut out, mut pieces) = (String::new(), Vec::new());
-            split_piece(
-                "the-final--countdown",
-                Delimiter::Char('-'),
-                behavior,
-                &mut out,
-                &mut pieces,
-            );
+            let mut pieces = Vec::new();
+            split_piece(&text[2..], 2, Delimiter::Char('-'), behavior, &mut pieces);
             pieces
                 .iter()
-                .map(|&(start, end)| out[start..end].to_string())
+                .map(|&(start, end)| &text[start..end])
                 .collect::<Vec<_>>()
         };
         assert_eq!(run(SplitBehavior::Removed), ["the", "final", "countdown"]);
@@ -2766,9 +2828,10 @@ mod tests {
 
     #[test]
     fn whitespace_pre_tokenizer_splits_words_from_symbols() {
-        let (mut out, mut pieces) = (String::new(), Vec::new());
-        split_words("fn parse_args(x: &str)->  ok", &mut out, &mut pieces);
-        let words: Vec<&str> = pieces.iter().map(|&(s, e)| &out[s..e]).collect();
+        let text = "fn parse_args(x: &str)->  ok";
+        let mut pieces = Vec::new();
+        split_words(text, 0, &mut pieces);
+        let words: Vec<&str> = pieces.iter().map(|&(s, e)| &text[s..e]).collect();
         assert_eq!(
             words,
             ["fn", "parse_args", "(", "x", ":", "&", "str", ")->", "ok"]
