@@ -30,6 +30,7 @@
 //! median token length; here the cut is four times that, so it still bounds the work on a huge
 //! input but rarely removes text the cap would have counted (indentation-heavy code, unknown
 //! symbols).
+//!
 //! Buffers live in a per-thread scratch, so after a thread's first call an embedding allocates
 //! only its result.
 
