@@ -1,5 +1,7 @@
 //! Embeddings: turn a chunk or a question into a unit-length vector.
 
+pub mod model2vec;
+
 /// Maps text to a unit-length vector (or all zeros when the text has nothing to embed).
 ///
 /// Implementations must be deterministic and fast: a question is embedded on every request.
