@@ -25,8 +25,7 @@ pub mod hashed;
 
 /// Load a static embedding model from `dir` (Model2Vec format).
 pub fn load_model(dir: &std::path::Path) -> Result<std::sync::Arc<dyn Embedder>, String> {
-    Err(format!(
-        "{}: static models are not supported by this build yet",
-        dir.display()
-    ))
+    model2vec::Model2VecEmbedder::load(dir)
+        .map(|m| std::sync::Arc::new(m) as std::sync::Arc<dyn Embedder>)
+        .map_err(|e| e.to_string())
 }
