@@ -263,6 +263,7 @@ fn context(
         file: rel_file,
         line: line.map(|l| l - 1),
         limit: limit as usize,
+        ..Default::default()
     };
     let answer = engine.query(&query).map_err(|e| e.to_string())?;
     if json {

@@ -13,6 +13,20 @@ pub struct Query {
     pub line: Option<u32>,
     /// How many results to return, 1..=100.
     pub limit: usize,
+    /// Which retrievers run; everything but benchmarks wants `Hybrid`.
+    pub retrieval: Retrieval,
+}
+
+/// Which retrievers answer a query.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Retrieval {
+    /// Lexical and vector search, fused.
+    #[default]
+    Hybrid,
+    /// BM25 alone.
+    Lexical,
+    /// Vector search alone.
+    Vector,
 }
 
 pub const DEFAULT_LIMIT: usize = 10;

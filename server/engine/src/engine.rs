@@ -475,10 +475,14 @@ impl Engine {
         let search_started = Instant::now();
         let live = |id: u32| index.is_live(id);
         let t = Instant::now();
-        let lexical = index.bm25.search(&tokens, CANDIDATES, &live);
+        let lexical = if query.retrieval == Retrieval::Vector {
+            Vec::new()
+        } else {
+            index.bm25.search(&tokens, CANDIDATES, &live)
+        };
         timings.lexical = ms(t);
         let t = Instant::now();
-        let vector = if qvec.iter().any(|&x| x != 0.0) {
+        let vector = if query.retrieval != Retrieval::Lexical && qvec.iter().any(|&x| x != 0.0) {
             index.vectors.search(&qvec, CANDIDATES, &live)
         } else {
             Vec::new()

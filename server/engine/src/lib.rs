@@ -15,6 +15,6 @@ pub mod text;
 pub mod vector;
 pub mod walk;
 
-pub use answer::{Answer, Citation, Hit, IndexInfo, IndexState, Query, QueryError, Timings};
+pub use answer::{Answer, Citation, Hit, IndexInfo, IndexState, Query, QueryError, Retrieval, Timings};
 pub use config::EngineConfig;
 pub use engine::{Engine, EngineError, EngineStatus, Phase, Progress, RefreshReport};
