@@ -125,7 +125,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             &question.join(" "),
         ),
         Command::Status { dir, json } => status(&cli.global, &dir, json),
-        Command::Lsp { stdio: _ } => Ok(ExitCode::from(ail_lsp::run_stdio(config(&cli.global)).clamp(0, 255) as u8)),
+        Command::Lsp { stdio: _ } => Ok(ExitCode::from(
+            ail_lsp::run_stdio(config(&cli.global)).clamp(0, 255) as u8,
+        )),
     }
 }
 

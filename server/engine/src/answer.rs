@@ -110,6 +110,8 @@ pub struct Answer {
     pub index: IndexInfo,
     /// Anything degraded in this answer, in a few words each.
     pub warnings: Vec<String>,
+    /// Which cache tier served this answer.
+    pub cache: crate::cache::CacheTier,
 }
 
 /// Why a query could not be answered at all.

@@ -6,10 +6,12 @@
 //! batches under a short exclusive lock.
 
 use crate::answer::*;
+use crate::cache::{normalize_question, AnswerCache, CacheConfig, CacheStats, CacheTier, Scope};
 use crate::config::{default_cache_dir, EngineConfig};
 use crate::embed::hashed::HashedTfIdf;
 use crate::embed::Embedder;
 use crate::index::{prepare_file, EmbedderChoice, Index, PreparedFile};
+use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::rank::{self, Evidence, Place};
 use crate::text::question_tokens;
 use crate::vector::VectorIndex;
@@ -17,7 +19,7 @@ use crate::walk::{self, SkipCounts, SkipReason, WalkOptions};
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -87,6 +89,8 @@ pub struct EngineStatus {
     pub vector_index: &'static str,
     /// Why a persisted index was not used on start, if one was not.
     pub load_note: Option<String>,
+    pub cache: CacheStats,
+    pub metrics: MetricsSnapshot,
 }
 
 pub struct Engine {
@@ -100,6 +104,10 @@ pub struct Engine {
     load_note: Mutex<Option<String>>,
     /// One refresh at a time.
     refreshing: Mutex<()>,
+    cache: AnswerCache,
+    metrics: Metrics,
+    /// Bumped whenever question embeddings would change (the embedder was refitted).
+    embedder_epoch: AtomicU64,
 }
 
 impl Engine {
@@ -144,6 +152,9 @@ impl Engine {
             static_embedder,
             load_note: Mutex::new(load_note),
             refreshing: Mutex::new(()),
+            cache: AnswerCache::new(CacheConfig::default()),
+            metrics: Metrics::default(),
+            embedder_epoch: AtomicU64::new(0),
         })
     }
 
@@ -234,6 +245,7 @@ impl Engine {
                     }
                 };
                 *index = Index::new(embedder);
+                self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
                 report.unchanged = 0;
                 to_read = found.files.iter().collect();
                 self.ready.store(false, Ordering::Release);
@@ -307,6 +319,7 @@ impl Engine {
                 total: 1,
             });
             self.index.write().fit_and_embed(self.config.index_threads);
+            self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
         }
         {
             let mut index = self.index.write();
@@ -430,6 +443,8 @@ impl Engine {
             embedder: index.embedder.name(),
             vector_index: index.vectors.name(),
             load_note: self.load_note.lock().clone(),
+            cache: self.cache.stats(),
+            metrics: self.metrics.snapshot(),
         }
     }
 
@@ -453,6 +468,41 @@ impl Engine {
         query: &Query,
         cancelled: &dyn Fn() -> bool,
     ) -> Result<Answer, QueryError> {
+        self.metrics.requests.fetch_add(1, Ordering::Relaxed);
+        let result = self.answer(query, cancelled);
+        match &result {
+            Ok(a) => {
+                let t = &a.timings;
+                self.metrics.total.record(t.total);
+                if a.cache == CacheTier::Miss {
+                    self.metrics.embed.record(t.embed);
+                    self.metrics.search.record(t.search);
+                    self.metrics.rank.record(t.rank);
+                    self.metrics.format.record(t.format);
+                }
+            }
+            Err(_) => {
+                self.metrics.errors.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        result
+    }
+
+    /// The answer cache's counters.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.stats()
+    }
+
+    /// Change the answer cache's settings (turning it off empties it).
+    pub fn set_cache_config(&self, config: CacheConfig) {
+        self.cache.set_config(config);
+    }
+
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.metrics.snapshot()
+    }
+
+    fn answer(&self, query: &Query, cancelled: &dyn Fn() -> bool) -> Result<Answer, QueryError> {
         let started = Instant::now();
         let question = query.question.trim();
         if question.is_empty() {
@@ -463,11 +513,55 @@ impl Engine {
         }
         let mut timings = Timings::default();
         let index = self.index.read();
+        let normalized = normalize_question(question);
+        let scope = Scope {
+            file: query.file.clone(),
+            line: query.line,
+            limit: query.limit,
+        };
+        let current_hash = |path: &str| index.file(path).map(|f| f.hash);
+        let cacheable =
+            query.retrieval == Retrieval::Hybrid && self.is_ready() && index.unembedded.is_empty();
+        if cacheable {
+            if let Some(hit) = self.cache.get_exact(&normalized, &scope, &current_hash) {
+                return Ok(self.served_from_cache(
+                    hit,
+                    CacheTier::Exact,
+                    question,
+                    &index,
+                    started,
+                ));
+            }
+        }
         let tokens = question_tokens(question);
 
         let t = Instant::now();
-        let qvec = index.embedder.embed_question(question);
+        let epoch = self.embedder_epoch.load(Ordering::Acquire);
+        let qvec = self
+            .cache
+            .embedding(&format!("{epoch}\u{0}{normalized}"), || {
+                index.embedder.embed_question(question)
+            });
         timings.embed = ms(t);
+        if cacheable {
+            let known_terms = tokens
+                .iter()
+                .filter(|t| index.bm25.term_id(t).is_some())
+                .count();
+            if let Some(hit) =
+                self.cache
+                    .get_semantic(&qvec, known_terms >= 2, &scope, &current_hash)
+            {
+                return Ok(self.served_from_cache(
+                    hit,
+                    CacheTier::Semantic,
+                    question,
+                    &index,
+                    started,
+                ));
+            }
+            self.cache.record_miss();
+        }
         if cancelled() {
             return Err(QueryError::Cancelled);
         }
@@ -576,11 +670,10 @@ impl Engine {
             chunks: index.live_chunks,
             generation: index.generation,
         };
-        drop(index);
         let summary = summarize(question, &results, confidence);
         timings.format = ms(t);
         timings.total = ms(started);
-        Ok(Answer {
+        let answer = Answer {
             question: question.to_string(),
             summary,
             results,
@@ -589,7 +682,47 @@ impl Engine {
             timings,
             index: info,
             warnings,
-        })
+            cache: CacheTier::Miss,
+        };
+        if cacheable {
+            // Valid while the cited files and the asked-about file keep their content.
+            let mut deps: Vec<String> = answer.results.iter().map(|h| h.path.clone()).collect();
+            deps.extend(query.file.clone());
+            deps.sort();
+            deps.dedup();
+            let deps = deps
+                .into_iter()
+                .map(|p| {
+                    let h = current_hash(&p);
+                    (p, h)
+                })
+                .collect();
+            self.cache.put(&normalized, scope, qvec, &answer, deps);
+        }
+        Ok(answer)
+    }
+
+    fn served_from_cache(
+        &self,
+        mut hit: Answer,
+        tier: CacheTier,
+        question: &str,
+        index: &Index,
+        started: Instant,
+    ) -> Answer {
+        hit.cache = tier;
+        hit.question = question.to_string();
+        hit.timings = Timings {
+            total: ms(started),
+            ..Timings::default()
+        };
+        hit.index = IndexInfo {
+            state: self.state(),
+            files: index.file_count(),
+            chunks: index.live_chunks,
+            generation: index.generation,
+        };
+        hit
     }
 
     fn confidence(

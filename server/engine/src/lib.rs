@@ -3,11 +3,13 @@
 
 pub mod answer;
 pub mod bm25;
+pub mod cache;
 pub mod chunk;
 pub mod config;
 pub mod embed;
 pub mod engine;
 pub mod index;
+pub mod metrics;
 pub mod persist;
 mod pool;
 pub mod rank;
@@ -15,6 +17,8 @@ pub mod text;
 pub mod vector;
 pub mod walk;
 
-pub use answer::{Answer, Citation, Hit, IndexInfo, IndexState, Query, QueryError, Retrieval, Timings};
+pub use answer::{
+    Answer, Citation, Hit, IndexInfo, IndexState, Query, QueryError, Retrieval, Timings,
+};
 pub use config::EngineConfig;
 pub use engine::{Engine, EngineError, EngineStatus, Phase, Progress, RefreshReport};

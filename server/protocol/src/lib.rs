@@ -152,7 +152,7 @@ impl ContextResult {
             history: None,
             blame: None,
             confidence: round3(answer.confidence),
-            cache: "miss".to_string(),
+            cache: answer.cache.as_str().to_string(),
             timings_ms: TimingsMs {
                 total: round3(t.total as f32) as f64,
                 embed: round3(t.embed as f32) as f64,
@@ -239,8 +239,20 @@ impl StatusResult {
             generation: s.generation,
             index_bytes: s.index_bytes,
             rss_bytes,
-            cache: CacheStats::default(),
-            latency_ms: LatencyStats::default(),
+            cache: CacheStats {
+                entries: s.cache.entries,
+                hits: s.cache.hits,
+                misses: s.cache.misses,
+                exact_hits: s.cache.exact_hits,
+                semantic_hits: s.cache.semantic_hits,
+                hit_rate: s.cache.hit_rate(),
+            },
+            latency_ms: LatencyStats {
+                count: s.metrics.total.count,
+                p50: s.metrics.total.p50,
+                p95: s.metrics.total.p95,
+                p99: s.metrics.total.p99,
+            },
             workspace: file_uri(&s.root),
             skipped: SkippedCounts {
                 binary: s.skipped.binary,

@@ -1,0 +1,150 @@
+//! The answer cache through the engine: which tier serves a question, and that an edit to a
+//! cited or asked-about file always forces a fresh answer while unrelated edits do not.
+
+use ail_engine::cache::CacheTier;
+use ail_engine::{Engine, EngineConfig, Query};
+use std::sync::atomic::AtomicBool;
+
+fn engine_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Engine) {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let engine = Engine::open(
+        dir.path(),
+        EngineConfig {
+            persist: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
+    (dir, engine)
+}
+
+fn files() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("src/cache.rs", "/// Drop the oldest entry when the cache is full.\npub fn evict_oldest_entry(entries: &mut Vec<u32>) {\n    entries.remove(0);\n}\n"),
+        ("src/parse.rs", "pub fn parse_arguments(argv: &[String]) -> Vec<String> {\n    argv.to_vec()\n}\n"),
+        ("docs/notes.md", "# Notes\n\nNothing about caches here, only release notes.\n"),
+    ]
+}
+
+fn ask(engine: &Engine, q: &str) -> ail_engine::Answer {
+    engine
+        .query(&Query {
+            question: q.into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap()
+}
+
+#[test]
+fn a_repeated_question_is_served_by_the_exact_tier_with_the_same_results() {
+    let (_dir, engine) = engine_with(&files());
+    let first = ask(&engine, "How is the oldest cache entry evicted?");
+    assert_eq!(first.cache, CacheTier::Miss);
+    let again = ask(&engine, "  how is the OLDEST cache entry evicted ");
+    assert_eq!(again.cache, CacheTier::Exact);
+    assert_eq!(again.results, first.results);
+    assert_eq!(engine.cache_stats().exact_hits, 1);
+}
+
+#[test]
+fn a_reworded_question_is_served_by_the_semantic_tier() {
+    let (_dir, engine) = engine_with(&files());
+    let first = ask(&engine, "how is the oldest cache entry evicted");
+    let reworded = ask(&engine, "how is the oldest cache entry evicted please");
+    assert_eq!(
+        reworded.cache,
+        CacheTier::Semantic,
+        "{:?}",
+        engine.cache_stats()
+    );
+    assert_eq!(reworded.results, first.results);
+    assert_eq!(
+        reworded.question,
+        "how is the oldest cache entry evicted please"
+    );
+}
+
+#[test]
+fn editing_a_cited_file_forces_a_fresh_answer_with_current_lines() {
+    let (_dir, engine) = engine_with(&files());
+    let first = ask(&engine, "how is the oldest cache entry evicted");
+    assert_eq!(first.results[0].path, "src/cache.rs");
+    // Two lines inserted above the function: the cited range must move.
+    engine.update_file(
+        "src/cache.rs",
+        Some("use std::vec::Vec;\n\n/// Drop the oldest entry when the cache is full.\npub fn evict_oldest_entry(entries: &mut Vec<u32>) {\n    entries.remove(0);\n}\n"),
+    );
+    let after = ask(&engine, "how is the oldest cache entry evicted");
+    assert_eq!(after.cache, CacheTier::Miss);
+    let top = &after.results[0];
+    assert_eq!(top.path, "src/cache.rs");
+    assert!(
+        top.end_line >= 6,
+        "citation points at current lines: {top:?}"
+    );
+    let reworded = ask(&engine, "how is the oldest cache entry evicted please");
+    assert_ne!(
+        reworded.cache,
+        CacheTier::Miss,
+        "the fresh answer is cached again"
+    );
+}
+
+#[test]
+fn editing_an_unrelated_file_keeps_the_cached_answer() {
+    let (_dir, engine) = engine_with(&files());
+    let first = ask(&engine, "how is the oldest cache entry evicted");
+    let cited: Vec<&str> = first.results.iter().map(|h| h.path.as_str()).collect();
+    assert!(!cited.contains(&"src/unrelated.rs"));
+    engine.update_file("src/unrelated.rs", Some("pub fn render_page() {}\n"));
+    let again = ask(&engine, "how is the oldest cache entry evicted");
+    assert_eq!(again.cache, CacheTier::Exact);
+    assert!(again.index.generation > first.index.generation);
+}
+
+#[test]
+fn deleting_a_cited_file_forces_a_fresh_answer_without_it() {
+    let (dir, engine) = engine_with(&files());
+    ask(&engine, "parse arguments");
+    std::fs::remove_file(dir.path().join("src/parse.rs")).unwrap();
+    engine.update_file("src/parse.rs", None);
+    let after = ask(&engine, "parse arguments");
+    assert_eq!(after.cache, CacheTier::Miss);
+    assert!(after.results.iter().all(|h| h.path != "src/parse.rs"));
+}
+
+#[test]
+fn a_question_about_another_file_is_not_served_from_the_cache() {
+    let (_dir, engine) = engine_with(&files());
+    ask(&engine, "how is the oldest cache entry evicted");
+    let q = Query {
+        question: "how is the oldest cache entry evicted".into(),
+        file: Some("src/parse.rs".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(engine.query(&q).unwrap().cache, CacheTier::Miss);
+}
+
+#[test]
+fn near_empty_questions_never_match_semantically() {
+    let (_dir, engine) = engine_with(&files());
+    ask(&engine, "cache");
+    assert_eq!(
+        ask(&engine, "cache?").cache,
+        CacheTier::Exact,
+        "same normalised text"
+    );
+    assert_eq!(
+        ask(&engine, "caches").cache,
+        CacheTier::Miss,
+        "one word is not enough to call it the same question"
+    );
+}
