@@ -13,7 +13,10 @@ struct Workspace {
 
 impl Workspace {
     fn new() -> Workspace {
-        Workspace { dir: tempfile::tempdir().unwrap(), cache: tempfile::tempdir().unwrap() }
+        Workspace {
+            dir: tempfile::tempdir().unwrap(),
+            cache: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn root(&self) -> &Path {
@@ -42,8 +45,13 @@ impl Workspace {
         args.extend_from_slice(extra);
         args.push(question);
         let out = self.ail(&args);
-        assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{}", stderr(&out));
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+        assert!(
+            out.status.code() == Some(0) || out.status.code() == Some(1),
+            "{}",
+            stderr(&out)
+        );
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
     }
 
     fn status_json(&self) -> Value {
@@ -72,12 +80,20 @@ fn small_workspace() -> Workspace {
         "pub struct Cache { entries: Vec<u32> }\n\nimpl Cache {\n    /// Drop the least recently used entry when full.\n    pub fn evict_oldest(&mut self) {\n        self.entries.remove(0);\n    }\n}\n",
     );
     ws.write("src/args.rs", "pub fn parse_args(argv: &[String]) -> Vec<String> {\n    argv.iter().skip(1).cloned().collect()\n}\n");
-    ws.write("docs/guide.md", "# Guide\n\n## Running the tests\n\nRun cargo test from the root.\n");
+    ws.write(
+        "docs/guide.md",
+        "# Guide\n\n## Running the tests\n\nRun cargo test from the root.\n",
+    );
     ws
 }
 
 fn paths(answer: &Value) -> Vec<String> {
-    answer["results"].as_array().unwrap().iter().map(|r| r["path"].as_str().unwrap().to_string()).collect()
+    answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -90,8 +106,14 @@ fn context_answers_with_the_protocol_object() {
     assert_eq!(first["citation"], 1);
     let citation = &answer["citations"][0];
     assert_eq!(citation["id"], 1);
-    assert!(citation["url"].as_str().unwrap().starts_with("file://"), "{citation}");
-    assert!(citation["url"].as_str().unwrap().ends_with("args.rs#L1-L3"), "{citation}");
+    assert!(
+        citation["url"].as_str().unwrap().starts_with("file://"),
+        "{citation}"
+    );
+    assert!(
+        citation["url"].as_str().unwrap().ends_with("args.rs#L1-L3"),
+        "{citation}"
+    );
     assert_eq!(citation["label"], "src/args.rs:1-3");
     assert!(answer["history"].is_null());
     assert_eq!(answer["cache"], "miss");
@@ -100,7 +122,10 @@ fn context_answers_with_the_protocol_object() {
     let confidence = answer["confidence"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&confidence));
     for stage in ["total", "embed", "search", "format"] {
-        assert!(answer["timingsMs"][stage].is_number(), "timing {stage} missing");
+        assert!(
+            answer["timingsMs"][stage].is_number(),
+            "timing {stage} missing"
+        );
     }
     assert!(answer["summary"].as_str().unwrap().contains("src/args.rs"));
 }
@@ -108,7 +133,9 @@ fn context_answers_with_the_protocol_object() {
 #[test]
 fn human_output_lists_ranked_places_and_exit_code_is_zero() {
     let ws = small_workspace();
-    let out = ws.ail(&["context", "what", "happens", "when", "the", "cache", "evicts"]);
+    let out = ws.ail(&[
+        "context", "what", "happens", "when", "the", "cache", "evicts",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.starts_with("1. src/cache.rs:"), "{text}");
@@ -130,13 +157,28 @@ fn bad_input_gets_exit_two_and_a_one_line_error() {
     let ws = small_workspace();
     let cases: &[(&[&str], &str)] = &[
         (&["context", "   "], "question is empty"),
-        (&["context", "--limit", "0", "cache"], "--limit must be between 1 and 100"),
-        (&["context", "--limit", "101", "cache"], "--limit must be between 1 and 100"),
-        (&["context", "--workspace", "/no/such/dir", "cache"], "no such directory"),
+        (
+            &["context", "--limit", "0", "cache"],
+            "--limit must be between 1 and 100",
+        ),
+        (
+            &["context", "--limit", "101", "cache"],
+            "--limit must be between 1 and 100",
+        ),
+        (
+            &["context", "--workspace", "/no/such/dir", "cache"],
+            "no such directory",
+        ),
         (&["index", "/no/such/dir"], "no such directory"),
         (&["status", "/no/such/dir"], "no such directory"),
-        (&["context", "--file", "missing.rs", "cache"], "no such file"),
-        (&["context", "--line", "0", "--file", "src/args.rs", "cache"], "1-based"),
+        (
+            &["context", "--file", "missing.rs", "cache"],
+            "no such file",
+        ),
+        (
+            &["context", "--line", "0", "--file", "src/args.rs", "cache"],
+            "1-based",
+        ),
     ];
     for (args, message) in cases {
         let out = ws.ail(args);
@@ -151,7 +193,10 @@ fn bad_input_gets_exit_two_and_a_one_line_error() {
 #[test]
 fn binary_huge_invalid_utf8_and_symlink_loops_are_skipped_with_reasons() {
     let ws = small_workspace();
-    ws.write("assets/logo.bin", b"\x89PNG\r\n\x1a\n\0\0\0binary payload cache");
+    ws.write(
+        "assets/logo.bin",
+        b"\x89PNG\r\n\x1a\n\0\0\0binary payload cache",
+    );
     ws.write("data/huge.txt", "cache line\n".repeat(200_000)); // 2.2 MB, over the 1 MiB default
     ws.write("data/latin1.txt", b"caf\xe9 cache \xff\xfe");
     #[cfg(unix)]
@@ -171,7 +216,10 @@ fn binary_huge_invalid_utf8_and_symlink_loops_are_skipped_with_reasons() {
     assert_eq!(status["skipped"]["symlink"], 2, "{status}");
     let answer = ws.context_json("cache", &["--limit", "100"]);
     for p in paths(&answer) {
-        assert!(p.starts_with("src/") || p.starts_with("docs/"), "cited skipped file {p}");
+        assert!(
+            p.starts_with("src/") || p.starts_with("docs/"),
+            "cited skipped file {p}"
+        );
     }
 }
 
@@ -179,18 +227,36 @@ fn binary_huge_invalid_utf8_and_symlink_loops_are_skipped_with_reasons() {
 fn the_index_persists_and_only_changed_files_are_read_again() {
     let ws = small_workspace();
     let first = ws.ail(&["index", "."]);
-    assert!(stdout(&first).contains("3 read, 0 unchanged"), "{}", stdout(&first));
+    assert!(
+        stdout(&first).contains("3 read, 0 unchanged"),
+        "{}",
+        stdout(&first)
+    );
     assert!(ws.index_file().exists());
     let second = ws.ail(&["index", "."]);
-    assert!(stdout(&second).contains("0 read, 3 unchanged"), "{}", stdout(&second));
+    assert!(
+        stdout(&second).contains("0 read, 3 unchanged"),
+        "{}",
+        stdout(&second)
+    );
     // A new mtime and content: exactly that file is read again.
     std::thread::sleep(std::time::Duration::from_millis(20));
-    ws.write("src/args.rs", "pub fn parse_flags(argv: &[String]) -> Vec<String> {\n    argv.to_vec()\n}\n");
+    ws.write(
+        "src/args.rs",
+        "pub fn parse_flags(argv: &[String]) -> Vec<String> {\n    argv.to_vec()\n}\n",
+    );
     let third = ws.ail(&["index", "."]);
-    assert!(stdout(&third).contains("1 read, 2 unchanged"), "{}", stdout(&third));
+    assert!(
+        stdout(&third).contains("1 read, 2 unchanged"),
+        "{}",
+        stdout(&third)
+    );
     let answer = ws.context_json("parse flags", &[]);
     assert_eq!(paths(&answer)[0], "src/args.rs");
-    assert!(answer["results"][0]["snippet"].as_str().unwrap().contains("parse_flags"));
+    assert!(answer["results"][0]["snippet"]
+        .as_str()
+        .unwrap()
+        .contains("parse_flags"));
     // A deleted file is never cited again.
     fs::remove_file(ws.root().join("src/args.rs")).unwrap();
     let answer = ws.context_json("parse flags", &[]);
@@ -223,7 +289,11 @@ fn an_index_of_another_format_version_is_rebuilt() {
     bytes[8..12].copy_from_slice(&0u32.to_le_bytes()); // format version 0
     fs::write(&path, &bytes).unwrap();
     let out = ws.ail(&["index", "."]);
-    assert!(stderr(&out).contains("format version 0"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("format version 0"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stdout(&out).contains("3 read"), "{}", stdout(&out));
 }
 
@@ -246,7 +316,10 @@ fn garbage_in_the_index_file_is_rebuilt() {
 #[test]
 fn file_and_line_bias_toward_the_asked_about_file() {
     let ws = small_workspace();
-    ws.write("src/other.rs", "pub fn entries_count(c: &Cache) -> usize {\n    c.entries.len()\n}\n");
+    ws.write(
+        "src/other.rs",
+        "pub fn entries_count(c: &Cache) -> usize {\n    c.entries.len()\n}\n",
+    );
     let answer = ws.context_json("entries", &["--file", "src/other.rs", "--line", "1"]);
     assert_eq!(paths(&answer)[0], "src/other.rs");
 }
@@ -256,5 +329,9 @@ fn status_before_indexing_says_what_to_do() {
     let ws = small_workspace();
     let out = ws.ail(&["status"]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(stdout(&out).contains("not indexed yet: run `ail index"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("not indexed yet: run `ail index"),
+        "{}",
+        stdout(&out)
+    );
 }
