@@ -464,11 +464,21 @@ impl<'a> Finder<'a> {
                     None => format!("impl {}", self.name(target)),
                 };
                 let owner = self.base_type_name(target);
+                // `unsafe impl Send for Parser {}` marks rather than defines: like a
+                // constant, it only stands alone when it spans several lines.
+                let empty = node.child_by_field_name("body").is_none_or(|body| {
+                    let mut cursor = body.walk();
+                    let has_items = body
+                        .named_children(&mut cursor)
+                        .any(|child| !child.is_extra());
+                    !has_items
+                });
                 let body = node
                     .child_by_field_name("body")
                     .map(|body| (body, scope.nested(&owner, "::", true)));
                 Some(Definition {
                     body,
+                    minor: empty,
                     ..self.plain(node, ChunkKind::Impl, symbol)
                 })
             }

@@ -555,6 +555,27 @@ fn doc_comments_attributes_and_decorators_join_their_definition() {
     );
 }
 
+#[test]
+fn empty_marker_impls_stay_with_top_level_code() {
+    use ChunkKind::*;
+    let text = "pub struct Parser;\n\
+                \n\
+                unsafe impl Send for Parser {}\n\
+                unsafe impl Sync for Parser {}\n\
+                \n\
+                impl Default for Parser {\n    fn default() -> Self {\n        Parser\n    }\n}\n";
+    assert_chunks(
+        Language::Rust,
+        text,
+        &[
+            (0, 1, Struct, Some("Parser")),
+            (2, 4, Module, None),
+            (5, 10, Impl, Some("impl Default for Parser")),
+            (6, 9, Method, Some("Parser::default")),
+        ],
+    );
+}
+
 /// Builds source line by line, remembering where named parts start and end.
 #[derive(Default)]
 struct Source {
