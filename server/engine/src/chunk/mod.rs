@@ -1,7 +1,17 @@
 //! Chunking: cut a file into the units a person would cite (functions, methods,
 //! classes, impl blocks, Markdown sections), falling back to overlapping line windows.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
 use serde::{Deserialize, Serialize};
+
+mod lines;
+mod markdown;
+mod syntax;
+#[cfg(test)]
+mod tests;
+
+use lines::LineTable;
 
 /// The language a file is written in, as far as chunking cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -98,28 +108,35 @@ pub struct ChunkSpan {
     pub kind: ChunkKind,
 }
 
-/// TEMPORARY: line windows only, until the tree-sitter chunker lands.
-pub fn chunk_file(_language: Language, text: &str) -> Vec<ChunkSpan> {
-    let starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .filter(|&i| i < text.len())
-        .collect();
-    let mut out = Vec::new();
-    let mut s = 0;
-    while s < starts.len() {
-        let e = (s + 50).min(starts.len());
-        out.push(ChunkSpan {
-            start_line: s as u32,
-            end_line: e as u32,
-            start_byte: starts[s],
-            end_byte: starts.get(e).copied().unwrap_or(text.len()),
-            symbol: None,
-            kind: ChunkKind::Lines,
-        });
-        if e == starts.len() {
-            break;
-        }
-        s = e - 10;
+/// Cuts `text` into the units a person would cite, sorted by `(start_line, end_line)`.
+///
+/// Code in a known grammar is cut at definitions (see the `syntax` module), Markdown at
+/// headings, and everything else, including code that does not parse, into overlapping
+/// windows of lines. Every non-blank line lands in at least one chunk; units may overlap
+/// (a short class and its methods), and the ranker merges overlapping results.
+///
+/// Never panics and keeps no state between calls beyond a per-thread parser cache, so it
+/// can run on many threads at once.
+pub fn chunk_file(language: Language, text: &str) -> Vec<ChunkSpan> {
+    let lines = LineTable::new(text);
+    if lines.all_blank(0, lines.len()) {
+        return Vec::new();
     }
-    out
+    let structured = catch_unwind(AssertUnwindSafe(|| match language {
+        Language::Markdown => Some(markdown::sections(&lines)),
+        other => syntax::Grammar::of(other).and_then(|grammar| syntax::chunk(grammar, &lines)),
+    }));
+    let spans = match structured {
+        Ok(Some(spans)) => spans,
+        Ok(None) => lines::text_windows(&lines),
+        Err(_) => {
+            // A bug here must not cost the file its place in the index.
+            tracing::error!(
+                language = language.as_str(),
+                "chunker panicked; falling back to line windows"
+            );
+            lines::text_windows(&lines)
+        }
+    };
+    lines::finish(&lines, spans)
 }
