@@ -187,17 +187,28 @@ impl Bm25 {
         k: usize,
         keep: &dyn Fn(u32) -> bool,
     ) -> Vec<(u32, f32)> {
+        let weighted: Vec<(&str, f32)> = terms.iter().map(|t| (t.as_str(), 1.0)).collect();
+        self.search_weighted(&weighted, k, keep)
+    }
+
+    /// `search` with a weight per term (related words count less than the asked ones).
+    pub fn search_weighted(
+        &self,
+        terms: &[(&str, f32)],
+        k: usize,
+        keep: &dyn Fn(u32) -> bool,
+    ) -> Vec<(u32, f32)> {
         let avg_len = if self.live_docs == 0 {
             1.0
         } else {
             (self.total_len as f32 / self.live_docs as f32).max(1.0)
         };
         let mut scores: HashMap<u32, f32> = HashMap::new();
-        for term in terms {
+        for &(term, weight) in terms {
             let Some(id) = self.term_id(term) else {
                 continue;
             };
-            let idf = self.idf(id);
+            let idf = self.idf(id) * weight;
             let (docs, freqs) = (&self.docs[id as usize], &self.freqs[id as usize]);
             for (&doc, &tf) in docs.iter().zip(freqs) {
                 let len = self.doc_len.get(doc as usize).copied().unwrap_or(0);

@@ -572,7 +572,17 @@ impl Engine {
         let lexical = if query.retrieval == Retrieval::Vector {
             Vec::new()
         } else {
-            index.bm25.search(&tokens, CANDIDATES, &live)
+            let related = crate::text::expansions(&tokens);
+            let weighted: Vec<(&str, f32)> = tokens
+                .iter()
+                .map(|t| (t.as_str(), 1.0))
+                .chain(
+                    related
+                        .iter()
+                        .map(|t| (t.as_str(), crate::text::RELATED_WEIGHT)),
+                )
+                .collect();
+            index.bm25.search_weighted(&weighted, CANDIDATES, &live)
         };
         timings.lexical = ms(t);
         let t = Instant::now();

@@ -102,6 +102,9 @@ impl EmbedderChoice {
     }
 }
 
+/// How many times a chunk's symbol name counts, on top of its occurrence in the text.
+const SYMBOL_WEIGHT: usize = 3;
+
 /// Read a file's text into a `PreparedFile`: chunk it, tokenise each chunk (its symbol and
 /// path count as text too), and embed it when the embedder is corpus-independent.
 pub fn prepare_file(
@@ -113,7 +116,12 @@ pub fn prepare_file(
 ) -> PreparedFile {
     let language = Language::from_path(path);
     let spans = crate::chunk::chunk_file(language, text);
-    let path_words = path.replace(['/', '.', '-'], " ");
+    // The file's name (not its folders, which every chunk below them would share).
+    let file_name = path.rsplit('/').next().unwrap_or(path);
+    let path_words = file_name
+        .rsplit_once('.')
+        .map_or(file_name, |(stem, _)| stem)
+        .replace(['.', '-'], " ");
     let chunks = spans
         .into_iter()
         .filter_map(|span| {
@@ -128,8 +136,19 @@ pub fn prepare_file(
                 }
             };
             for_each_token(body, &mut push);
+            // A definition's name is the strongest evidence of what it is about.
+            // Its container (`Config` in `Config::load`) counts once, like any other word.
             if let Some(sym) = &span.symbol {
-                for_each_token(sym, &mut push);
+                let name = sym
+                    .rsplit(['.', ':', ' '])
+                    .find(|s| !s.is_empty())
+                    .unwrap_or(sym);
+                for _ in 0..SYMBOL_WEIGHT {
+                    for_each_token(name, &mut push);
+                }
+                if name.len() < sym.len() {
+                    for_each_token(sym, &mut push);
+                }
             }
             for_each_token(&path_words, &mut push);
             let vector = static_embedder.map(|e| {

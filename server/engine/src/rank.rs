@@ -16,6 +16,8 @@ pub const VECTOR_WEIGHT: f32 = 1.0;
 pub const SAME_FILE_BOOST: f32 = 1.3;
 /// Boost for chunks in the same directory as that file.
 pub const SAME_DIR_BOOST: f32 = 1.1;
+/// Test code ranks a little lower unless the question is about tests.
+pub const TEST_CODE_FACTOR: f32 = 0.8;
 /// Boost for a chunk whose symbol the question names exactly.
 pub const EXACT_SYMBOL_BOOST: f32 = 1.6;
 
@@ -91,11 +93,55 @@ pub fn boost(
         }
     }
     if let Some(symbol) = symbol {
-        if names_symbol(symbol, question_tokens) {
-            b *= EXACT_SYMBOL_BOOST;
-        }
+        b *= 1.0 + (EXACT_SYMBOL_BOOST - 1.0) * symbol_match(symbol, question_tokens);
+    }
+    // People ask about the code, rarely about its tests, unless they say so.
+    if is_test_code(chunk_path, symbol) && !question_tokens.iter().any(|t| t.starts_with("test")) {
+        b *= TEST_CODE_FACTOR;
     }
     b
+}
+
+/// Whether a chunk is test code, by the conventions of the languages AIL chunks.
+pub fn is_test_code(path: &str, symbol: Option<&str>) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let in_test_dir = path
+        .split('/')
+        .any(|d| matches!(d, "tests" | "test" | "__tests__" | "spec"));
+    let test_file = file.starts_with("test_")
+        || file.ends_with("_test.go")
+        || file.ends_with("_test.py")
+        || file.contains(".test.")
+        || file.contains(".spec.");
+    let test_symbol = symbol.is_some_and(|s| {
+        s.starts_with("tests::") || s.starts_with("test_") || s.contains("::tests::")
+    });
+    in_test_dir || test_file || test_symbol
+}
+
+/// How strongly the question names `symbol`, 0..1: 1 when it names it exactly, else the
+/// share of the name's parts the question mentions (at least two of them), so "book search
+/// hook" partly names `useBookSearch`.
+pub fn symbol_match(symbol: &str, question_tokens: &[String]) -> f32 {
+    let last = symbol
+        .rsplit(['.', ':', ' '])
+        .find(|s| !s.is_empty())
+        .unwrap_or(symbol);
+    let mut parts = Vec::new();
+    crate::text::for_each_token(last, |t| parts.push(t.to_string()));
+    if parts.len() > 1 {
+        parts.pop(); // the compound
+    }
+    if names_symbol(symbol, question_tokens) {
+        // A one-word name ("Args") is weaker evidence than a compound one ("parse_args").
+        return if parts.len() > 1 { 1.0 } else { 0.5 };
+    }
+    let found = parts.iter().filter(|p| question_tokens.contains(p)).count();
+    if found >= 2 {
+        found as f32 / parts.len() as f32
+    } else {
+        0.0
+    }
 }
 
 /// Whether the question names `symbol` (or its last segment, `Config::load` -> `load`) as
@@ -243,6 +289,14 @@ mod tests {
             1.0,
             "a short word is too weak"
         );
+    }
+
+    #[test]
+    fn partly_named_symbols_get_part_of_the_boost() {
+        let q = question_tokens("where is the book search hook defined");
+        let m = symbol_match("BookSearchResults", &q);
+        assert!(m > 0.5 && m < 1.0, "{m}");
+        assert_eq!(symbol_match("useCart", &q), 0.0);
     }
 
     #[test]

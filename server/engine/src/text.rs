@@ -200,6 +200,52 @@ pub fn question_tokens(question: &str) -> Vec<String> {
     tokens
 }
 
+/// Words programmers use for the same idea, by stem. A question's word also looks for its
+/// relatives, at reduced weight (see `expansions`): "evict" finds `remove_oldest`.
+const RELATED: &[&[&str]] = &[
+    &["remov", "delet", "drop", "evict", "purg", "discard", "eras"],
+    &["retry", "attempt", "tri", "backoff"],
+    &["wait", "delay", "sleep", "backoff", "paus"],
+    &["fail", "error", "failur", "except", "panic"],
+    &["stop", "shutdown", "clos", "halt", "terminat", "cancel"],
+    &["start", "begin", "launch", "spawn", "run"],
+    &["fetch", "load", "read", "retriev", "get"],
+    &["sav", "stor", "writ", "persist", "put"],
+    &["creat", "mak", "new", "build", "construct"],
+    &["find", "search", "lookup", "queri", "match"],
+    &["timeout", "deadlin", "expir", "ttl"],
+    &["config", "setting", "option", "prefer"],
+    &["auth", "login", "credential", "token", "key"],
+    &["pars", "decod", "deseri", "read"],
+    &["render", "display", "show", "draw", "format"],
+    &["valid", "check", "verifi", "ensur", "assert"],
+    &["send", "emit", "publish", "notifi", "dispatch"],
+    &["cach", "memo", "lru"],
+    &["count", "number", "total", "tally"],
+    &["user", "patron", "member", "account"],
+    &["cost", "pay", "fee", "fine", "charg", "price"],
+    &["late", "overdu", "expir"],
+    &["giv", "abort", "cancel", "timeout"],
+];
+
+/// Weight of a related word relative to the word the question used.
+pub const RELATED_WEIGHT: f32 = 0.35;
+
+/// The relatives of the question's tokens that the question does not already contain.
+pub fn expansions(tokens: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tokens {
+        for group in RELATED.iter().filter(|g| g.contains(&t.as_str())) {
+            for w in group.iter() {
+                if !tokens.iter().any(|x| x == w) && !out.iter().any(|x| x == w) {
+                    out.push(w.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The compound form of a symbol name (`Config::load_file` -> `configloadfile`), the way
 /// `for_each_token` spells it, for exact-symbol boosts.
 pub fn compound(name: &str) -> String {
@@ -213,10 +259,75 @@ fn emit_word(word: &str, emit: &mut impl FnMut(&str)) {
     if word.len() < 2 || word.bytes().all(|b| b.is_ascii_digit()) || is_stop_word(word) {
         return;
     }
-    let stemmed = stem(word);
+    let stemmed = canonical(stem(word));
     if !is_stop_word(stemmed) {
         emit(stemmed);
     }
+}
+
+/// Code abbreviates what prose spells out: map both spellings (after stemming) to one
+/// token, so "environment" meets `env` and "authenticated" meets `auth`.
+const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("environment", "env"),
+    ("authenticat", "auth"),
+    ("authentication", "auth"),
+    ("authoriz", "auth"),
+    ("authorization", "auth"),
+    ("configuration", "config"),
+    ("configur", "config"),
+    ("cfg", "config"),
+    ("conf", "config"),
+    ("argument", "arg"),
+    ("directory", "dir"),
+    ("directori", "dir"),
+    ("databas", "db"),
+    ("database", "db"),
+    ("repository", "repo"),
+    ("repositori", "repo"),
+    ("initializ", "init"),
+    ("initialis", "init"),
+    ("initialization", "init"),
+    ("messag", "msg"),
+    ("parameter", "param"),
+    ("err", "error"),
+    ("errors", "error"),
+    ("maximum", "max"),
+    ("minimum", "min"),
+    ("temporary", "tmp"),
+    ("temp", "tmp"),
+    ("document", "doc"),
+    ("documentation", "doc"),
+    ("specification", "spec"),
+    ("calculat", "calc"),
+    ("previou", "prev"),
+    ("previous", "prev"),
+    ("length", "len"),
+    ("str", "string"),
+    ("strs", "string"),
+    ("fmt", "format"),
+    ("ctx", "context"),
+    ("req", "request"),
+    ("res", "respons"),
+    ("resp", "respons"),
+    ("btn", "button"),
+    ("img", "imag"),
+    ("idx", "index"),
+    ("num", "number"),
+    ("cnt", "count"),
+    ("src", "sourc"),
+    ("dst", "destination"),
+    ("dest", "destination"),
+    ("pkg", "packag"),
+    ("lib", "library"),
+    ("util", "utility"),
+    ("utiliti", "utility"),
+];
+
+fn canonical(stemmed: &str) -> &str {
+    ABBREVIATIONS
+        .iter()
+        .find(|(long, _)| *long == stemmed)
+        .map_or(stemmed, |(_, short)| short)
 }
 
 /// Runs of letters, digits and underscores.
@@ -328,6 +439,22 @@ mod tests {
         let t = tokens("größe café 日本語 naïveTokenizer 🎉");
         assert!(t.contains(&"größe".to_string()));
         assert!(t.contains(&"tokenizer".to_string()));
+    }
+
+    #[test]
+    fn prose_and_abbreviations_meet() {
+        for (prose, code) in [
+            ("environment variables", "envVars"),
+            ("authenticated", "auth"),
+            ("configuration", "cfg"),
+            ("arguments", "args"),
+        ] {
+            let (p, c) = (tokens(prose), tokens(code));
+            assert!(
+                p.iter().any(|t| c.contains(t)),
+                "{prose} {p:?} vs {code} {c:?}"
+            );
+        }
     }
 
     #[test]
