@@ -16,12 +16,14 @@ use serde::{Deserialize, Serialize};
 use super::quant;
 use super::{VectorError, VectorId, VectorIndex};
 
-/// Rows at which a search scans in parallel. On the 2-core machine the figures in
-/// `DEFAULT_HNSW_CROSSOVER`'s comment come from, a 512-d scan costs about 95 ns per row on
-/// one core, so 16k rows take ~1.5 ms; splitting that across the pool saves more than the
-/// ~20–50 µs rayon's fork/join costs when the machine is busy. Measured by the
-/// `exact_parallel_threshold` group in `benches/vector.rs`.
-pub const PARALLEL_SCAN_MIN_ROWS: usize = 16_384;
+/// Rows from which a search scans in parallel. A 512-d row costs 70–160 ns on one core
+/// (the lower figure while the codes fit in cache), so 32k rows take 2.5–5 ms, and splitting
+/// that saves far more than rayon's fork/join. On a busy machine the split gains little: with
+/// both cores taken by other processes (load 6–8 on 2 cores), parallel and sequential medians
+/// were within ±15% of each other at 10k–100k rows, and a worker descheduled mid-chunk can
+/// make one query slower. Starting at 32k keeps that risk to scans that are long anyway.
+/// Measured with `cargo bench --bench vector` (the "exact seq"/"exact par" columns).
+pub const PARALLEL_SCAN_MIN_ROWS: usize = 32_768;
 
 /// Rows handed to one rayon task: large enough that task overhead is noise, small enough to
 /// balance across cores.
@@ -136,16 +138,21 @@ impl ExactIndex {
         })
     }
 
-    /// Rows `start..end` (clamped to the length) as `(id, codes, scale)`, for building a
-    /// graph without a dequantise/requantise round trip.
-    pub(crate) fn quantised_rows(&self, start: usize, end: usize) -> Vec<(VectorId, Vec<i8>, f32)> {
+    /// `f(id, codes, scale)` for rows `start..end` (clamped to the length), under one read
+    /// lock: lets a graph be built from the codes without a dequantise/requantise round trip.
+    pub(crate) fn map_rows<T>(
+        &self,
+        start: usize,
+        end: usize,
+        f: impl Fn(VectorId, &[i8], f32) -> T,
+    ) -> Vec<T> {
         let rows = self.rows.read();
         let end = end.min(rows.ids.len());
         (start.min(end)..end)
             .map(|row| {
-                (
+                f(
                     rows.ids[row],
-                    rows.codes[row * self.dim..(row + 1) * self.dim].to_vec(),
+                    &rows.codes[row * self.dim..(row + 1) * self.dim],
                     rows.scales[row],
                 )
             })
@@ -296,12 +303,14 @@ impl VectorIndex for ExactIndex {
             .collect()
     }
 
+    /// Bytes of the stored rows. Spare capacity left by growth is not counted: it is never
+    /// written, so it stays virtual and does not add to the resident set.
     fn memory_bytes(&self) -> usize {
         let rows = self.rows.read();
         std::mem::size_of::<Self>()
-            + rows.ids.capacity() * std::mem::size_of::<VectorId>()
-            + rows.codes.capacity()
-            + rows.scales.capacity() * std::mem::size_of::<f32>()
+            + rows.ids.len() * std::mem::size_of::<VectorId>()
+            + rows.codes.len()
+            + rows.scales.len() * std::mem::size_of::<f32>()
     }
 
     fn name(&self) -> &'static str {
