@@ -422,11 +422,11 @@ impl Index {
         let mut bm25 = self.bm25.clone();
         bm25.renumber(map);
         let vectors = ExactIndex::with_dim(self.vectors.dim());
-        self.vectors.for_each(|id, v| {
+        for (id, v) in self.vectors.iter() {
             if let Some(n) = map(id) {
-                vectors.insert(n, v);
+                vectors.insert(n, &v);
             }
-        });
+        }
         Index {
             files,
             file_ids,
