@@ -3,4 +3,5 @@
 
 pub mod chunk;
 pub mod embed;
+pub mod git;
 pub mod vector;
