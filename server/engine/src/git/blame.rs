@@ -130,10 +130,17 @@ impl LineMap {
     }
 }
 
+/// The user's text as seen against HEAD's.
+struct TextView {
+    map: LineMap,
+    text_lines: usize,
+    head_lines: usize,
+}
+
 /// The blame caches of one repository.
 pub(crate) struct BlameState {
     heads: Mutex<LruCache<(String, Sha), HeadBlame>>,
-    line_maps: Mutex<LruCache<(String, Sha, u64), Arc<LineMap>>>,
+    line_maps: Mutex<LruCache<(String, Sha, u64), Arc<TextView>>>,
 }
 
 impl BlameState {
@@ -160,56 +167,50 @@ impl GitRepo {
         buffer: Option<&str>,
     ) -> Result<Vec<BlameHunk>, GitError> {
         let repo_path = self.repo_path(path);
+        // The text shown to the user; None when it is HEAD's (an unchanged file on disk is
+        // recognised from its stat, without reading it).
         let from_disk;
-        let content: Option<&[u8]> = match buffer {
+        let text: Option<&[u8]> = match buffer {
             Some(text) => Some(text.as_bytes()),
+            None if self.is_unchanged_since_head(path) => None,
             None => {
                 from_disk = std::fs::read(self.workdir().join(&repo_path)).ok();
                 from_disk.as_deref()
             }
         };
 
-        let (head, line_map, head_lines, text_lines) = {
+        let (head, blob_id) = {
             let repo = self.shared.repo.lock();
             let head = head_oid(&repo)?;
-            let head_sha =
-                sha_of(head).ok_or_else(|| GitError::Git("unsupported object id".into()))?;
             let blob_id = head_blob_id(&repo, &repo_path)
                 .ok_or_else(|| GitError::NotTracked(path.to_string()))?;
-            let cached = self
-                .shared
-                .blame
-                .heads
-                .lock()
-                .peek(&(repo_path.clone(), head_sha))
-                .map(|b| b.lines.len());
-            match content {
-                Some(text) if Oid::hash_object(ObjectType::Blob, text).ok() != Some(blob_id) => {
-                    let hash = xxhash_rust::xxh3::xxh3_64(text);
-                    let key = (repo_path.clone(), head_sha, hash);
-                    let blob = repo.find_blob(blob_id)?;
-                    let head_lines = line_count(blob.content());
-                    let map = self.shared.blame.line_maps.lock().get(&key).cloned();
-                    let map = match map {
-                        Some(map) => map,
-                        None => {
-                            let map = Arc::new(map_lines(blob.content(), text)?);
-                            self.shared.blame.line_maps.lock().put(key, map.clone());
-                            map
-                        }
-                    };
-                    (head_sha, map, head_lines, line_count(text))
-                }
-                // The text is HEAD's (or the file is gone from disk: show HEAD's lines).
-                _ => {
-                    let n = match cached {
-                        Some(n) => n,
-                        None => line_count(repo.find_blob(blob_id)?.content()),
-                    };
-                    (head_sha, Arc::new(LineMap::Identity), n, n)
-                }
+            (head, blob_id)
+        };
+        let head = sha_of(head).ok_or_else(|| GitError::Git("unsupported object id".into()))?;
+        let key = (repo_path.clone(), head);
+        let known_head_lines = self
+            .shared
+            .blame
+            .heads
+            .lock()
+            .peek(&key)
+            .map(|b| b.lines.len());
+        let view = match text {
+            Some(text) => self.text_view(&repo_path, head, blob_id, text)?,
+            // The text is HEAD's (or the file is gone from disk: show HEAD's lines).
+            None => {
+                let n = match known_head_lines {
+                    Some(n) => n,
+                    None => line_count(self.shared.repo.lock().find_blob(blob_id)?.content()),
+                };
+                Arc::new(TextView {
+                    map: LineMap::Identity,
+                    text_lines: n,
+                    head_lines: n,
+                })
             }
         };
+        let (line_map, text_lines, head_lines) = (&view.map, view.text_lines, view.head_lines);
 
         let end = (end_line as usize).min(text_lines);
         let start = start_line as usize;
@@ -218,7 +219,6 @@ impl GitRepo {
         }
 
         // HEAD lines of the range whose blame is not known yet.
-        let key = (repo_path.clone(), head);
         let missing = {
             let mut heads = self.shared.blame.heads.lock();
             let entry = heads.get_or_insert_mut(key.clone(), || HeadBlame::new(head_lines));
@@ -278,6 +278,40 @@ impl GitRepo {
             }
         }
         Ok(hunks)
+    }
+
+    /// How the user's text maps to HEAD's, remembered per (path, HEAD, content hash).
+    fn text_view(
+        &self,
+        repo_path: &str,
+        head: Sha,
+        blob_id: Oid,
+        text: &[u8],
+    ) -> Result<Arc<TextView>, GitError> {
+        let key = (
+            repo_path.to_string(),
+            head,
+            xxhash_rust::xxh3::xxh3_64(text),
+        );
+        if let Some(view) = self.shared.blame.line_maps.lock().get(&key) {
+            return Ok(view.clone());
+        }
+        let view = {
+            let repo = self.shared.repo.lock();
+            let blob = repo.find_blob(blob_id)?;
+            let map = if Oid::hash_object(ObjectType::Blob, text).ok() == Some(blob_id) {
+                LineMap::Identity
+            } else {
+                map_lines(blob.content(), text)?
+            };
+            Arc::new(TextView {
+                map,
+                text_lines: line_count(text),
+                head_lines: line_count(blob.content()),
+            })
+        };
+        self.shared.blame.line_maps.lock().put(key, view.clone());
+        Ok(view)
     }
 
     /// Blame HEAD lines `lo..hi` (0-based) of a repository path: (HEAD line, commit) pairs.

@@ -171,6 +171,11 @@ impl HistoryIndex {
         repo: &GitRepo,
         cancel: &AtomicBool,
     ) -> Result<WalkOutcome, GitError> {
+        if self.prefix != repo.workspace_prefix() {
+            // Built for another directory of the repository: its paths mean other files.
+            let root = Oid::from_bytes(&self.walk_root)?;
+            *self = HistoryIndex::empty(root, repo)?;
+        }
         if self.walk_done {
             return Ok(self.done_outcome());
         }
@@ -208,12 +213,13 @@ impl HistoryIndex {
         revwalk.hide(old)?;
         let new_oids: Vec<Oid> = revwalk.collect::<Result<_, _>>()?;
         let mailmap = handle.mailmap().ok();
+        let mut trees = TreeCache::new(&handle);
         // Per path, the new commits newest first; they go in front of the older lists.
         let mut batch: HashMap<String, Vec<u32>> = HashMap::new();
         let mut renames = Vec::new();
         for oid in &new_oids {
-            let commit = handle.find_commit(*oid)?;
-            let changes = self.changes_of(&handle, &commit)?;
+            let commit = trees.commit(*oid)?;
+            let changes = self.changes_of(&mut trees, &commit)?;
             let idx = self.push_commit(&commit, mailmap.as_ref())?;
             for path in changes.touched {
                 batch.entry(path).or_default().push(idx);
@@ -259,16 +265,23 @@ impl HistoryIndex {
             .take(limit)
             .map(|&i| self.commit_info(i))
             .collect();
-        let mut per_author: HashMap<u32, usize> = HashMap::new();
+        // Counted by interned name: a slot per name is cheaper than hashing per commit.
+        let mut per_name = vec![0usize; self.names.len()];
         for &i in &ids {
-            if let Some(c) = self.commits.get(i as usize) {
-                *per_author.entry(c.author).or_default() += 1;
+            if let Some(slot) = self
+                .commits
+                .get(i as usize)
+                .and_then(|c| per_name.get_mut(c.author as usize))
+            {
+                *slot += 1;
             }
         }
-        let mut authors: Vec<AuthorCount> = per_author
-            .into_iter()
-            .map(|(name, commits)| AuthorCount {
-                name: self.name(name).to_string(),
+        let mut authors: Vec<AuthorCount> = per_name
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(name, &commits)| AuthorCount {
+                name: self.name(name as u32).to_string(),
                 commits,
             })
             .collect();
@@ -443,6 +456,7 @@ impl HistoryIndex {
             }
         }
         let mailmap = repo.mailmap().ok();
+        let mut trees = TreeCache::new(repo);
         let mut read = 0usize;
         loop {
             if cancel.load(Ordering::Relaxed) {
@@ -455,8 +469,8 @@ impl HistoryIndex {
                 self.walk_done = true;
                 return Ok(WalkOutcome::Complete);
             };
-            let commit = repo.find_commit(step?)?;
-            let changes = self.changes_of(repo, &commit)?;
+            let commit = trees.commit(step?)?;
+            let changes = self.changes_of(&mut trees, &commit)?;
             let idx = self.push_commit(&commit, mailmap.as_ref())?;
             for path in changes.touched {
                 self.paths
@@ -578,16 +592,18 @@ impl HistoryIndex {
     }
 
     /// The workspace paths `commit` changed, and the renames among them.
-    fn changes_of(
+    fn changes_of<'r>(
         &self,
-        repo: &Repository,
-        commit: &Commit<'_>,
+        trees: &mut TreeCache<'r>,
+        commit: &Commit<'r>,
     ) -> Result<CommitChanges, GitError> {
-        let tree = commit.tree()?;
-        let scope = self.scope_tree(repo, &tree)?;
+        trees.next_commit();
+        let tree = trees.get(commit.tree_id())?;
+        let scope = self.scope_tree(trees, &tree)?;
         let parent_count = commit.parent_count();
         let mut first_parent_tree = None;
         let mut parent_scopes = Vec::with_capacity(parent_count);
+        trees.parents.clear();
         for i in 0..parent_count {
             let parent = match commit.parent(i) {
                 Ok(p) => p,
@@ -595,8 +611,9 @@ impl HistoryIndex {
                 Err(_) if self.shallow && i == 0 => break,
                 Err(e) => return Err(e.into()),
             };
-            let parent_tree = parent.tree()?;
-            parent_scopes.push(self.scope_tree(repo, &parent_tree)?);
+            let parent_tree = trees.get(parent.tree_id())?;
+            parent_scopes.push(self.scope_tree(trees, &parent_tree)?);
+            trees.parents.push(parent);
             if i == 0 {
                 first_parent_tree = Some(parent_tree);
             }
@@ -606,7 +623,7 @@ impl HistoryIndex {
         let mut first: Vec<(String, ChangeKind)> = Vec::new();
         let first_scope = parent_scopes.first().and_then(Option::as_ref);
         diff_trees(
-            repo,
+            trees,
             first_scope,
             scope.as_ref(),
             &mut String::new(),
@@ -619,7 +636,7 @@ impl HistoryIndex {
             for other in parent_scopes.iter().skip(1) {
                 let mut changed = Vec::new();
                 diff_trees(
-                    repo,
+                    trees,
                     other.as_ref(),
                     scope.as_ref(),
                     &mut String::new(),
@@ -646,7 +663,7 @@ impl HistoryIndex {
             .count();
         if added > 0 && deleted > 0 {
             if let Some(parent_tree) = &first_parent_tree {
-                changes.renames = self.renames(repo, parent_tree, &tree, &first)?;
+                changes.renames = self.renames(trees.repo, parent_tree, &tree, &first)?;
             }
         }
         changes.touched = first.into_iter().map(|(p, _)| p).collect();
@@ -656,7 +673,7 @@ impl HistoryIndex {
     /// The tree of the workspace directory inside a commit's root tree (None if absent).
     fn scope_tree<'r>(
         &self,
-        repo: &'r Repository,
+        trees: &mut TreeCache<'r>,
         root: &Tree<'r>,
     ) -> Result<Option<Tree<'r>>, GitError> {
         let dir = self.prefix.trim_end_matches('/');
@@ -664,7 +681,7 @@ impl HistoryIndex {
             return Ok(Some(root.clone()));
         }
         match root.get_path(Path::new(dir)) {
-            Ok(entry) if entry.filemode() == MODE_TREE => Ok(Some(repo.find_tree(entry.id())?)),
+            Ok(entry) if entry.filemode() == MODE_TREE => Ok(Some(trees.get(entry.id())?)),
             _ => Ok(None),
         }
     }
@@ -711,6 +728,53 @@ impl HistoryIndex {
     }
 }
 
+/// Trees read for the current and the previous commit of a walk. A commit's parent is
+/// usually the next commit walked, so its trees are read once instead of twice; libgit2's own
+/// object cache is off (see `repo.rs`), as it would keep every tree of the walk.
+struct TreeCache<'r> {
+    repo: &'r Repository,
+    current: HashMap<Oid, Tree<'r>>,
+    previous: HashMap<Oid, Tree<'r>>,
+    /// The parents of the last commit: the next commits to be walked, usually.
+    parents: Vec<Commit<'r>>,
+}
+
+impl<'r> TreeCache<'r> {
+    fn new(repo: &'r Repository) -> Self {
+        TreeCache {
+            repo,
+            current: HashMap::new(),
+            previous: HashMap::new(),
+            parents: Vec::new(),
+        }
+    }
+
+    /// A commit about to be walked, reusing it if it was read as the last commit's parent.
+    fn commit(&mut self, id: Oid) -> Result<Commit<'r>, git2::Error> {
+        match self.parents.iter().position(|c| c.id() == id) {
+            Some(i) => Ok(self.parents.swap_remove(i)),
+            None => self.repo.find_commit(id),
+        }
+    }
+
+    fn get(&mut self, id: Oid) -> Result<Tree<'r>, git2::Error> {
+        if let Some(tree) = self.current.get(&id) {
+            return Ok(tree.clone());
+        }
+        let tree = match self.previous.remove(&id) {
+            Some(tree) => tree,
+            None => self.repo.find_tree(id)?,
+        };
+        self.current.insert(id, tree.clone());
+        Ok(tree)
+    }
+
+    /// Start a commit: what the last one read becomes the previous generation.
+    fn next_commit(&mut self) {
+        self.previous = std::mem::take(&mut self.current);
+    }
+}
+
 /// Git's tree order: names compared bytewise, a directory as if its name ended in '/'.
 fn git_order(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> std::cmp::Ordering {
     let n = a.len().min(b.len());
@@ -724,10 +788,10 @@ fn git_order(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> std::cmp::Ordering
 
 /// The files that differ between two trees (either may be absent), appended to `out` with
 /// their paths below `base`. Subtrees with equal ids are skipped without being read.
-fn diff_trees(
-    repo: &Repository,
-    old: Option<&Tree<'_>>,
-    new: Option<&Tree<'_>>,
+fn diff_trees<'r>(
+    trees: &mut TreeCache<'r>,
+    old: Option<&Tree<'r>>,
+    new: Option<&Tree<'r>>,
     base: &mut String,
     out: &mut Vec<(String, ChangeKind)>,
 ) -> Result<(), git2::Error> {
@@ -752,13 +816,13 @@ fn diff_trees(
         match order {
             std::cmp::Ordering::Less => {
                 if let Some(o) = o {
-                    leaf_or_subtree(repo, &o, base, ChangeKind::Deleted, out)?;
+                    leaf_or_subtree(trees, &o, base, ChangeKind::Deleted, out)?;
                 }
                 i += 1;
             }
             std::cmp::Ordering::Greater => {
                 if let Some(n) = n {
-                    leaf_or_subtree(repo, &n, base, ChangeKind::Added, out)?;
+                    leaf_or_subtree(trees, &n, base, ChangeKind::Added, out)?;
                 }
                 j += 1;
             }
@@ -766,12 +830,12 @@ fn diff_trees(
                 if let (Some(o), Some(n)) = (o, n) {
                     if o.id() != n.id() || o.filemode() != n.filemode() {
                         if n.filemode() == MODE_TREE {
-                            let old_sub = repo.find_tree(o.id())?;
-                            let new_sub = repo.find_tree(n.id())?;
+                            let old_sub = trees.get(o.id())?;
+                            let new_sub = trees.get(n.id())?;
                             let len = base.len();
                             push_name(base, n.name_bytes());
                             base.push('/');
-                            diff_trees(repo, Some(&old_sub), Some(&new_sub), base, out)?;
+                            diff_trees(trees, Some(&old_sub), Some(&new_sub), base, out)?;
                             base.truncate(len);
                         } else {
                             let mut path = base.clone();
@@ -789,21 +853,21 @@ fn diff_trees(
 }
 
 /// An entry present on one side only: a file, or every file of a directory.
-fn leaf_or_subtree(
-    repo: &Repository,
+fn leaf_or_subtree<'r>(
+    trees: &mut TreeCache<'r>,
     entry: &git2::TreeEntry<'_>,
     base: &mut String,
     kind: ChangeKind,
     out: &mut Vec<(String, ChangeKind)>,
 ) -> Result<(), git2::Error> {
     if entry.filemode() == MODE_TREE {
-        let sub = repo.find_tree(entry.id())?;
+        let sub = trees.get(entry.id())?;
         let len = base.len();
         push_name(base, entry.name_bytes());
         base.push('/');
         match kind {
-            ChangeKind::Deleted => diff_trees(repo, Some(&sub), None, base, out)?,
-            _ => diff_trees(repo, None, Some(&sub), base, out)?,
+            ChangeKind::Deleted => diff_trees(trees, Some(&sub), None, base, out)?,
+            _ => diff_trees(trees, None, Some(&sub), base, out)?,
         }
         base.truncate(len);
     } else {

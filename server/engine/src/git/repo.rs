@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 use std::time::UNIX_EPOCH;
 
 use git2::{ErrorCode, ObjectType, Oid, Repository, RepositoryOpenFlags};
@@ -109,6 +109,7 @@ impl GitRepo {
     /// root or any directory below it, a linked worktree, a shallow clone, or on a detached
     /// HEAD). HEAD must resolve to a readable commit and tree.
     pub fn open(workspace: &Path) -> Result<GitRepo, GitUnavailable> {
+        configure_libgit2();
         let workspace = workspace
             .canonicalize()
             .map_err(|e| GitUnavailable::broken(format!("workspace unreadable: {e}")))?;
@@ -284,6 +285,21 @@ impl GitRepo {
             &[] as &[&OsStr],
         )?)
     }
+}
+
+/// Process-wide libgit2 settings, applied once before the first repository is opened.
+///
+/// - The object cache is off: it keeps every commit and tree read (up to 256 MB per handle),
+///   about 12 MB per 5,000 commits of a history walk, which reads each tree at most twice in
+///   a row (the walk keeps those itself).
+/// - Objects are not re-hashed on every read: that SHA-1 was a quarter of the walk's time.
+///   A damaged object still fails to inflate or parse, and everything here is read-only.
+fn configure_libgit2() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        git2::opts::enable_caching(false);
+        git2::opts::strict_hash_verification(false);
+    });
 }
 
 /// HEAD's commit id.

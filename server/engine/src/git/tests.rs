@@ -967,6 +967,25 @@ fn local_and_unknown_remotes_give_no_permalinker() {
 // ---- small pieces ------------------------------------------------------------------------
 
 #[test]
+fn handles_can_be_shared_across_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<GitRepo>();
+    shared::<HistoryIndex>();
+    shared::<Permalinker>();
+}
+
+#[test]
+fn index_of_another_workspace_directory_is_rebuilt_by_read_all() {
+    let fx = busy_fixture();
+    let root = open(fx.path());
+    let mut index = full_index(&root);
+    let src = open(&fx.path().join("src"));
+    index.read_all(&src, &AtomicBool::new(false)).unwrap();
+    assert_eq!(index.history("lib.rs", 10).unwrap().total_commits, 3);
+    assert!(index.history("src/lib.rs", 10).is_none());
+}
+
+#[test]
 fn rfc3339_known_instants() {
     assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
     assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
