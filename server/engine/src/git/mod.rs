@@ -10,11 +10,11 @@
 //! - [`HistoryIndex`]: one revwalk from HEAD into a path -> commits map. The newest commits are
 //!   read first so answers have history at once; the rest of the walk can run on a background
 //!   thread, is cancellable, persists per HEAD and extends itself when HEAD moves forward.
-//!   Trees are compared entry by entry, descending only into subtrees whose ids differ, which
-//!   is about ten times faster than a pathspec diff per commit.
+//!   Trees are compared entry by entry, descending only into subtrees whose ids differ, rather
+//!   than with a libgit2 diff per commit.
 //! - [`GitRepo::blame_range`]: blame of a line range of the HEAD version, with lines edited in
 //!   the editor (or on disk) reported as not committed. It uses the `git` command when present
-//!   (several times faster than libgit2's blame) and libgit2 otherwise.
+//!   (faster than libgit2's blame, see `blame.rs`) and libgit2 otherwise.
 //! - [`Permalinker`]: host-shaped permalinks (GitHub, GitLab, Bitbucket, Gitea, Azure DevOps,
 //!   or a template), only for files whose content is unchanged since HEAD.
 
