@@ -8,6 +8,7 @@ pub mod chunk;
 pub mod config;
 pub mod embed;
 pub mod engine;
+pub mod git;
 pub mod index;
 pub mod metrics;
 pub mod persist;

@@ -1,0 +1,886 @@
+//! The history index: which commits touched each path, from one revwalk from HEAD.
+//!
+//! Each commit's tree is compared with its first parent's by walking both trees' entries in
+//! git order and descending only into subtrees whose ids differ; unchanged subtrees cost one
+//! id comparison. Merge commits count for a path only when it differs from every parent (that
+//! is when `git log -- PATH` shows a merge: a conflict resolution or an evil merge). Renames are
+//! found by libgit2's similarity detection, run only on commits that both add and delete
+//! files, and followed like `git log --follow` when a path is asked about.
+//!
+//! Commits are stored once; per-path lists hold `u32` indices into them, newest first.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use git2::{Commit, DiffFindOptions, DiffOptions, Mailmap, Oid, Repository, Sort, Tree};
+use serde::{Deserialize, Serialize};
+
+use super::repo::{head_oid, normalize_path, GitRepo};
+use super::{rfc3339_utc, sha_hex, sha_of, GitError, Sha};
+
+/// How many commits `read_recent` reads before the first answers.
+pub const RECENT_COMMITS: usize = 100;
+
+const PERSIST_MAGIC: &[u8; 4] = b"AILH";
+const PERSIST_VERSION: u32 = 1;
+/// Git's file mode of a tree entry that is a directory.
+const MODE_TREE: i32 = 0o040000;
+
+/// One commit as shown to people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitInfo {
+    pub sha: String,
+    pub author: String,
+    /// Author date, RFC 3339 UTC.
+    pub date: String,
+    /// First line (paragraph) of the message.
+    pub summary: String,
+}
+
+/// How many of a file's commits one author made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorCount {
+    pub name: String,
+    pub commits: usize,
+}
+
+/// A file's history, following renames.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileHistory {
+    /// The workspace path asked about.
+    pub path: String,
+    /// Newest first, at most the limit asked for.
+    pub commits: Vec<CommitInfo>,
+    /// Authors of all the file's commits, most commits first.
+    pub authors: Vec<AuthorCount>,
+    pub total_commits: usize,
+    /// False while older commits are still unread, or for good (shallow clone, unreadable
+    /// objects); [`HistoryIndex::status`] says why.
+    pub complete: bool,
+}
+
+/// What the index covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryStatus {
+    /// The newest commit covered.
+    pub head: String,
+    pub commits: usize,
+    pub complete: bool,
+    /// Why it is not complete: still reading, shallow clone, or the error that stopped the walk.
+    pub reason: Option<String>,
+}
+
+/// How a walk ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WalkOutcome {
+    /// Every commit reachable from HEAD was read.
+    Complete,
+    /// The commit budget was used up; more commits remain.
+    Partial,
+    /// The cancel flag was raised; calling again resumes where this stopped.
+    Cancelled,
+    /// An error (a missing or corrupt object) ended the walk; what was read stays usable.
+    Stopped(String),
+}
+
+/// What `extend_to` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExtendOutcome {
+    /// The index already covered that commit.
+    Unchanged,
+    /// HEAD moved forward: this many new commits were added.
+    Extended(usize),
+    /// The old HEAD is not an ancestor of the new one (history rewritten, or another branch):
+    /// the index was started again from the new HEAD with its recent commits read.
+    Rebuilt,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CommitRecord {
+    sha: Sha,
+    /// Index into `names` (the author's name after mailmap).
+    author: u32,
+    /// Index into `names` (the author's email after mailmap).
+    email: u32,
+    /// Author time, seconds since the epoch.
+    time: i64,
+    summary: Box<str>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct PathRecord {
+    /// Indices into `commits`, newest first.
+    commits: Vec<u32>,
+    /// Commits that created this path by renaming another: (commit index, older path).
+    renamed_from: Vec<(u32, Box<str>)>,
+}
+
+/// Path -> commits map for the workspace's files (paths relative to the workspace).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HistoryIndex {
+    /// The newest commit covered (HEAD when the index was last built or extended).
+    head: Sha,
+    /// The workspace's place in the repository ("" or "dir/"): only paths below it are indexed.
+    prefix: String,
+    shallow: bool,
+    /// The commit the resumable walk starts from, how many of its commits were read, and
+    /// whether it reached the end.
+    walk_root: Sha,
+    walked: u64,
+    walk_done: bool,
+    stop_reason: Option<String>,
+    commits: Vec<CommitRecord>,
+    /// Interned author names and emails.
+    names: Vec<Box<str>>,
+    #[serde(skip)]
+    name_ids: HashMap<Box<str>, u32>,
+    paths: HashMap<Box<str>, PathRecord>,
+}
+
+/// What one commit changed in the workspace.
+#[derive(Default)]
+struct CommitChanges {
+    touched: Vec<String>,
+    /// (new path, old path), workspace-relative.
+    renames: Vec<(String, String)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ChangeKind {
+    Added,
+    Deleted,
+    Modified,
+}
+
+impl HistoryIndex {
+    /// Start an index at the current HEAD and read its newest `count` commits, so that
+    /// answers have history at once (`complete` stays false until [`Self::read_all`] ends).
+    pub fn read_recent(repo: &GitRepo, count: usize) -> Result<HistoryIndex, GitError> {
+        let handle = repo.open_handle()?;
+        let head = head_oid(&handle)?;
+        let mut index = HistoryIndex::empty(head, repo)?;
+        index.walk(&handle, Some(count), &AtomicBool::new(false));
+        Ok(index)
+    }
+
+    /// Read the rest of the history. Checks `cancel` between commits; a cancelled or stopped
+    /// walk keeps what it read, and calling again resumes it.
+    pub fn read_all(
+        &mut self,
+        repo: &GitRepo,
+        cancel: &AtomicBool,
+    ) -> Result<WalkOutcome, GitError> {
+        if self.prefix != repo.workspace_prefix() {
+            // Built for another directory of the repository: its paths mean other files.
+            let root = Oid::from_bytes(&self.walk_root)?;
+            *self = HistoryIndex::empty(root, repo)?;
+        }
+        if self.walk_done {
+            return Ok(self.done_outcome());
+        }
+        let handle = repo.open_handle()?;
+        Ok(self.walk(&handle, None, cancel))
+    }
+
+    /// Bring the index to `new_head` (40 hex digits): when the covered HEAD is an ancestor,
+    /// only the new commits are read; otherwise the index starts over from `new_head`.
+    pub fn extend_to(&mut self, repo: &GitRepo, new_head: &str) -> Result<ExtendOutcome, GitError> {
+        let new = Oid::from_str(new_head).map_err(|_| GitError::BadRevision(new_head.into()))?;
+        let handle = repo.open_handle()?;
+        if handle.find_commit(new).is_err() {
+            return Err(GitError::BadRevision(new_head.into()));
+        }
+        let Some(new_sha) = sha_of(new) else {
+            return Err(GitError::BadRevision(new_head.into()));
+        };
+        if new_sha == self.head && self.prefix == repo.workspace_prefix() {
+            return Ok(ExtendOutcome::Unchanged);
+        }
+        let old = Oid::from_bytes(&self.head).ok();
+        let forward = self.prefix == repo.workspace_prefix()
+            && old.is_some_and(|old| handle.graph_descendant_of(new, old).unwrap_or(false));
+        let Some(old) = old.filter(|_| forward) else {
+            tracing::info!(new_head, "history rewritten or moved elsewhere: rebuilding");
+            *self = HistoryIndex::empty(new, repo)?;
+            self.walk(&handle, Some(RECENT_COMMITS), &AtomicBool::new(false));
+            return Ok(ExtendOutcome::Rebuilt);
+        };
+
+        let mut revwalk = handle.revwalk()?;
+        revwalk.set_sorting(Sort::NONE)?;
+        revwalk.push(new)?;
+        revwalk.hide(old)?;
+        let new_oids: Vec<Oid> = revwalk.collect::<Result<_, _>>()?;
+        let mailmap = handle.mailmap().ok();
+        let mut trees = TreeCache::new(&handle);
+        // Per path, the new commits newest first; they go in front of the older lists.
+        let mut batch: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut renames = Vec::new();
+        for oid in &new_oids {
+            let commit = trees.commit(*oid)?;
+            let changes = self.changes_of(&mut trees, &commit)?;
+            let idx = self.push_commit(&commit, mailmap.as_ref())?;
+            for path in changes.touched {
+                batch.entry(path).or_default().push(idx);
+            }
+            for (new_path, old_path) in changes.renames {
+                renames.push((new_path, idx, old_path));
+            }
+        }
+        for (path, mut newer) in batch {
+            let record = self.paths.entry(path.into_boxed_str()).or_default();
+            newer.append(&mut record.commits);
+            record.commits = newer;
+        }
+        for (new_path, idx, old_path) in renames {
+            self.paths
+                .entry(new_path.into_boxed_str())
+                .or_default()
+                .renamed_from
+                .push((idx, old_path.into_boxed_str()));
+        }
+        self.head = new_sha;
+        Ok(ExtendOutcome::Extended(new_oids.len()))
+    }
+
+    /// A file's history (workspace path), following renames, newest first, at most `limit`
+    /// commits listed. `None` when the complete index has never seen the path; while the walk
+    /// is incomplete an unseen path gets an empty, incomplete history.
+    pub fn history(&self, path: &str, limit: usize) -> Option<FileHistory> {
+        let path = normalize_path(path);
+        let complete = self.is_complete();
+        if !self.paths.contains_key(path.as_str()) {
+            return (!complete).then(|| FileHistory {
+                path,
+                commits: Vec::new(),
+                authors: Vec::new(),
+                total_commits: 0,
+                complete,
+            });
+        }
+        let ids = self.follow(&path);
+        let commits = ids
+            .iter()
+            .take(limit)
+            .map(|&i| self.commit_info(i))
+            .collect();
+        // Counted by interned name: a slot per name is cheaper than hashing per commit.
+        let mut per_name = vec![0usize; self.names.len()];
+        for &i in &ids {
+            if let Some(slot) = self
+                .commits
+                .get(i as usize)
+                .and_then(|c| per_name.get_mut(c.author as usize))
+            {
+                *slot += 1;
+            }
+        }
+        let mut authors: Vec<AuthorCount> = per_name
+            .iter()
+            .enumerate()
+            .filter(|(_, &n)| n > 0)
+            .map(|(name, &commits)| AuthorCount {
+                name: self.name(name as u32).to_string(),
+                commits,
+            })
+            .collect();
+        authors.sort_by(|a, b| b.commits.cmp(&a.commits).then_with(|| a.name.cmp(&b.name)));
+        Some(FileHistory {
+            path,
+            commits,
+            authors,
+            total_commits: ids.len(),
+            complete,
+        })
+    }
+
+    /// The newest commit covered (40 hex digits): the key under which to persist the index.
+    pub fn head_sha(&self) -> String {
+        sha_hex(&self.head)
+    }
+
+    pub fn status(&self) -> HistoryStatus {
+        let reason = if let Some(stop) = &self.stop_reason {
+            Some(format!("history walk stopped: {stop}"))
+        } else if !self.walk_done {
+            Some(format!(
+                "reading history: {} commits so far",
+                self.commits.len()
+            ))
+        } else if self.shallow {
+            Some("shallow clone: older history is not available".to_string())
+        } else {
+            None
+        };
+        HistoryStatus {
+            head: self.head_sha(),
+            commits: self.commits.len(),
+            complete: self.is_complete(),
+            reason,
+        }
+    }
+
+    /// Every commit reachable from HEAD was read, and there is nothing before them.
+    pub fn is_complete(&self) -> bool {
+        self.walk_done && self.stop_reason.is_none() && !self.shallow
+    }
+
+    /// The index as bytes: a magic, a format version, a checksum, then postcard.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let payload = match postcard::to_allocvec(self) {
+            Ok(p) => p,
+            Err(e) => {
+                // Serializing plain owned data cannot fail short of running out of memory;
+                // an empty payload is rejected on load and the index rebuilt.
+                tracing::warn!("history index not serialized: {e}");
+                Vec::new()
+            }
+        };
+        let mut out = Vec::with_capacity(payload.len() + 16);
+        out.extend_from_slice(PERSIST_MAGIC);
+        out.extend_from_slice(&PERSIST_VERSION.to_le_bytes());
+        out.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&payload).to_le_bytes());
+        out.extend_from_slice(&payload);
+        out
+    }
+
+    /// Read bytes written by [`Self::to_bytes`]; anything that does not check out is an error
+    /// (the caller rebuilds). Compare [`Self::head_sha`] with HEAD and call
+    /// [`Self::extend_to`] when it moved.
+    pub fn from_bytes(bytes: &[u8]) -> Result<HistoryIndex, GitError> {
+        let bad = |why: &str| GitError::Persisted(why.to_string());
+        if bytes.len() < 16 || &bytes[..4] != PERSIST_MAGIC {
+            return Err(bad("not a history index"));
+        }
+        let version = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+        if version != PERSIST_VERSION {
+            return Err(GitError::Persisted(format!("format version {version}")));
+        }
+        let mut sum = [0u8; 8];
+        sum.copy_from_slice(&bytes[8..16]);
+        let payload = &bytes[16..];
+        if xxhash_rust::xxh3::xxh3_64(payload) != u64::from_le_bytes(sum) {
+            return Err(bad("checksum mismatch"));
+        }
+        let mut index: HistoryIndex =
+            postcard::from_bytes(payload).map_err(|e| GitError::Persisted(e.to_string()))?;
+        let names = index.names.len();
+        let out_of_range = index
+            .commits
+            .iter()
+            .any(|c| c.author as usize >= names || c.email as usize >= names)
+            || index.paths.values().any(|p| {
+                p.commits.iter().any(|&i| i as usize >= index.commits.len())
+                    || p.renamed_from
+                        .iter()
+                        .any(|(i, _)| *i as usize >= index.commits.len())
+            });
+        if out_of_range {
+            return Err(bad("dangling commit or name index"));
+        }
+        index.name_ids = index
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i as u32))
+            .collect();
+        Ok(index)
+    }
+
+    fn empty(head: Oid, repo: &GitRepo) -> Result<HistoryIndex, GitError> {
+        let head = sha_of(head).ok_or_else(|| GitError::Git("unsupported object id".into()))?;
+        Ok(HistoryIndex {
+            head,
+            prefix: repo.workspace_prefix().to_string(),
+            shallow: repo.is_shallow(),
+            walk_root: head,
+            walked: 0,
+            walk_done: false,
+            stop_reason: None,
+            commits: Vec::new(),
+            names: Vec::new(),
+            name_ids: HashMap::new(),
+            paths: HashMap::new(),
+        })
+    }
+
+    fn done_outcome(&self) -> WalkOutcome {
+        match &self.stop_reason {
+            Some(reason) => WalkOutcome::Stopped(reason.clone()),
+            None => WalkOutcome::Complete,
+        }
+    }
+
+    /// Continue the main walk from `walk_root`, reading at most `budget` more commits.
+    /// libgit2's unsorted walk is lazy (a date-ordered queue, like `git log`), so the first
+    /// commits arrive without reading the whole graph, and the order is the same on every run:
+    /// resuming skips the commits already read.
+    fn walk(
+        &mut self,
+        repo: &Repository,
+        budget: Option<usize>,
+        cancel: &AtomicBool,
+    ) -> WalkOutcome {
+        match self.walk_inner(repo, budget, cancel) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                let reason = e.to_string();
+                tracing::warn!(%reason, "history walk stopped");
+                self.stop_reason = Some(reason.clone());
+                self.walk_done = true;
+                WalkOutcome::Stopped(reason)
+            }
+        }
+    }
+
+    fn walk_inner(
+        &mut self,
+        repo: &Repository,
+        budget: Option<usize>,
+        cancel: &AtomicBool,
+    ) -> Result<WalkOutcome, GitError> {
+        let root = Oid::from_bytes(&self.walk_root)?;
+        let mut revwalk = repo.revwalk()?;
+        revwalk.set_sorting(Sort::NONE)?;
+        revwalk.push(root)?;
+        for _ in 0..self.walked {
+            match revwalk.next() {
+                Some(step) => {
+                    step?;
+                }
+                None => {
+                    self.walk_done = true;
+                    return Ok(self.done_outcome());
+                }
+            }
+        }
+        let mailmap = repo.mailmap().ok();
+        let mut trees = TreeCache::new(repo);
+        let mut read = 0usize;
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(WalkOutcome::Cancelled);
+            }
+            if budget.is_some_and(|b| read >= b) {
+                return Ok(WalkOutcome::Partial);
+            }
+            let Some(step) = revwalk.next() else {
+                self.walk_done = true;
+                return Ok(WalkOutcome::Complete);
+            };
+            let commit = trees.commit(step?)?;
+            let changes = self.changes_of(&mut trees, &commit)?;
+            let idx = self.push_commit(&commit, mailmap.as_ref())?;
+            for path in changes.touched {
+                self.paths
+                    .entry(path.into_boxed_str())
+                    .or_default()
+                    .commits
+                    .push(idx);
+            }
+            for (new_path, old_path) in changes.renames {
+                self.paths
+                    .entry(new_path.into_boxed_str())
+                    .or_default()
+                    .renamed_from
+                    .push((idx, old_path.into_boxed_str()));
+            }
+            self.walked += 1;
+            read += 1;
+        }
+    }
+
+    fn push_commit(
+        &mut self,
+        commit: &Commit<'_>,
+        mailmap: Option<&Mailmap>,
+    ) -> Result<u32, GitError> {
+        let author = match mailmap.and_then(|m| commit.author_with_mailmap(m).ok()) {
+            Some(sig) => sig,
+            None => commit.author().to_owned(),
+        };
+        let name = self.intern(&String::from_utf8_lossy(author.name_bytes()));
+        let email = self.intern(&String::from_utf8_lossy(author.email_bytes()));
+        let summary = commit
+            .summary_bytes()
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .unwrap_or_default();
+        let sha =
+            sha_of(commit.id()).ok_or_else(|| GitError::Git("unsupported object id".into()))?;
+        let idx = u32::try_from(self.commits.len())
+            .map_err(|_| GitError::Git("too many commits".into()))?;
+        self.commits.push(CommitRecord {
+            sha,
+            author: name,
+            email,
+            time: author.when().seconds(),
+            summary: summary.into_boxed_str(),
+        });
+        Ok(idx)
+    }
+
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.name_ids.get(s) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        let boxed: Box<str> = s.into();
+        self.names.push(boxed.clone());
+        self.name_ids.insert(boxed, id);
+        id
+    }
+
+    fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", |n| n)
+    }
+
+    fn commit_info(&self, idx: u32) -> CommitInfo {
+        match self.commits.get(idx as usize) {
+            Some(c) => CommitInfo {
+                sha: sha_hex(&c.sha),
+                author: self.name(c.author).to_string(),
+                date: rfc3339_utc(c.time),
+                summary: c.summary.to_string(),
+            },
+            None => CommitInfo {
+                sha: String::new(),
+                author: String::new(),
+                date: String::new(),
+                summary: String::new(),
+            },
+        }
+    }
+
+    /// The commits of `path`, newest first, continuing into the older path at each rename
+    /// (as `git log --follow` does).
+    fn follow(&self, path: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut current = path;
+        let mut start = 0usize;
+        // Each switch moves to strictly older commits, so this ends; the bound guards against
+        // damaged persisted data.
+        for _ in 0..=self.commits.len() {
+            let Some(record) = self.paths.get(current) else {
+                break;
+            };
+            let mut next = None;
+            for &idx in record.commits.iter().skip(start) {
+                out.push(idx);
+                if let Some((_, older)) = record.renamed_from.iter().find(|(c, _)| *c == idx) {
+                    next = Some((idx, older));
+                    break;
+                }
+            }
+            let Some((rename_commit, older)) = next else {
+                break;
+            };
+            let Some(older_record) = self.paths.get(&**older) else {
+                break;
+            };
+            let Some(pos) = older_record
+                .commits
+                .iter()
+                .position(|&c| c == rename_commit)
+            else {
+                break;
+            };
+            current = older;
+            start = pos + 1;
+        }
+        out
+    }
+
+    /// The workspace paths `commit` changed, and the renames among them.
+    fn changes_of<'r>(
+        &self,
+        trees: &mut TreeCache<'r>,
+        commit: &Commit<'r>,
+    ) -> Result<CommitChanges, GitError> {
+        trees.next_commit();
+        let tree = trees.get(commit.tree_id())?;
+        let scope = self.scope_tree(trees, &tree)?;
+        let parent_count = commit.parent_count();
+        let mut first_parent_tree = None;
+        let mut parent_scopes = Vec::with_capacity(parent_count);
+        trees.parents.clear();
+        for i in 0..parent_count {
+            let parent = match commit.parent(i) {
+                Ok(p) => p,
+                // A shallow boundary whose parent is missing reads as a root commit.
+                Err(_) if self.shallow && i == 0 => break,
+                Err(e) => return Err(e.into()),
+            };
+            let parent_tree = trees.get(parent.tree_id())?;
+            parent_scopes.push(self.scope_tree(trees, &parent_tree)?);
+            trees.parents.push(parent);
+            if i == 0 {
+                first_parent_tree = Some(parent_tree);
+            }
+        }
+
+        let mut changes = CommitChanges::default();
+        let mut first: Vec<(String, ChangeKind)> = Vec::new();
+        let first_scope = parent_scopes.first().and_then(Option::as_ref);
+        diff_trees(
+            trees,
+            first_scope,
+            scope.as_ref(),
+            &mut String::new(),
+            &mut first,
+        )?;
+
+        if parent_scopes.len() > 1 {
+            // A merge touches a path only if it differs from every parent.
+            let mut keep: HashSet<String> = first.iter().map(|(p, _)| p.clone()).collect();
+            for other in parent_scopes.iter().skip(1) {
+                let mut changed = Vec::new();
+                diff_trees(
+                    trees,
+                    other.as_ref(),
+                    scope.as_ref(),
+                    &mut String::new(),
+                    &mut changed,
+                )?;
+                let changed: HashSet<String> = changed.into_iter().map(|(p, _)| p).collect();
+                keep.retain(|p| changed.contains(p));
+            }
+            changes.touched = first
+                .into_iter()
+                .map(|(p, _)| p)
+                .filter(|p| keep.contains(p))
+                .collect();
+            return Ok(changes);
+        }
+
+        let added = first
+            .iter()
+            .filter(|(_, k)| *k == ChangeKind::Added)
+            .count();
+        let deleted = first
+            .iter()
+            .filter(|(_, k)| *k == ChangeKind::Deleted)
+            .count();
+        if added > 0 && deleted > 0 {
+            if let Some(parent_tree) = &first_parent_tree {
+                changes.renames = self.renames(trees.repo, parent_tree, &tree, &first)?;
+            }
+        }
+        changes.touched = first.into_iter().map(|(p, _)| p).collect();
+        Ok(changes)
+    }
+
+    /// The tree of the workspace directory inside a commit's root tree (None if absent).
+    fn scope_tree<'r>(
+        &self,
+        trees: &mut TreeCache<'r>,
+        root: &Tree<'r>,
+    ) -> Result<Option<Tree<'r>>, GitError> {
+        let dir = self.prefix.trim_end_matches('/');
+        if dir.is_empty() {
+            return Ok(Some(root.clone()));
+        }
+        match root.get_path(Path::new(dir)) {
+            Ok(entry) if entry.filemode() == MODE_TREE => Ok(Some(trees.get(entry.id())?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// libgit2's rename detection, limited to the added and deleted paths of this commit.
+    fn renames(
+        &self,
+        repo: &Repository,
+        old: &Tree<'_>,
+        new: &Tree<'_>,
+        changed: &[(String, ChangeKind)],
+    ) -> Result<Vec<(String, String)>, GitError> {
+        let mut opts = DiffOptions::new();
+        opts.disable_pathspec_match(true);
+        for (path, kind) in changed {
+            if *kind != ChangeKind::Modified {
+                opts.pathspec(format!("{}{}", self.prefix, path));
+            }
+        }
+        let mut diff = repo.diff_tree_to_tree(Some(old), Some(new), Some(&mut opts))?;
+        let mut find = DiffFindOptions::new();
+        find.renames(true);
+        diff.find_similar(Some(&mut find))?;
+        let mut out = Vec::new();
+        for delta in diff.deltas() {
+            if delta.status() != git2::Delta::Renamed {
+                continue;
+            }
+            let (Some(from), Some(to)) =
+                (delta.old_file().path_bytes(), delta.new_file().path_bytes())
+            else {
+                continue;
+            };
+            let from = String::from_utf8_lossy(from);
+            let to = String::from_utf8_lossy(to);
+            if let (Some(from), Some(to)) = (
+                from.strip_prefix(&self.prefix),
+                to.strip_prefix(&self.prefix),
+            ) {
+                out.push((to.to_string(), from.to_string()));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Trees read for the current and the previous commit of a walk. A commit's parent is
+/// usually the next commit walked, so its trees are read once instead of twice; libgit2's own
+/// object cache is off (see `repo.rs`), as it would keep every tree of the walk.
+struct TreeCache<'r> {
+    repo: &'r Repository,
+    current: HashMap<Oid, Tree<'r>>,
+    previous: HashMap<Oid, Tree<'r>>,
+    /// The parents of the last commit: the next commits to be walked, usually.
+    parents: Vec<Commit<'r>>,
+}
+
+impl<'r> TreeCache<'r> {
+    fn new(repo: &'r Repository) -> Self {
+        TreeCache {
+            repo,
+            current: HashMap::new(),
+            previous: HashMap::new(),
+            parents: Vec::new(),
+        }
+    }
+
+    /// A commit about to be walked, reusing it if it was read as the last commit's parent.
+    fn commit(&mut self, id: Oid) -> Result<Commit<'r>, git2::Error> {
+        match self.parents.iter().position(|c| c.id() == id) {
+            Some(i) => Ok(self.parents.swap_remove(i)),
+            None => self.repo.find_commit(id),
+        }
+    }
+
+    fn get(&mut self, id: Oid) -> Result<Tree<'r>, git2::Error> {
+        if let Some(tree) = self.current.get(&id) {
+            return Ok(tree.clone());
+        }
+        let tree = match self.previous.remove(&id) {
+            Some(tree) => tree,
+            None => self.repo.find_tree(id)?,
+        };
+        self.current.insert(id, tree.clone());
+        Ok(tree)
+    }
+
+    /// Start a commit: what the last one read becomes the previous generation.
+    fn next_commit(&mut self) {
+        self.previous = std::mem::take(&mut self.current);
+    }
+}
+
+/// Git's tree order: names compared bytewise, a directory as if its name ended in '/'.
+fn git_order(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    match a[..n].cmp(&b[..n]) {
+        std::cmp::Ordering::Equal => {}
+        other => return other,
+    }
+    let next = |name: &[u8], dir: bool| name.get(n).copied().or(dir.then_some(b'/'));
+    next(a, a_dir).cmp(&next(b, b_dir))
+}
+
+/// The files that differ between two trees (either may be absent), appended to `out` with
+/// their paths below `base`. Subtrees with equal ids are skipped without being read.
+fn diff_trees<'r>(
+    trees: &mut TreeCache<'r>,
+    old: Option<&Tree<'r>>,
+    new: Option<&Tree<'r>>,
+    base: &mut String,
+    out: &mut Vec<(String, ChangeKind)>,
+) -> Result<(), git2::Error> {
+    let old_len = old.map_or(0, Tree::len);
+    let new_len = new.map_or(0, Tree::len);
+    let (mut i, mut j) = (0usize, 0usize);
+    while i < old_len || j < new_len {
+        let o = old.and_then(|t| t.get(i));
+        let n = new.and_then(|t| t.get(j));
+        let order = match (&o, &n) {
+            (Some(o), Some(n)) => git_order(
+                o.name_bytes(),
+                o.filemode() == MODE_TREE,
+                n.name_bytes(),
+                n.filemode() == MODE_TREE,
+            ),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            // A tree whose len() promised more entries than get() gives: stop here.
+            (None, None) => break,
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                if let Some(o) = o {
+                    leaf_or_subtree(trees, &o, base, ChangeKind::Deleted, out)?;
+                }
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                if let Some(n) = n {
+                    leaf_or_subtree(trees, &n, base, ChangeKind::Added, out)?;
+                }
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                if let (Some(o), Some(n)) = (o, n) {
+                    if o.id() != n.id() || o.filemode() != n.filemode() {
+                        if n.filemode() == MODE_TREE {
+                            let old_sub = trees.get(o.id())?;
+                            let new_sub = trees.get(n.id())?;
+                            let len = base.len();
+                            push_name(base, n.name_bytes());
+                            base.push('/');
+                            diff_trees(trees, Some(&old_sub), Some(&new_sub), base, out)?;
+                            base.truncate(len);
+                        } else {
+                            let mut path = base.clone();
+                            push_name(&mut path, n.name_bytes());
+                            out.push((path, ChangeKind::Modified));
+                        }
+                    }
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An entry present on one side only: a file, or every file of a directory.
+fn leaf_or_subtree<'r>(
+    trees: &mut TreeCache<'r>,
+    entry: &git2::TreeEntry<'_>,
+    base: &mut String,
+    kind: ChangeKind,
+    out: &mut Vec<(String, ChangeKind)>,
+) -> Result<(), git2::Error> {
+    if entry.filemode() == MODE_TREE {
+        let sub = trees.get(entry.id())?;
+        let len = base.len();
+        push_name(base, entry.name_bytes());
+        base.push('/');
+        match kind {
+            ChangeKind::Deleted => diff_trees(trees, Some(&sub), None, base, out)?,
+            _ => diff_trees(trees, None, Some(&sub), base, out)?,
+        }
+        base.truncate(len);
+    } else {
+        let mut path = base.clone();
+        push_name(&mut path, entry.name_bytes());
+        out.push((path, kind));
+    }
+    Ok(())
+}
+
+fn push_name(path: &mut String, name: &[u8]) {
+    match std::str::from_utf8(name) {
+        Ok(s) => path.push_str(s),
+        Err(_) => path.push_str(&String::from_utf8_lossy(name)),
+    }
+}

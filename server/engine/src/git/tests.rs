@@ -1,0 +1,1006 @@
+//! Git archaeology against real repositories made in temp dirs, checked against the `git`
+//! command.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use super::testutil::{git_in, git_log_shas, numbered, Fixture, ANN, BOB, CY};
+use super::*;
+
+fn open(path: &Path) -> GitRepo {
+    match GitRepo::open(path) {
+        Ok(repo) => repo,
+        Err(e) => panic!("open {}: {e}", path.display()),
+    }
+}
+
+fn full_index(repo: &GitRepo) -> HistoryIndex {
+    let mut index = HistoryIndex::read_recent(repo, 3).unwrap();
+    let outcome = index.read_all(repo, &AtomicBool::new(false)).unwrap();
+    assert_eq!(outcome, WalkOutcome::Complete);
+    index
+}
+
+fn shas(history: &FileHistory) -> Vec<String> {
+    history.commits.iter().map(|c| c.sha.clone()).collect()
+}
+
+/// Every path `git ls-files` knows, plus deleted ones, from `git log --name-only`.
+fn all_paths_ever(dir: &Path) -> BTreeSet<String> {
+    git_in(dir, &["log", "--format=", "--name-only", "--no-renames"])
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A history with three authors, a subdirectory, a deletion and a re-add.
+fn busy_fixture() -> Fixture {
+    let mut fx = Fixture::new();
+    fx.commit(
+        &[
+            ("README.md", Some("hello\n")),
+            ("src/lib.rs", Some(&numbered("lib", 30))),
+        ],
+        ANN,
+        "Initial import",
+    );
+    fx.commit(&[("src/util.rs", Some("fn util() {}\n"))], BOB, "Add util");
+    fx.commit(
+        &[("src/lib.rs", Some(&numbered("lib", 31)))],
+        CY,
+        "Grow lib",
+    );
+    fx.commit(
+        &[
+            ("docs/guide.md", Some("guide\n")),
+            ("README.md", Some("hello world\n")),
+        ],
+        ANN,
+        "Docs",
+    );
+    fx.commit(&[("src/util.rs", None)], BOB, "Drop util");
+    fx.commit(
+        &[
+            ("src/util.rs", Some("fn util2() {}\n")),
+            ("src/deep/a/b.rs", Some("b\n")),
+        ],
+        CY,
+        "Bring util back",
+    );
+    fx.commit(
+        &[
+            ("src/lib.rs", Some(&numbered("lib", 32))),
+            ("src/deep/a/b.rs", Some("bb\n")),
+        ],
+        ANN,
+        "More lib",
+    );
+    fx.commit(&[("README.md", Some("hello again\n"))], ANN, "Readme again");
+    fx
+}
+
+// ---- opening ----------------------------------------------------------------------------
+
+#[test]
+fn non_git_directory_is_not_a_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = GitRepo::open(dir.path()).unwrap_err();
+    assert_eq!(err.kind, UnavailableKind::NotARepository);
+    assert_eq!(err.reason, "not a git repository");
+}
+
+#[test]
+fn empty_dot_git_file_is_unavailable() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".git"), "").unwrap();
+    let err = GitRepo::open(dir.path()).unwrap_err();
+    assert_eq!(err.kind, UnavailableKind::Broken, "{err}");
+    assert!(err.reason.starts_with("git unavailable: "), "{err}");
+}
+
+#[test]
+fn truncated_head_is_unavailable() {
+    for truncated in ["", "ref: refs/he", "ref: ", "0123abc"] {
+        let mut fx = Fixture::new();
+        fx.commit(&[("a.txt", Some("a\n"))], ANN, "one");
+        std::fs::write(fx.path().join(".git/HEAD"), truncated).unwrap();
+        let err = GitRepo::open(fx.path()).unwrap_err();
+        assert_eq!(
+            err.kind,
+            UnavailableKind::Broken,
+            "HEAD {truncated:?}: {err}"
+        );
+        assert!(err.reason.starts_with("git unavailable: "), "{err}");
+    }
+}
+
+#[test]
+fn garbage_pack_index_is_unavailable() {
+    let mut fx = Fixture::new();
+    fx.commit(&[("a.txt", Some("a\n"))], ANN, "one");
+    fx.commit(&[("a.txt", Some("b\n"))], BOB, "two");
+    fx.git(&["gc", "--quiet"]);
+    let pack_dir = fx.path().join(".git/objects/pack");
+    let mut corrupted = 0;
+    for entry in std::fs::read_dir(&pack_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "idx") {
+            let mut perms = std::fs::metadata(&path).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perms.set_readonly(false);
+            std::fs::set_permissions(&path, perms).unwrap();
+            std::fs::write(
+                &path,
+                b"this is not a pack index at all, just garbage bytes",
+            )
+            .unwrap();
+            corrupted += 1;
+        }
+    }
+    assert!(corrupted > 0, "git gc made no pack");
+    let err = GitRepo::open(fx.path()).unwrap_err();
+    assert_eq!(err.kind, UnavailableKind::Broken, "{err}");
+    assert!(err.reason.starts_with("git unavailable: "), "{err}");
+}
+
+fn loose_object_path(dir: &Path, oid: git2::Oid) -> std::path::PathBuf {
+    let hex = oid.to_string();
+    dir.join(".git/objects").join(&hex[..2]).join(&hex[2..])
+}
+
+fn overwrite(path: &Path, bytes: &[u8]) {
+    let mut perms = std::fs::metadata(path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(path, perms).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn garbage_head_commit_object_is_unavailable() {
+    let mut fx = Fixture::new();
+    let head = fx.commit(&[("a.txt", Some("a\n"))], ANN, "one");
+    overwrite(
+        &loose_object_path(fx.path(), head),
+        b"garbage garbage garbage",
+    );
+    let err = GitRepo::open(fx.path()).unwrap_err();
+    assert_eq!(err.kind, UnavailableKind::Broken, "{err}");
+}
+
+#[test]
+fn garbage_in_an_old_object_stops_the_walk_but_keeps_recent_history() {
+    let mut fx = Fixture::new();
+    let first = fx.commit(&[("a.txt", Some("a\n"))], ANN, "one");
+    for i in 0..5 {
+        fx.commit(
+            &[("a.txt", Some(&format!("a{i}\n")))],
+            BOB,
+            &format!("edit {i}"),
+        );
+    }
+    let old_tree = fx.repo.find_commit(first).unwrap().tree_id();
+    overwrite(&loose_object_path(fx.path(), old_tree), b"garbage");
+    let repo = open(fx.path());
+    let mut index = HistoryIndex::read_recent(&repo, 2).unwrap();
+    assert_eq!(index.history("a.txt", 10).unwrap().total_commits, 2);
+    let outcome = index.read_all(&repo, &AtomicBool::new(false)).unwrap();
+    assert!(matches!(outcome, WalkOutcome::Stopped(_)), "{outcome:?}");
+    let status = index.status();
+    assert!(!status.complete);
+    assert!(status.reason.unwrap().starts_with("history walk stopped"));
+    let history = index.history("a.txt", 10).unwrap();
+    assert!(!history.complete);
+    assert!(history.total_commits >= 2);
+}
+
+#[test]
+fn empty_repository_has_no_commits() {
+    let fx = Fixture::new();
+    let err = GitRepo::open(fx.path()).unwrap_err();
+    assert_eq!(err.kind, UnavailableKind::Empty);
+    assert_eq!(err.reason, "empty repository (no commits)");
+}
+
+#[test]
+fn detached_head_is_followed() {
+    let mut fx = busy_fixture();
+    let head = fx.head().unwrap();
+    let earlier = fx.repo.find_commit(head).unwrap().parent_id(0).unwrap();
+    fx.repo.set_head_detached(earlier).unwrap();
+    fx.checkout();
+    let repo = open(fx.path());
+    assert_eq!(repo.head_sha().unwrap(), earlier.to_string());
+    let index = full_index(&repo);
+    let history = index.history("README.md", 10).unwrap();
+    assert_eq!(
+        shas(&history),
+        git_log_shas(fx.path(), &["HEAD", "--", "README.md"])
+    );
+    // Keep `fx` alive until here (the temp dir).
+    fx.commit(&[], ANN, "unused");
+}
+
+#[test]
+fn workspace_in_a_subdirectory_maps_paths() {
+    let fx = busy_fixture();
+    let repo = open(&fx.path().join("src"));
+    assert_eq!(repo.workspace_prefix(), "src/");
+    assert_eq!(repo.repo_path("lib.rs"), "src/lib.rs");
+    let index = full_index(&repo);
+    let history = index.history("lib.rs", 10).unwrap();
+    assert_eq!(
+        shas(&history),
+        git_log_shas(fx.path(), &["--", "src/lib.rs"])
+    );
+    assert!(
+        index.history("README.md", 10).is_none(),
+        "outside the workspace"
+    );
+    let deep = index.history("deep/a/b.rs", 10).unwrap();
+    assert_eq!(deep.total_commits, 2);
+    let blame = repo.blame_range("lib.rs", 0, 2, None).unwrap();
+    assert_eq!(blame.len(), 1);
+    assert_eq!(blame[0].summary, "Initial import");
+}
+
+#[test]
+fn linked_worktree_opens() {
+    let fx = busy_fixture();
+    let parent = tempfile::tempdir().unwrap();
+    let wt = parent.path().join("wt");
+    fx.git(&["worktree", "add", "-q", "-b", "side", wt.to_str().unwrap()]);
+    let repo = open(&wt);
+    let index = full_index(&repo);
+    let history = index.history("src/lib.rs", 10).unwrap();
+    assert_eq!(shas(&history), git_log_shas(&wt, &["--", "src/lib.rs"]));
+    let blame = repo.blame_range("src/lib.rs", 30, 32, None).unwrap();
+    assert_eq!(
+        blame.iter().map(|h| h.summary.as_str()).collect::<Vec<_>>(),
+        ["Grow lib", "More lib"]
+    );
+}
+
+#[test]
+fn shallow_clone_history_is_partial() {
+    let mut fx = Fixture::new();
+    for i in 0..12 {
+        let who = [ANN, BOB, CY][i % 3];
+        fx.commit(
+            &[
+                ("f.txt", Some(&numbered("f", i + 1))),
+                ("g.txt", Some(&format!("g{}\n", i / 4))),
+            ],
+            who,
+            &format!("c{i}"),
+        );
+    }
+    let parent = tempfile::tempdir().unwrap();
+    let clone = parent.path().join("shallow");
+    let url = format!("file://{}", fx.path().display());
+    git_in(
+        parent.path(),
+        &["clone", "-q", "--depth", "5", &url, clone.to_str().unwrap()],
+    );
+    let repo = open(&clone);
+    assert!(repo.is_shallow());
+    let mut index = HistoryIndex::read_recent(&repo, 2).unwrap();
+    assert_eq!(
+        index.read_all(&repo, &AtomicBool::new(false)).unwrap(),
+        WalkOutcome::Complete
+    );
+    for path in ["f.txt", "g.txt"] {
+        let history = index.history(path, 100).unwrap();
+        assert_eq!(
+            shas(&history),
+            git_log_shas(&clone, &["--", path]),
+            "{path}"
+        );
+        assert!(!history.complete);
+    }
+    let status = index.status();
+    assert!(!status.complete);
+    assert!(status.reason.unwrap().contains("shallow"));
+    assert_eq!(status.commits, 5);
+    // Blame still answers; lines older than the boundary go to the boundary commit.
+    let blame = repo.blame_range("f.txt", 0, 12, None).unwrap();
+    assert!(blame.iter().all(|h| h.committed));
+}
+
+// ---- history ------------------------------------------------------------------------------
+
+#[test]
+fn history_matches_git_log_for_every_path() {
+    let fx = busy_fixture();
+    let repo = open(fx.path());
+    let index = full_index(&repo);
+    for path in all_paths_ever(fx.path()) {
+        let history = index.history(&path, 1000).unwrap();
+        let want = git_log_shas(fx.path(), &["--", &path]);
+        assert_eq!(shas(&history), want, "{path}");
+        assert_eq!(history.total_commits, want.len(), "{path}");
+        assert!(history.complete);
+    }
+    assert!(index.history("never/was.rs", 10).is_none());
+}
+
+#[test]
+fn history_lists_authors_by_count_and_commit_fields() {
+    let fx = busy_fixture();
+    let repo = open(fx.path());
+    let index = full_index(&repo);
+    let history = index.history("README.md", 2).unwrap();
+    assert_eq!(history.commits.len(), 2);
+    assert_eq!(history.total_commits, 3);
+    assert_eq!(
+        history.authors,
+        vec![AuthorCount {
+            name: "Ann Author".into(),
+            commits: 3
+        }]
+    );
+    let lib = index.history("src/lib.rs", 10).unwrap();
+    let names: Vec<(&str, usize)> = lib
+        .authors
+        .iter()
+        .map(|a| (a.name.as_str(), a.commits))
+        .collect();
+    assert_eq!(names, [("Ann Author", 2), ("Cy Coder", 1)]);
+    let newest = &lib.commits[0];
+    let want = git_in(
+        fx.path(),
+        &[
+            "log",
+            "-1",
+            "--format=%H|%an|%aI|%s",
+            "--date=iso-strict",
+            "--",
+            "src/lib.rs",
+        ],
+    );
+    let want: Vec<&str> = want.trim().split('|').collect();
+    assert_eq!(newest.sha, want[0]);
+    assert_eq!(newest.author, want[1]);
+    assert_eq!(newest.date, want[2].replace("+00:00", "Z"));
+    assert_eq!(newest.summary, want[3]);
+}
+
+#[test]
+fn renames_are_followed_like_git_log_follow() {
+    let mut fx = Fixture::new();
+    let body = numbered("line", 40);
+    fx.commit(
+        &[("old/name.rs", Some(&body)), ("other.txt", Some("o\n"))],
+        ANN,
+        "create",
+    );
+    fx.commit(
+        &[("old/name.rs", Some(&(body.clone() + "tail\n")))],
+        BOB,
+        "edit before rename",
+    );
+    // Rename with a small edit (similar, not identical) and another file deleted at once.
+    let renamed = body.replacen("line 3\n", "line three\n", 1) + "tail\n";
+    fx.commit(
+        &[
+            ("old/name.rs", None),
+            ("new/name.rs", Some(&renamed)),
+            ("other.txt", None),
+        ],
+        CY,
+        "move it",
+    );
+    fx.commit(
+        &[("new/name.rs", Some(&(renamed.clone() + "more\n")))],
+        ANN,
+        "edit after rename",
+    );
+    // A second, exact rename.
+    fx.commit(
+        &[
+            ("new/name.rs", None),
+            ("final.rs", Some(&(renamed + "more\n"))),
+        ],
+        BOB,
+        "move again",
+    );
+    let repo = open(fx.path());
+    let index = full_index(&repo);
+    let history = index.history("final.rs", 100).unwrap();
+    let want = git_log_shas(fx.path(), &["--follow", "--", "final.rs"]);
+    assert_eq!(want.len(), 5);
+    assert_eq!(shas(&history), want);
+    let oneline = git_in(
+        fx.path(),
+        &["log", "--follow", "--oneline", "--", "final.rs"],
+    );
+    assert_eq!(history.total_commits, oneline.lines().count());
+    // Without --follow, the old path alone.
+    let old = index.history("old/name.rs", 100).unwrap();
+    assert_eq!(shas(&old), git_log_shas(fx.path(), &["--", "old/name.rs"]));
+}
+
+#[test]
+fn merge_commits_count_like_git_log() {
+    let mut fx = Fixture::new();
+    let base = fx.commit(
+        &[
+            ("a.txt", Some("a\n")),
+            ("b.txt", Some("b\n")),
+            ("c.txt", Some(&numbered("c", 10))),
+        ],
+        ANN,
+        "base",
+    );
+    let main1 = fx.commit(&[("a.txt", Some("a main\n"))], ANN, "main edits a");
+    let side1 = fx.commit_on(&[base], &[("b.txt", Some("b side\n"))], BOB, "side edits b");
+    let side2 = fx.commit_on(
+        &[side1],
+        &[("c.txt", Some(&numbered("c", 11)))],
+        BOB,
+        "side edits c",
+    );
+    // A clean merge: the merged tree takes a from main, b and c from side.
+    let merged = fx.commit_on(
+        &[main1, side2],
+        &[
+            ("b.txt", Some("b side\n")),
+            ("c.txt", Some(&numbered("c", 11))),
+        ],
+        CY,
+        "Merge side",
+    );
+    fx.set_main(merged);
+    // An evil merge: the merge itself changes a file differently from both parents.
+    let side3 = fx.commit_on(
+        &[merged],
+        &[("b.txt", Some("b side 2\n"))],
+        BOB,
+        "side again",
+    );
+    let main2 = fx.commit(&[("a.txt", Some("a main 2\n"))], ANN, "main again");
+    let evil = fx.commit_on(
+        &[main2, side3],
+        &[("b.txt", Some("b resolved\n"))],
+        CY,
+        "Merge with resolution",
+    );
+    fx.set_main(evil);
+    let repo = open(fx.path());
+    let index = full_index(&repo);
+    for path in ["a.txt", "b.txt", "c.txt"] {
+        let history = index.history(path, 100).unwrap();
+        assert_eq!(
+            shas(&history),
+            git_log_shas(fx.path(), &["--", path]),
+            "{path}"
+        );
+    }
+    let b = index.history("b.txt", 100).unwrap();
+    assert_eq!(b.commits[0].summary, "Merge with resolution");
+    assert!(!index
+        .history("c.txt", 100)
+        .unwrap()
+        .commits
+        .iter()
+        .any(|c| c.summary == "Merge side"));
+}
+
+#[test]
+fn recent_history_first_then_the_full_walk() {
+    let mut fx = Fixture::new();
+    for i in 0..30 {
+        fx.commit(
+            &[("hot.rs", Some(&numbered("hot", i + 1)))],
+            [ANN, BOB][i % 2],
+            &format!("hot {i}"),
+        );
+        if i % 10 == 0 {
+            fx.commit(&[(&format!("cold{i}.rs"), Some("cold\n"))], CY, "cold");
+        }
+    }
+    let repo = open(fx.path());
+    let mut index = HistoryIndex::read_recent(&repo, 10).unwrap();
+    let recent = index.history("hot.rs", 100).unwrap();
+    assert!(!recent.complete);
+    // The newest ten commits: nine to hot.rs and the third cold file.
+    assert_eq!(recent.total_commits, 9);
+    assert!(!index.status().complete);
+    // A file not seen yet: an empty, incomplete history rather than "unknown".
+    let cold = index.history("cold0.rs", 10).unwrap();
+    assert_eq!((cold.total_commits, cold.complete), (0, false));
+
+    index.read_all(&repo, &AtomicBool::new(false)).unwrap();
+    let full = index.history("hot.rs", 5).unwrap();
+    assert!(full.complete);
+    assert_eq!(full.total_commits, 30);
+    assert_eq!(full.commits.len(), 5);
+    assert_eq!(
+        shas(&full),
+        git_log_shas(fx.path(), &["-5", "--", "hot.rs"])
+    );
+    assert_eq!(index.history("cold0.rs", 10).unwrap().total_commits, 1);
+    assert_eq!(
+        index.status(),
+        HistoryStatus {
+            head: repo.head_sha().unwrap(),
+            commits: 33,
+            complete: true,
+            reason: None
+        }
+    );
+}
+
+#[test]
+fn cancelled_walk_resumes_where_it_stopped() {
+    let fx = busy_fixture();
+    let repo = open(fx.path());
+    let mut index = HistoryIndex::read_recent(&repo, 2).unwrap();
+    let cancel = AtomicBool::new(true);
+    assert_eq!(
+        index.read_all(&repo, &cancel).unwrap(),
+        WalkOutcome::Cancelled
+    );
+    assert_eq!(index.status().commits, 2);
+    cancel.store(false, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(
+        index.read_all(&repo, &cancel).unwrap(),
+        WalkOutcome::Complete
+    );
+    assert_eq!(index.status().commits, 8);
+    let history = index.history("README.md", 10).unwrap();
+    assert_eq!(
+        shas(&history),
+        git_log_shas(fx.path(), &["--", "README.md"])
+    );
+}
+
+#[test]
+fn persisted_index_round_trips_and_rejects_damage() {
+    let fx = busy_fixture();
+    let repo = open(fx.path());
+    let index = full_index(&repo);
+    let bytes = index.to_bytes();
+    let loaded = HistoryIndex::from_bytes(&bytes).unwrap();
+    assert_eq!(loaded.head_sha(), repo.head_sha().unwrap());
+    assert_eq!(loaded.status(), index.status());
+    for path in all_paths_ever(fx.path()) {
+        assert_eq!(
+            loaded.history(&path, 100),
+            index.history(&path, 100),
+            "{path}"
+        );
+    }
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0x55;
+    assert!(matches!(
+        HistoryIndex::from_bytes(&flipped),
+        Err(GitError::Persisted(_))
+    ));
+    let mut old_version = bytes.clone();
+    old_version[4] = 0;
+    assert!(HistoryIndex::from_bytes(&old_version).is_err());
+    assert!(HistoryIndex::from_bytes(b"AILH").is_err());
+    assert!(HistoryIndex::from_bytes(&bytes[..bytes.len() / 2]).is_err());
+}
+
+#[test]
+fn extend_to_adds_only_new_commits() {
+    let mut fx = busy_fixture();
+    let repo = open(fx.path());
+    let mut index = full_index(&repo);
+    let mut loaded = HistoryIndex::from_bytes(&index.to_bytes()).unwrap();
+    fx.commit(
+        &[
+            ("README.md", Some("newer\n")),
+            ("src/new.rs", Some("new\n")),
+        ],
+        BOB,
+        "After",
+    );
+    fx.commit(&[("src/new.rs", Some("newer\n"))], CY, "After again");
+    let head = repo.head_sha().unwrap();
+    assert_eq!(
+        loaded.extend_to(&repo, &head).unwrap(),
+        ExtendOutcome::Extended(2)
+    );
+    assert_eq!(
+        loaded.extend_to(&repo, &head).unwrap(),
+        ExtendOutcome::Unchanged
+    );
+    assert_eq!(
+        index.extend_to(&repo, &head).unwrap(),
+        ExtendOutcome::Extended(2)
+    );
+    let fresh = full_index(&repo);
+    for path in all_paths_ever(fx.path()) {
+        let want = git_log_shas(fx.path(), &["--", &path]);
+        assert_eq!(shas(&loaded.history(&path, 100).unwrap()), want, "{path}");
+        assert_eq!(
+            loaded.history(&path, 100),
+            fresh.history(&path, 100),
+            "{path}"
+        );
+        assert_eq!(
+            index.history(&path, 100),
+            fresh.history(&path, 100),
+            "{path}"
+        );
+    }
+    assert_eq!(loaded.head_sha(), head);
+    assert!(loaded.is_complete());
+}
+
+#[test]
+fn extend_before_the_walk_finished_then_resume() {
+    let mut fx = busy_fixture();
+    let repo = open(fx.path());
+    let mut index = HistoryIndex::read_recent(&repo, 3).unwrap();
+    fx.commit(&[("README.md", Some("later\n"))], BOB, "Later");
+    let head = repo.head_sha().unwrap();
+    assert_eq!(
+        index.extend_to(&repo, &head).unwrap(),
+        ExtendOutcome::Extended(1)
+    );
+    index.read_all(&repo, &AtomicBool::new(false)).unwrap();
+    for path in all_paths_ever(fx.path()) {
+        assert_eq!(
+            shas(&index.history(&path, 100).unwrap()),
+            git_log_shas(fx.path(), &["--", &path]),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn rewritten_history_rebuilds() {
+    let mut fx = busy_fixture();
+    let repo = open(fx.path());
+    let mut index = full_index(&repo);
+    let old_head = fx.head().unwrap();
+    let parent = fx.repo.find_commit(old_head).unwrap().parent_id(0).unwrap();
+    // "Amend" the last commit: same parent, different content.
+    let amended = fx.commit_on(
+        &[parent],
+        &[("README.md", Some("amended\n"))],
+        ANN,
+        "Readme amended",
+    );
+    fx.set_main(amended);
+    let outcome = index.extend_to(&repo, &amended.to_string()).unwrap();
+    assert_eq!(outcome, ExtendOutcome::Rebuilt);
+    assert_eq!(index.head_sha(), amended.to_string());
+    index.read_all(&repo, &AtomicBool::new(false)).unwrap();
+    let history = index.history("README.md", 100).unwrap();
+    assert!(!shas(&history).contains(&old_head.to_string()));
+    assert_eq!(
+        shas(&history),
+        git_log_shas(fx.path(), &["--", "README.md"])
+    );
+    assert!(matches!(
+        index.extend_to(&repo, "not-a-sha"),
+        Err(GitError::BadRevision(_))
+    ));
+}
+
+// ---- blame -------------------------------------------------------------------------------
+
+/// (start, end, sha) runs of `git blame --porcelain -L` (0-based, end exclusive).
+fn git_blame_runs(
+    dir: &Path,
+    path: &str,
+    start: u32,
+    end: u32,
+    contents: Option<&str>,
+) -> Vec<(u32, u32, String)> {
+    let range = format!("{},{}", start + 1, end);
+    let out = match contents {
+        None => git_in(
+            dir,
+            &["blame", "--porcelain", "-L", &range, "HEAD", "--", path],
+        ),
+        Some(text) => {
+            let tmp = dir.join(".git/blame-contents");
+            std::fs::write(&tmp, text).unwrap();
+            git_in(
+                dir,
+                &[
+                    "blame",
+                    "--porcelain",
+                    "-L",
+                    &range,
+                    "--contents",
+                    tmp.to_str().unwrap(),
+                    "--",
+                    path,
+                ],
+            )
+        }
+    };
+    let mut runs: Vec<(u32, u32, String)> = Vec::new();
+    for line in out.lines() {
+        let fields: Vec<&str> = line.split(' ').collect();
+        if fields.len() >= 3
+            && fields[0].len() == 40
+            && fields[0].bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            let final_line: u32 = fields[2].parse().unwrap();
+            let l = final_line - 1;
+            match runs.last_mut() {
+                Some(last) if last.2 == fields[0] && last.1 == l => last.1 = l + 1,
+                _ => runs.push((l, l + 1, fields[0].to_string())),
+            }
+        }
+    }
+    runs
+}
+
+fn runs_of(hunks: &[BlameHunk]) -> Vec<(u32, u32, String)> {
+    hunks
+        .iter()
+        .map(|h| (h.start_line, h.end_line, h.sha.clone()))
+        .collect()
+}
+
+fn blame_fixture() -> Fixture {
+    let mut fx = Fixture::new();
+    let mut lines: Vec<String> = (1..=60).map(|i| format!("line {i}")).collect();
+    let join = |l: &Vec<String>| l.join("\n") + "\n";
+    fx.commit(&[("src/big.rs", Some(&join(&lines)))], ANN, "Big file");
+    for (k, who) in [(5usize, BOB), (20, CY), (21, CY), (40, BOB), (6, ANN)] {
+        lines[k] = format!("line {} edited by {}", k + 1, who.0);
+        fx.commit(
+            &[("src/big.rs", Some(&join(&lines)))],
+            who,
+            &format!("Edit line {}", k + 1),
+        );
+    }
+    lines.insert(30, "inserted".to_string());
+    fx.commit(&[("src/big.rs", Some(&join(&lines)))], BOB, "Insert at 31");
+    fx
+}
+
+#[test]
+fn blame_matches_git_blame_with_both_backends() {
+    let fx = blame_fixture();
+    for backend in [BlameBackend::Libgit2, BlameBackend::Cli, BlameBackend::Auto] {
+        let mut repo = open(fx.path());
+        repo.set_blame_backend(backend);
+        for (start, end) in [(0, 61), (3, 9), (19, 23), (30, 31), (40, 45), (55, 61)] {
+            let hunks = repo.blame_range("src/big.rs", start, end, None).unwrap();
+            assert_eq!(
+                runs_of(&hunks),
+                git_blame_runs(fx.path(), "src/big.rs", start, end, None),
+                "{backend:?} {start}..{end}"
+            );
+            assert!(hunks.iter().all(|h| h.committed));
+        }
+        let hunk = &repo.blame_range("src/big.rs", 20, 21, None).unwrap()[0];
+        assert_eq!(
+            (hunk.author.as_str(), hunk.summary.as_str()),
+            ("Cy Coder", "Edit line 21")
+        );
+        let want_date = git_in(fx.path(), &["log", "-1", "--format=%aI", &hunk.sha]);
+        assert_eq!(hunk.date, want_date.trim().replace("+00:00", "Z"));
+    }
+}
+
+#[test]
+fn blame_is_clipped_and_cached() {
+    let fx = blame_fixture();
+    let repo = open(fx.path());
+    let first = repo.blame_range("src/big.rs", 50, 500, None).unwrap();
+    assert_eq!(first.last().unwrap().end_line, 61);
+    assert!(repo
+        .blame_range("src/big.rs", 70, 80, None)
+        .unwrap()
+        .is_empty());
+    // Answered from the cache once the lines are known, and the same as computed afresh.
+    let again = repo.blame_range("src/big.rs", 52, 58, None).unwrap();
+    let fresh = open(fx.path())
+        .blame_range("src/big.rs", 52, 58, None)
+        .unwrap();
+    assert_eq!(again, fresh);
+}
+
+#[test]
+fn blame_with_an_unsaved_buffer_marks_changed_lines() {
+    let fx = blame_fixture();
+    let head_text = std::fs::read_to_string(fx.path().join("src/big.rs")).unwrap();
+    let mut lines: Vec<&str> = head_text.lines().collect();
+    lines.insert(10, "typed in the editor");
+    lines[3] = "changed in the editor";
+    lines.remove(50);
+    let buffer = lines.join("\n") + "\n";
+    for backend in [BlameBackend::Libgit2, BlameBackend::Cli] {
+        let mut repo = open(fx.path());
+        repo.set_blame_backend(backend);
+        let hunks = repo
+            .blame_range("src/big.rs", 0, 60, Some(&buffer))
+            .unwrap();
+        let want: Vec<(u32, u32, String)> =
+            git_blame_runs(fx.path(), "src/big.rs", 0, 60, Some(&buffer));
+        assert_eq!(runs_of(&hunks), want, "{backend:?}");
+        let uncommitted: Vec<(u32, u32)> = hunks
+            .iter()
+            .filter(|h| !h.committed)
+            .map(|h| (h.start_line, h.end_line))
+            .collect();
+        assert_eq!(uncommitted, [(3, 4), (10, 11)]);
+        let typed = hunks.iter().find(|h| h.start_line == 10).unwrap();
+        assert_eq!(
+            (typed.sha.as_str(), typed.author.as_str()),
+            (NOT_COMMITTED_SHA, NOT_COMMITTED_AUTHOR)
+        );
+    }
+}
+
+#[test]
+fn blame_of_a_file_edited_on_disk() {
+    let fx = blame_fixture();
+    let repo = open(fx.path());
+    let text = std::fs::read_to_string(fx.path().join("src/big.rs")).unwrap();
+    fx.write("src/big.rs", &format!("new first line\n{text}"));
+    let hunks = repo.blame_range("src/big.rs", 0, 3, None).unwrap();
+    assert!(!hunks[0].committed);
+    assert_eq!((hunks[0].start_line, hunks[0].end_line), (0, 1));
+    assert!(hunks[1..].iter().all(|h| h.committed));
+    assert_eq!(hunks[1].summary, "Big file");
+}
+
+#[test]
+fn blame_of_an_untracked_file_is_an_error() {
+    let fx = blame_fixture();
+    fx.write("scratch.txt", "scratch\n");
+    let repo = open(fx.path());
+    assert!(matches!(
+        repo.blame_range("scratch.txt", 0, 1, None),
+        Err(GitError::NotTracked(_))
+    ));
+    assert!(matches!(
+        repo.blame_range("no/such/file", 0, 1, Some("x\n")),
+        Err(GitError::NotTracked(_))
+    ));
+}
+
+// ---- permalinks --------------------------------------------------------------------------
+
+#[test]
+fn permalink_at_head_only_for_unchanged_files() {
+    let fx = busy_fixture();
+    fx.git(&[
+        "remote",
+        "add",
+        "origin",
+        "https://user:tok@github.com/owner/repo.git",
+    ]);
+    let repo = open(&fx.path().join("src"));
+    let links = Permalinker::from_repo(&repo, &PermalinkSettings::default()).unwrap();
+    assert_eq!(links.kind(), RemoteKind::GitHub);
+    let head = repo.head_sha().unwrap();
+    assert_eq!(
+        links.permalink("lib.rs", 30, 58).unwrap(),
+        format!("https://github.com/owner/repo/blob/{head}/src/lib.rs#L31-L58")
+    );
+    assert!(links.permalink("lib.rs", 0, 1).unwrap().ends_with("#L1"));
+
+    let original = std::fs::read_to_string(fx.path().join("src/lib.rs")).unwrap();
+    fx.write("src/lib.rs", &format!("{original}changed\n"));
+    assert!(!repo.is_unchanged_since_head("lib.rs"));
+    assert_eq!(links.permalink("lib.rs", 0, 1), None);
+    fx.write("src/lib.rs", &original);
+    assert!(links.permalink("lib.rs", 0, 1).is_some());
+
+    fx.write("src/untracked.rs", "new\n");
+    assert_eq!(links.permalink("untracked.rs", 0, 1), None);
+    assert_eq!(links.permalink("missing.rs", 0, 1), None);
+}
+
+#[test]
+fn unicode_and_spaces_in_paths_are_encoded() {
+    let mut fx = Fixture::new();
+    fx.commit(
+        &[("docs/my notes/ünïcode file.md", Some("x\n"))],
+        ANN,
+        "notes",
+    );
+    fx.git(&["remote", "add", "origin", "git@gitlab.com:group/proj.git"]);
+    let repo = open(fx.path());
+    let links = Permalinker::from_repo(&repo, &PermalinkSettings::default()).unwrap();
+    let head = repo.head_sha().unwrap();
+    assert_eq!(
+        links.permalink("docs/my notes/ünïcode file.md", 0, 1).unwrap(),
+        format!("https://gitlab.com/group/proj/-/blob/{head}/docs/my%20notes/%C3%BCn%C3%AFcode%20file.md#L1")
+    );
+}
+
+#[test]
+fn first_remote_when_no_origin_and_none_without_remotes() {
+    let fx = busy_fixture();
+    let repo = open(fx.path());
+    assert!(Permalinker::from_repo(&repo, &PermalinkSettings::default()).is_none());
+    fx.git(&[
+        "remote",
+        "add",
+        "upstream",
+        "ssh://git@codeberg.org/team/proj.git",
+    ]);
+    let links = Permalinker::from_repo(&repo, &PermalinkSettings::default()).unwrap();
+    assert_eq!(links.kind(), RemoteKind::Gitea);
+    assert!(links
+        .permalink("README.md", 0, 2)
+        .unwrap()
+        .starts_with("https://codeberg.org/team/proj/src/commit/"));
+    fx.git(&["remote", "add", "origin", "git@bitbucket.org:team/proj.git"]);
+    let links = Permalinker::from_repo(&repo, &PermalinkSettings::default()).unwrap();
+    assert_eq!(links.kind(), RemoteKind::Bitbucket);
+}
+
+#[test]
+fn local_and_unknown_remotes_give_no_permalinker() {
+    let fx = busy_fixture();
+    fx.git(&["remote", "add", "origin", "/srv/git/elsewhere.git"]);
+    let repo = open(fx.path());
+    assert!(Permalinker::from_repo(&repo, &PermalinkSettings::default()).is_none());
+    fx.git(&[
+        "remote",
+        "set-url",
+        "origin",
+        "git@git.internal:team/app.git",
+    ]);
+    assert!(Permalinker::from_repo(&repo, &PermalinkSettings::default()).is_none());
+    let settings = PermalinkSettings {
+        template: Some("{base}/-/tree/{sha}/{path}#L{start}-L{end}".into()),
+        ..PermalinkSettings::default()
+    };
+    let links = Permalinker::from_repo(&repo, &settings).unwrap();
+    let head = repo.head_sha().unwrap();
+    assert_eq!(
+        links.permalink("README.md", 0, 1).unwrap(),
+        format!("https://git.internal/team/app/-/tree/{head}/README.md#L1-L1")
+    );
+}
+
+// ---- small pieces ------------------------------------------------------------------------
+
+#[test]
+fn handles_can_be_shared_across_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<GitRepo>();
+    shared::<HistoryIndex>();
+    shared::<Permalinker>();
+}
+
+#[test]
+fn index_of_another_workspace_directory_is_rebuilt_by_read_all() {
+    let fx = busy_fixture();
+    let root = open(fx.path());
+    let mut index = full_index(&root);
+    let src = open(&fx.path().join("src"));
+    index.read_all(&src, &AtomicBool::new(false)).unwrap();
+    assert_eq!(index.history("lib.rs", 10).unwrap().total_commits, 3);
+    assert!(index.history("src/lib.rs", 10).is_none());
+}
+
+#[test]
+fn rfc3339_known_instants() {
+    assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+    assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
+    assert_eq!(rfc3339_utc(1_767_323_045), "2026-01-02T03:04:05Z");
+    assert_eq!(rfc3339_utc(-1), "1969-12-31T23:59:59Z");
+    assert_eq!(rfc3339_utc(4_107_542_400), "2100-03-01T00:00:00Z");
+}
+
+#[test]
+fn sha_hex_is_lowercase_forty_chars() {
+    let mut sha = [0u8; 20];
+    sha[0] = 0xab;
+    sha[19] = 0x0f;
+    let hex = sha_hex(&sha);
+    assert_eq!(hex.len(), 40);
+    assert!(hex.starts_with("ab00"));
+    assert!(hex.ends_with("0f"));
+}
