@@ -70,6 +70,7 @@ pub struct Timings {
     pub search: f64,
     pub rank: f64,
     pub format: f64,
+    pub history: f64,
 }
 
 /// Whether the first full indexing pass has finished.
@@ -112,6 +113,10 @@ pub struct Answer {
     pub warnings: Vec<String>,
     /// Which cache tier served this answer.
     pub cache: crate::cache::CacheTier,
+    /// The asked-about file's history; `None` without git or without a file.
+    pub history: Option<crate::git::FileHistory>,
+    /// Blame of the lines around the asked-about line; `None` without a line or git.
+    pub blame: Option<Vec<crate::git::BlameHunk>>,
 }
 
 /// Why a query could not be answered at all.

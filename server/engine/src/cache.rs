@@ -391,6 +391,8 @@ mod tests {
             },
             warnings: vec![],
             cache: CacheTier::Miss,
+            history: None,
+            blame: None,
         }
     }
 

@@ -20,6 +20,18 @@ pub struct EngineConfig {
     pub index_threads: usize,
     /// Search vectors exactly instead of through the HNSW graph.
     pub exact_search: bool,
+    /// Build an HNSW graph over the vectors once there are enough of them (long-lived
+    /// servers; a one-shot CLI query is faster with the exact scan than with a graph build).
+    pub vector_graph: bool,
+    /// Largest graph, in bytes, that may be built; above it the exact scan stays.
+    pub max_graph_bytes: usize,
+    /// Read git history, blame and remotes.
+    pub git: bool,
+    /// How long an answer may wait for a first blame of a file before leaving it out (it is
+    /// finished in the background and cached for the next answer).
+    pub blame_wait: std::time::Duration,
+    /// Permalink host kinds for self-hosted remotes and a custom URL template.
+    pub permalinks: crate::git::PermalinkSettings,
 }
 
 impl Default for EngineConfig {
@@ -33,6 +45,11 @@ impl Default for EngineConfig {
             embedding_dim: crate::embed::hashed::DEFAULT_DIM,
             index_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             exact_search: false,
+            vector_graph: false,
+            max_graph_bytes: 48 * 1024 * 1024,
+            git: true,
+            blame_wait: std::time::Duration::from_millis(250),
+            permalinks: crate::git::PermalinkSettings::default(),
         }
     }
 }

@@ -10,11 +10,13 @@ use crate::cache::{normalize_question, AnswerCache, CacheConfig, CacheStats, Cac
 use crate::config::{default_cache_dir, EngineConfig};
 use crate::embed::hashed::HashedTfIdf;
 use crate::embed::Embedder;
+use crate::git::{BlameHunk, FileHistory, GitRepo, HistoryIndex, Permalinker};
 use crate::index::{prepare_file, EmbedderChoice, Index, PreparedFile};
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::rank::{self, Evidence, Place};
 use crate::text::question_tokens;
 use crate::vector::VectorIndex;
+use crate::vector::{HnswIndex, HnswParams};
 use crate::walk::{self, SkipCounts, SkipReason, WalkOptions};
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
@@ -22,6 +24,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+
+/// Key under which an answer's cache entry records the HEAD commit.
+const HEAD_DEPENDENCY: &str = "\u{0}HEAD";
+/// Commits listed per history.
+const HISTORY_COMMITS: usize = 10;
+/// Lines blamed on each side of the asked-about line.
+const BLAME_CONTEXT: u32 = 2;
 
 /// How many candidates each retriever contributes before fusion.
 const CANDIDATES: usize = 100;
@@ -91,6 +100,9 @@ pub struct EngineStatus {
     pub load_note: Option<String>,
     pub cache: CacheStats,
     pub metrics: MetricsSnapshot,
+    pub git: GitStatus,
+    /// Feature flags switched off automatically, with why.
+    pub fallbacks: Vec<String>,
 }
 
 pub struct Engine {
@@ -108,7 +120,30 @@ pub struct Engine {
     metrics: Metrics,
     /// Bumped whenever question embeddings would change (the embedder was refitted).
     embedder_epoch: AtomicU64,
+    /// Git history, blame and permalinks, or why there are none.
+    git: Result<GitContext, String>,
+    /// Set while sampled recall of the HNSW graph against the exact scan is too low.
+    graph_fallback: AtomicBool,
+    /// Moving average of the sampled recall@10 of the graph.
+    graph_recall: Mutex<f64>,
+    graph_queries: AtomicU64,
 }
+
+/// Everything git gives an answer.
+struct GitContext {
+    repo: GitRepo,
+    history: RwLock<Option<HistoryIndex>>,
+    permalinker: Option<Permalinker>,
+    history_path: Option<PathBuf>,
+}
+
+/// Sample one graph search in this many against the exact scan.
+const RECALL_SAMPLE_EVERY: u64 = 32;
+/// Below this sampled recall the graph is switched off; it returns above `RECALL_RECOVER`.
+const RECALL_FLOOR: f64 = crate::vector::MIN_ACCEPTABLE_RECALL;
+const RECALL_RECOVER: f64 = 0.97;
+/// Graph memory per vector, measured (see `vector::DEFAULT_HNSW_CROSSOVER`).
+const GRAPH_BYTES_PER_VECTOR: usize = 2700;
 
 impl Engine {
     /// Open the workspace at `root`, loading its persisted index when there is a valid one.
@@ -142,6 +177,11 @@ impl Engine {
             },
             None => (Index::new(embedder), None, false),
         };
+        let git = if config.git {
+            open_git(&root, &config, index_path.as_deref())
+        } else {
+            Err("git disabled by settings".to_string())
+        };
         Ok(Engine {
             root,
             root_str,
@@ -155,6 +195,10 @@ impl Engine {
             cache: AnswerCache::new(CacheConfig::default()),
             metrics: Metrics::default(),
             embedder_epoch: AtomicU64::new(0),
+            git,
+            graph_fallback: AtomicBool::new(false),
+            graph_recall: Mutex::new(1.0),
+            graph_queries: AtomicU64::new(0),
         })
     }
 
@@ -333,6 +377,8 @@ impl Engine {
             }
         }
         self.ready.store(true, Ordering::Release);
+        self.complete_history(cancel);
+        self.maybe_build_graph();
         let changed = report.updated > 0 || report.removed > 0 || rebuild;
         if changed || self.index_file_bytes().is_none() {
             progress(Progress {
@@ -441,10 +487,20 @@ impl Engine {
             index_file_bytes: self.index_file_bytes(),
             skipped,
             embedder: index.embedder.name(),
-            vector_index: index.vectors.name(),
+            vector_index: match &index.graph {
+                Some(g)
+                    if !self.config.exact_search
+                        && !self.graph_fallback.load(Ordering::Relaxed) =>
+                {
+                    g.name()
+                }
+                _ => index.vectors.name(),
+            },
             load_note: self.load_note.lock().clone(),
             cache: self.cache.stats(),
             metrics: self.metrics.snapshot(),
+            git: self.git_status(),
+            fallbacks: self.fallbacks(),
         }
     }
 
@@ -519,7 +575,14 @@ impl Engine {
             line: query.line,
             limit: query.limit,
         };
-        let current_hash = |path: &str| index.file(path).map(|f| f.hash);
+        let head = self.head_hash();
+        let current_hash = |path: &str| {
+            if path == HEAD_DEPENDENCY {
+                head
+            } else {
+                index.file(path).map(|f| f.hash)
+            }
+        };
         let cacheable =
             query.retrieval == Retrieval::Hybrid && self.is_ready() && index.unembedded.is_empty();
         if cacheable {
@@ -587,7 +650,7 @@ impl Engine {
         timings.lexical = ms(t);
         let t = Instant::now();
         let vector = if query.retrieval != Retrieval::Lexical && qvec.iter().any(|&x| x != 0.0) {
-            index.vectors.search(&qvec, CANDIDATES, &live)
+            self.vector_search(&index, &qvec, &live)
         } else {
             Vec::new()
         };
@@ -646,7 +709,9 @@ impl Engine {
                     p.start_line + 1,
                     p.end_line.max(p.start_line + 1)
                 ),
-                url: file_url(&self.root.join(&path), p.start_line, p.end_line),
+                url: self
+                    .permalink(&path, p.start_line, p.end_line)
+                    .unwrap_or_else(|| file_url(&self.root.join(&path), p.start_line, p.end_line)),
             };
             results.push(Hit {
                 path,
@@ -680,8 +745,12 @@ impl Engine {
             chunks: index.live_chunks,
             generation: index.generation,
         };
-        let summary = summarize(question, &results, confidence);
         timings.format = ms(t);
+        drop(index);
+        let t = Instant::now();
+        let (history, blame) = self.git_context(query, &mut warnings);
+        timings.history = ms(t);
+        let summary = summarize(question, &results, confidence);
         timings.total = ms(started);
         let answer = Answer {
             question: question.to_string(),
@@ -693,23 +762,265 @@ impl Engine {
             index: info,
             warnings,
             cache: CacheTier::Miss,
+            history,
+            blame,
         };
         if cacheable {
+            let index = self.index.read();
+            let current_hash = |path: &str| index.file(path).map(|f| f.hash);
             // Valid while the cited files and the asked-about file keep their content.
             let mut deps: Vec<String> = answer.results.iter().map(|h| h.path.clone()).collect();
             deps.extend(query.file.clone());
             deps.sort();
             deps.dedup();
-            let deps = deps
+            let mut deps: Vec<(String, Option<u64>)> = deps
                 .into_iter()
                 .map(|p| {
                     let h = current_hash(&p);
                     (p, h)
                 })
                 .collect();
+            // History, blame and permalinks change with HEAD.
+            deps.push((HEAD_DEPENDENCY.to_string(), self.head_hash()));
             self.cache.put(&normalized, scope, qvec, &answer, deps);
         }
         Ok(answer)
+    }
+
+    /// A hash of the current HEAD commit, for cache validity (`None` without git).
+    fn head_hash(&self) -> Option<u64> {
+        let git = self.git.as_ref().ok()?;
+        let head = git.repo.head_sha().ok()?;
+        Some(xxhash_rust::xxh3::xxh3_64(head.as_bytes()))
+    }
+
+    /// A permalink on the code host when the file is committed and unchanged since HEAD.
+    fn permalink(&self, path: &str, start_line: u32, end_line: u32) -> Option<String> {
+        self.git
+            .as_ref()
+            .ok()?
+            .permalinker
+            .as_ref()?
+            .permalink(path, start_line, end_line)
+    }
+
+    /// History of the asked-about file and blame of the asked-about lines.
+    fn git_context(
+        &self,
+        query: &Query,
+        warnings: &mut Vec<String>,
+    ) -> (Option<FileHistory>, Option<Vec<BlameHunk>>) {
+        let Some(file) = &query.file else {
+            return (None, None);
+        };
+        let git = match &self.git {
+            Ok(g) => g,
+            Err(reason) => {
+                warnings.push(format!("history unavailable: {reason}"));
+                return (None, None);
+            }
+        };
+        let t = Instant::now();
+        let history = git
+            .history
+            .read()
+            .as_ref()
+            .and_then(|h| h.history(file, HISTORY_COMMITS));
+        self.metrics.history.record(ms(t));
+        let blame = query.line.and_then(|line| {
+            let t = Instant::now();
+            let start = line.saturating_sub(BLAME_CONTEXT);
+            let end = line + BLAME_CONTEXT + 1;
+            let blame = self.blame_within(git, file, start, end, warnings);
+            self.metrics.blame.record(ms(t));
+            blame
+        });
+        (history, blame)
+    }
+
+    /// Blame lines `start..end` of `path`, waiting at most `blame_wait`: a first blame of a
+    /// file with a long history takes seconds, so it finishes in the background and its
+    /// cached result serves the next answer.
+    fn blame_within(
+        &self,
+        git: &GitContext,
+        path: &str,
+        start: u32,
+        end: u32,
+        warnings: &mut Vec<String>,
+    ) -> Option<Vec<BlameHunk>> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let repo = git.repo.clone();
+        let path_owned = path.to_string();
+        std::thread::Builder::new()
+            .name("ail-blame".into())
+            .spawn(move || {
+                let _ = tx.send(repo.blame_range(&path_owned, start, end, None));
+            })
+            .ok()?;
+        match rx.recv_timeout(self.config.blame_wait) {
+            Ok(Ok(hunks)) => Some(hunks),
+            Ok(Err(e)) => {
+                tracing::debug!("no blame for {path}: {e}");
+                None
+            }
+            Err(_) => {
+                warnings.push("blame pending: computing in the background".to_string());
+                None
+            }
+        }
+    }
+
+    /// Read the whole history in the background of a refresh, and persist it.
+    fn complete_history(&self, cancel: &AtomicBool) {
+        let Ok(git) = &self.git else { return };
+        let mut working = match git.history.read().clone() {
+            Some(h) if h.is_complete() => return,
+            Some(h) => h,
+            None => match HistoryIndex::read_recent(&git.repo, crate::git::RECENT_COMMITS) {
+                Ok(h) => h,
+                Err(e) => {
+                    tracing::info!("no git history: {e}");
+                    return;
+                }
+            },
+        };
+        if let Err(e) = working.read_all(&git.repo, cancel) {
+            tracing::warn!("git history walk stopped: {e}");
+        }
+        if let Some(path) = &git.history_path {
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let tmp = path.with_extension("tmp");
+            if std::fs::write(&tmp, working.to_bytes())
+                .and_then(|_| std::fs::rename(&tmp, path))
+                .is_err()
+            {
+                tracing::warn!("could not persist git history to {}", path.display());
+            }
+        }
+        *git.history.write() = Some(working);
+    }
+
+    /// What git offers this workspace, for status output.
+    pub fn git_status(&self) -> GitStatus {
+        match &self.git {
+            Err(reason) => GitStatus {
+                state: "unavailable",
+                commits: 0,
+                reason: Some(reason.clone()),
+            },
+            Ok(g) => match g.history.read().as_ref() {
+                None => GitStatus {
+                    state: "reading",
+                    commits: 0,
+                    reason: None,
+                },
+                Some(h) => {
+                    let s = h.status();
+                    GitStatus {
+                        state: if s.complete { "ready" } else { "reading" },
+                        commits: s.commits,
+                        reason: s.reason,
+                    }
+                }
+            },
+        }
+    }
+
+    /// Search the vectors through the graph when there is one and its sampled recall holds,
+    /// else exactly.
+    fn vector_search(
+        &self,
+        index: &Index,
+        query: &[f32],
+        keep: &dyn Fn(u32) -> bool,
+    ) -> Vec<(u32, f32)> {
+        let graph = match &index.graph {
+            Some(g) if !self.config.exact_search => g,
+            _ => return index.vectors.search(query, CANDIDATES, keep),
+        };
+        let n = self.graph_queries.fetch_add(1, Ordering::Relaxed);
+        let fallback = self.graph_fallback.load(Ordering::Relaxed);
+        if n % RECALL_SAMPLE_EVERY == 0 {
+            let exact = index.vectors.search(query, CANDIDATES, keep);
+            let approx = graph.search(query, CANDIDATES, keep);
+            let truth: Vec<u32> = exact.iter().take(10).map(|r| r.0).collect();
+            let found: Vec<u32> = approx.iter().take(10).map(|r| r.0).collect();
+            let recall = crate::vector::recall_at_k(&[truth], &[found], 10);
+            let mut avg = self.graph_recall.lock();
+            *avg = 0.8 * *avg + 0.2 * recall;
+            if !fallback && *avg < RECALL_FLOOR {
+                tracing::warn!(
+                    "HNSW recall {:.3} under {RECALL_FLOOR}: falling back to exact search",
+                    *avg
+                );
+                self.graph_fallback.store(true, Ordering::Relaxed);
+            } else if fallback && *avg >= RECALL_RECOVER {
+                tracing::info!("HNSW recall {:.3} recovered: graph search back on", *avg);
+                self.graph_fallback.store(false, Ordering::Relaxed);
+            }
+            return exact;
+        }
+        if fallback {
+            index.vectors.search(query, CANDIDATES, keep)
+        } else {
+            graph.search(query, CANDIDATES, keep)
+        }
+    }
+
+    /// Feature flags the engine switched off by itself, with why.
+    pub fn fallbacks(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.graph_fallback.load(Ordering::Relaxed) {
+            out.push(format!(
+                "exact-search (HNSW recall {:.3} < {RECALL_FLOOR})",
+                *self.graph_recall.lock()
+            ));
+        }
+        out
+    }
+
+    /// For tests: pretend the sampled recall is `recall` and re-evaluate the fallback.
+    pub fn record_graph_recall_for_test(&self, recall: f64) {
+        *self.graph_recall.lock() = recall;
+        let fallback = recall < RECALL_FLOOR
+            || (self.graph_fallback.load(Ordering::Relaxed) && recall < RECALL_RECOVER);
+        self.graph_fallback.store(fallback, Ordering::Relaxed);
+    }
+
+    /// Build the HNSW graph when the workspace is large enough and the graph fits the budget.
+    pub fn maybe_build_graph(&self) {
+        if !self.config.vector_graph || self.config.exact_search {
+            return;
+        }
+        let (vectors, n) = {
+            let index = self.index.read();
+            if index.graph.is_some() {
+                return;
+            }
+            (index.vectors.clone(), index.vectors.len())
+        };
+        if n < crate::vector::DEFAULT_HNSW_CROSSOVER {
+            return;
+        }
+        if n * GRAPH_BYTES_PER_VECTOR > self.config.max_graph_bytes {
+            tracing::info!(
+                "{n} vectors: a graph would exceed the {} MB budget; exact search stays",
+                self.config.max_graph_bytes >> 20
+            );
+            return;
+        }
+        let graph = Arc::new(HnswIndex::from_exact(&vectors, HnswParams::default()));
+        let mut index = self.index.write();
+        if !Arc::ptr_eq(&index.vectors, &vectors) {
+            return; // the index was rebuilt meanwhile; the next refresh tries again
+        }
+        for (id, v) in index.vectors.iter().skip(graph.len()) {
+            graph.insert(id, &v);
+        }
+        index.graph = Some(graph);
     }
 
     fn served_from_cache(
@@ -788,6 +1099,44 @@ fn chunk_ids_in<'a>(index: &'a Index, place: &'a Place) -> impl Iterator<Item = 
                 ch.start_line >= place.start_line && ch.end_line <= place.end_line
             }) || c == place.candidate.id
         })
+}
+
+/// What git offers a workspace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GitStatus {
+    /// "ready", "reading" or "unavailable".
+    pub state: &'static str,
+    pub commits: usize,
+    pub reason: Option<String>,
+}
+
+fn open_git(
+    root: &Path,
+    config: &EngineConfig,
+    index_path: Option<&Path>,
+) -> Result<GitContext, String> {
+    let repo = GitRepo::open(root).map_err(|e| e.reason)?;
+    let permalinker = Permalinker::from_repo(&repo, &config.permalinks);
+    let history_path = index_path
+        .and_then(|p| p.parent())
+        .map(|d| d.join("history.bin"));
+    let persisted = history_path
+        .as_ref()
+        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|bytes| HistoryIndex::from_bytes(&bytes).ok())
+        .and_then(|mut h| {
+            let head = repo.head_sha().ok()?;
+            h.extend_to(&repo, &head).ok()?;
+            Some(h)
+        });
+    let history =
+        persisted.or_else(|| HistoryIndex::read_recent(&repo, crate::git::RECENT_COMMITS).ok());
+    Ok(GitContext {
+        repo,
+        history: RwLock::new(history),
+        permalinker,
+        history_path,
+    })
 }
 
 fn load_model(dir: &Path) -> Result<Arc<dyn Embedder>, EngineError> {

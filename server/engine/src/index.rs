@@ -12,6 +12,7 @@ use crate::embed::hashed::HashedTfIdf;
 use crate::embed::Embedder;
 use crate::text::for_each_token;
 use crate::vector::exact::ExactIndex;
+use crate::vector::HnswIndex;
 use crate::vector::VectorIndex;
 use crate::walk::SkipReason;
 use serde::{Deserialize, Serialize};
@@ -216,6 +217,8 @@ pub struct Index {
     pub skipped: BTreeMap<String, SkipReason>,
     /// Chunks waiting for a vector until the hashed embedder is fitted (first full pass).
     pub unembedded: Vec<(u32, TermCounts)>,
+    /// An HNSW graph over the same vectors, once the workspace is large enough for it.
+    pub graph: Option<Arc<HnswIndex>>,
 }
 
 impl Index {
@@ -232,6 +235,7 @@ impl Index {
             generation: 0,
             skipped: BTreeMap::new(),
             unembedded: Vec::new(),
+            graph: None,
         }
     }
 
@@ -437,6 +441,7 @@ impl Index {
             embedder: self.embedder.clone(),
             generation: self.generation + 1,
             skipped: self.skipped.clone(),
+            graph: None,
             unembedded: self
                 .unembedded
                 .iter()

@@ -231,6 +231,7 @@ fn into_index(s: Snapshot, embedder: &EmbedderChoice) -> Result<Index, LoadError
         generation: s.generation,
         skipped: s.skipped,
         unembedded: Vec::new(),
+        graph: None,
     })
 }
 

@@ -106,6 +106,7 @@ pub struct TimingsMs {
     pub vector: f64,
     pub rank: f64,
     pub format: f64,
+    pub history: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -149,18 +150,19 @@ impl ContextResult {
                     url: c.url.clone(),
                 })
                 .collect(),
-            history: None,
-            blame: None,
+            history: answer.history.as_ref().map(history_json),
+            blame: answer.blame.as_ref().map(|hunks| blame_json(hunks)),
             confidence: round3(answer.confidence),
             cache: answer.cache.as_str().to_string(),
             timings_ms: TimingsMs {
-                total: round3(t.total as f32) as f64,
-                embed: round3(t.embed as f32) as f64,
-                search: round3(t.search as f32) as f64,
-                lexical: round3(t.lexical as f32) as f64,
-                vector: round3(t.vector as f32) as f64,
-                rank: round3(t.rank as f32) as f64,
-                format: round3(t.format as f32) as f64,
+                total: round3_f64(t.total),
+                embed: round3_f64(t.embed),
+                search: round3_f64(t.search),
+                lexical: round3_f64(t.lexical),
+                vector: round3_f64(t.vector),
+                rank: round3_f64(t.rank),
+                format: round3_f64(t.format),
+                history: round3_f64(t.history),
             },
             index: IndexSummary {
                 state: answer.index.state.as_str().to_string(),
@@ -171,6 +173,37 @@ impl ContextResult {
             warnings: answer.warnings.clone(),
         }
     }
+}
+
+fn history_json(h: &ail_engine::git::FileHistory) -> serde_json::Value {
+    serde_json::json!({
+        "path": h.path,
+        "commits": h.commits.iter().map(|c| serde_json::json!({
+            "sha": c.sha, "author": c.author, "date": c.date, "summary": c.summary,
+        })).collect::<Vec<_>>(),
+        "authors": h.authors.iter().map(|a| serde_json::json!({"name": a.name, "commits": a.commits})).collect::<Vec<_>>(),
+        "totalCommits": h.total_commits,
+        "complete": h.complete,
+    })
+}
+
+fn blame_json(hunks: &[ail_engine::git::BlameHunk]) -> serde_json::Value {
+    serde_json::Value::Array(
+        hunks
+            .iter()
+            .map(|b| {
+                serde_json::json!({
+                    "range": Range::lines(b.start_line, b.end_line),
+                    "sha": b.sha, "author": b.author, "date": b.date, "summary": b.summary,
+                    "committed": b.committed,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn round3_f64(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
 }
 
 fn round3(x: f32) -> f32 {
@@ -199,6 +232,19 @@ pub struct StatusResult {
     pub vector_index: String,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub fallbacks: Vec<String>,
+    pub git: GitSummary,
+    /// Requests answered and failed, and per-stage latency percentiles.
+    pub requests: u64,
+    pub errors: u64,
+    pub stages_ms: std::collections::BTreeMap<String, LatencyStats>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GitSummary {
+    pub state: String,
+    pub commits: usize,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reason: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -265,7 +311,36 @@ impl StatusResult {
             index_file_bytes: s.index_file_bytes,
             embedder: s.embedder.clone(),
             vector_index: s.vector_index.to_string(),
-            fallbacks: Vec::new(),
+            fallbacks: s.fallbacks.clone(),
+            git: GitSummary {
+                state: s.git.state.to_string(),
+                commits: s.git.commits,
+                reason: s.git.reason.clone(),
+            },
+            requests: s.metrics.requests,
+            errors: s.metrics.errors,
+            stages_ms: [
+                ("total", s.metrics.total),
+                ("embed", s.metrics.embed),
+                ("search", s.metrics.search),
+                ("rank", s.metrics.rank),
+                ("format", s.metrics.format),
+                ("history", s.metrics.history),
+                ("blame", s.metrics.blame),
+            ]
+            .into_iter()
+            .map(|(name, p)| {
+                (
+                    name.to_string(),
+                    LatencyStats {
+                        count: p.count,
+                        p50: p.p50,
+                        p95: p.p95,
+                        p99: p.p99,
+                    },
+                )
+            })
+            .collect(),
         }
     }
 }

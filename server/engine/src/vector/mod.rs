@@ -64,4 +64,3 @@ pub trait VectorIndex: Send + Sync {
     /// A short name for status output ("exact", "hnsw").
     fn name(&self) -> &'static str;
 }
-
