@@ -267,7 +267,8 @@ impl VectorIndex for ExactIndex {
         }
     }
 
-    /// A query of the wrong dimension returns no results (and logs at debug level).
+    /// A query of the wrong dimension returns no results (and logs at debug level). `keep`
+    /// runs under the index's read lock, so it must not insert into this index.
     fn search(
         &self,
         query: &[f32],
@@ -546,8 +547,13 @@ mod tests {
         for (i, v) in data.iter().enumerate() {
             index.insert(100 + i as VectorId, v);
         }
-        let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 0.01);
-        assert!(close(&index.vector(107).unwrap_or_default(), &data[7]));
+        let close = |a: &[f32], b: &[f32]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 0.01)
+        };
+        assert!(close(
+            &index.vector(107).expect("id 107 is stored"),
+            &data[7]
+        ));
         assert_eq!(index.vector(99), None);
         assert_eq!(index.vector(150), None);
         let all: Vec<(VectorId, Vec<f32>)> = index.iter().collect();
@@ -575,7 +581,7 @@ mod tests {
     fn parts_round_trip_through_postcard() {
         let data = clustered(100, 24, 9);
         let index = filled(&data);
-        let bytes = postcard::to_stdvec(&index.to_parts()).unwrap_or_default();
+        let bytes = postcard::to_stdvec(&index.to_parts()).expect("parts encode");
         let parts: ExactParts = postcard::from_bytes(&bytes).expect("parts decode");
         let restored = ExactIndex::from_parts(parts).expect("valid parts");
         assert_eq!(restored.len(), 100);
@@ -623,7 +629,7 @@ mod tests {
         }
         assert!(ExactIndex::from_parts(good).is_ok());
         // Truncated bytes fail to decode before they reach from_parts.
-        let bytes = postcard::to_stdvec(&index.to_parts()).unwrap_or_default();
+        let bytes = postcard::to_stdvec(&index.to_parts()).expect("parts encode");
         assert!(postcard::from_bytes::<ExactParts>(&bytes[..bytes.len() / 2]).is_err());
     }
 

@@ -51,8 +51,8 @@ const SCALE_BYTES: usize = 4;
 /// Graph parameters. See `Default` for the tuned values and how they were measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HnswParams {
-    /// Links per node on the upper layers; the bottom layer keeps twice as many. Memory grows
-    /// linearly with it. Clamped to `2..=128`.
+    /// Links per node on the upper layers; the bottom layer keeps twice as many. Link memory
+    /// grows linearly with it. Clamped to `2..=128`.
     pub max_nb_connection: usize,
     /// Candidates examined while linking a new node. Build time grows with it.
     pub ef_construction: usize,
@@ -66,8 +66,8 @@ pub struct HnswParams {
 /// `calibrate_ef_search` usually finds a narrower, faster ef than the default).
 /// ef_construction = 64 built 1.5× faster but needed ef 128 at 100k; M = 24 with
 /// ef_construction = 64 built faster (806 vectors/s) but needed ef 64–96; M = 16 with 100 built
-/// slower (453/s). Build rate with the defaults: 400–550 vectors/s on 2 busy cores (1.4 ms of
-/// CPU per vector at 100k).
+/// slower (453/s). Build rate with the defaults: 290–550 vectors/s on 2 cores busy with other
+/// work (load 5–8), about 1.4 ms of CPU per vector at 100k.
 impl Default for HnswParams {
     fn default() -> Self {
         Self {
@@ -155,9 +155,10 @@ impl HnswIndex {
             ef_construction: params.ef_construction.max(8),
             ef_search: params.ef_search.max(1),
         };
+        // hnsw_rs reserves its layer tables from the hint; a huge one would abort on allocation.
         let graph = Hnsw::new(
             params.max_nb_connection,
-            capacity,
+            capacity.min(1 << 24),
             MAX_LAYERS,
             params.ef_construction,
             ScaledCosine,

@@ -14,16 +14,26 @@ pub use recall::{measure_recall, recall_at_k, MIN_ACCEPTABLE_RECALL};
 /// at least 0.99. Below it, use the exact index.
 ///
 /// Measured with `cargo bench --bench vector` (512-d clustered vectors, k = 10, default
-/// `HnswParams`, median of 200 queries, 2 cores under a load average of 6–8): exact vs graph at
-/// the narrowest ef reaching 0.99 — 2k: 136 µs vs 478 µs; 5k: 334 µs vs 185 µs (ef 16, a
-/// second run needed ef 48 and took 549 µs); 10k: 698 µs vs 154 µs; 20k: 1.6 ms vs 284 µs;
-/// 50k: 4.9 ms vs 354 µs; 100k: 16–20 ms vs 414 µs. The graph wins from somewhere between 5k
-/// and 10k; 10k is where it won in every run.
+/// `HnswParams`, median of 200 queries, 2 cores under a load average of 5–8). Exact scan vs
+/// graph at the narrowest ef reaching 0.99, in two runs:
 ///
-/// Memory is the other side of the choice: the exact index holds 520 bytes per 512-d vector,
-/// the graph about 2.6 KB more (3.1 KB RSS delta at 50k), and the exact index is kept beside
-/// it as oracle and rebuild source. Check `VectorIndex::memory_bytes` against the budget
-/// before building a graph.
+/// | vectors | exact          | graph (ef)                   |
+/// |---------|----------------|------------------------------|
+/// | 2k      | 136–138 µs     | 478–504 µs (96)              |
+/// | 5k      | 334 µs         | 181–185 µs (16)              |
+/// | 10k     | 698–770 µs     | 154–157 µs (10)              |
+/// | 20k     | 1.6–3.2 ms     | 284–309 µs (24)              |
+/// | 50k     | 4.0–4.9 ms     | 311–354 µs (32)              |
+/// | 100k    | 15.7–16.7 ms   | 305–414 µs (32–48)           |
+///
+/// The graph is faster from 5k, but only by 0.15 ms there, at 0.99 recall reached at a
+/// narrow ef (so `HnswIndex::calibrate_ef_search` must have run), and at the memory cost
+/// below; from 10k it wins by 4× or more. Hence 10k.
+///
+/// Memory is the other side of the choice: the exact index holds 520 bytes per 512-d vector
+/// (533 B RSS delta at 50k), the graph about 2.6 KB more (3.1 KB RSS delta at 50k, which
+/// includes freed build buffers), and the exact index stays beside it as the oracle and the
+/// rebuild source. Check `VectorIndex::memory_bytes` against the budget before building one.
 pub const DEFAULT_HNSW_CROSSOVER: usize = 10_000;
 
 /// Why a vector could not be stored or an index restored.
