@@ -1,0 +1,895 @@
+//! Retrieval-quality benchmark: how often the engine puts the right Python function first
+//! or in its top ten, for questions whose answer is known, on a real project (Django).
+//!
+//! The questions are made from the workspace itself, then made fair:
+//!
+//! * *doc* questions are the first sentence of a function's docstring, asked of a copy of
+//!   the workspace where every function and method docstring is blanked (replaced by empty
+//!   lines, so line numbers stay put). The engine has to find the function from its name,
+//!   code and surroundings, not by matching the sentence it was asked.
+//! * *identifier* questions are "where is get object or 404 defined" for a snake_case
+//!   function name defined exactly once, so there is one right answer.
+//!
+//! A question hits at rank r when result r is in the function's file and its line range
+//! contains the `def` line. Every question is asked in the three retrieval modes, and of a
+//! floor: a plain grep-style ranking of the same chunks by how often the question's words
+//! occur in them. Nothing here is tuned to the answers; the sample is every n-th candidate.
+//!
+//! Environment: `AIL_BENCH_WORKSPACE` (default `bench-data/django`), `AIL_QUALITY_LIMIT`
+//! (at most this many questions of each type), `AIL_QUALITY_REPORT` (write every question's
+//! ranks to this file as tab-separated values).
+
+use ail_engine::cache::CacheConfig;
+use ail_engine::chunk::{chunk_file, Language};
+use ail_engine::{Engine, EngineConfig, Query, Retrieval};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+const DOC_QUESTIONS: usize = 1000;
+const IDENTIFIER_QUESTIONS: usize = 300;
+/// Results asked for; a hit lower than this counts as a miss.
+const TOP_K: usize = 10;
+/// A docstring's first sentence must have at least this many words to make a question.
+const MIN_DOC_WORDS: usize = 4;
+/// Files the floor leaves out, as the engine's default size limit does.
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+/// Words the floor ignores: English function words and the words of the identifier
+/// question template, which carry nothing about any particular answer.
+const FLOOR_STOP_WORDS: &[&str] = &[
+    "and", "are", "but", "can", "defined", "does", "for", "from", "has", "have", "how", "into",
+    "its", "not", "the", "that", "their", "them", "then", "there", "these", "this", "was", "were",
+    "what", "when", "where", "which", "who", "why", "will", "with",
+];
+
+fn main() -> Result<(), String> {
+    let source = workspace()?;
+    let limit = std::env::var("AIL_QUALITY_LIMIT")
+        .ok()
+        .map(|v| {
+            v.parse::<usize>()
+                .map_err(|_| format!("AIL_QUALITY_LIMIT must be a number, got {v:?}"))
+        })
+        .transpose()?;
+    let started = Instant::now();
+
+    // 1. A copy of the workspace with function docstrings blanked, and the functions found.
+    let copy = tempfile::tempdir().map_err(|e| format!("cannot make a temp dir: {e}"))?;
+    let mut corpus = Corpus::default();
+    copy_blanked(&source, copy.path(), "", &mut corpus)
+        .map_err(|e| format!("cannot copy {}: {e}", source.display()))?;
+
+    // 2. Questions, sampled every n-th from candidates in (path, line) order.
+    let doc_all = doc_questions(&corpus.functions);
+    let ident_all = identifier_questions(&corpus.functions);
+    let doc = every_nth(
+        &doc_all.questions,
+        limit.unwrap_or(DOC_QUESTIONS).min(DOC_QUESTIONS),
+    );
+    let ident = every_nth(
+        &ident_all,
+        limit
+            .unwrap_or(IDENTIFIER_QUESTIONS)
+            .min(IDENTIFIER_QUESTIONS),
+    );
+
+    // 3. The engine, on the blanked copy, in memory, with the answer cache off so that
+    //    every answer is computed from scratch (and no answer leaks between questions).
+    let config = EngineConfig {
+        persist: false,
+        ..EngineConfig::default()
+    };
+    let engine = Engine::open(copy.path(), config).map_err(|e| e.to_string())?;
+    let report = engine
+        .refresh(&|_| {}, &AtomicBool::new(false))
+        .map_err(|e| e.to_string())?;
+    engine.set_cache_config(CacheConfig {
+        enabled: false,
+        ..CacheConfig::default()
+    });
+    let status = engine.status();
+
+    // 4. The floor, over the same copy, chunked by the engine's chunker.
+    let floor = Floor::build(copy.path());
+
+    println!("workspace: {} (blanked copy)", source.display());
+    println!(
+        "python: {} files, {} functions, {} docstrings blanked ({} needed a `pass` to stay valid)",
+        corpus.python_files,
+        corpus.functions.len(),
+        corpus.blanked,
+        corpus.passes
+    );
+    println!(
+        "doc questions: {} candidates ({} first sentences shared by several functions dropped), {} asked",
+        doc_all.questions.len(),
+        doc_all.ambiguous,
+        doc.len()
+    );
+    println!(
+        "identifier questions: {} candidates (snake_case, 2+ parts, defined once), {} asked",
+        ident_all.len(),
+        ident.len()
+    );
+    println!(
+        "engine: {} files, {} chunks indexed in {:.1} s; embedder {}, vectors {}",
+        report.files, report.chunks, report.seconds, status.embedder, status.vector_index
+    );
+    println!(
+        "floor: {} files, {} chunks, {} distinct words",
+        floor.files,
+        floor.chunks.len(),
+        floor.vocabulary.len()
+    );
+
+    // 5. Ask everything.
+    let modes: [(&str, Option<Retrieval>); 4] = [
+        ("hybrid", Some(Retrieval::Hybrid)),
+        ("lexical", Some(Retrieval::Lexical)),
+        ("vector", Some(Retrieval::Vector)),
+        ("floor (grep count)", None),
+    ];
+    let sets = [("doc", &doc), ("identifier", &ident)];
+    let mut floor = floor;
+    let mut rows = Vec::new();
+    let mut tsv = String::from("type\tquestion\tpath\tline");
+    for (name, _) in &modes {
+        let _ = write!(tsv, "\t{name}");
+    }
+    tsv.push('\n');
+    let total = (doc.len() + ident.len()) * modes.len();
+    let mut asked = 0;
+    let mut ranks: HashMap<(usize, usize), Vec<Option<usize>>> = HashMap::new();
+    for (set_i, (_, questions)) in sets.iter().enumerate() {
+        for (mode_i, (mode_name, retrieval)) in modes.iter().enumerate() {
+            let mut score = Score::default();
+            let mut set_ranks = Vec::with_capacity(questions.len());
+            for q in questions.iter() {
+                let t = Instant::now();
+                let rank = match retrieval {
+                    Some(retrieval) => engine_rank(&engine, q, *retrieval)?,
+                    None => floor.rank(q),
+                };
+                score.add(rank, t.elapsed().as_secs_f64() * 1000.0);
+                set_ranks.push(rank);
+                asked += 1;
+                if asked % 500 == 0 {
+                    eprintln!("  {asked}/{total} asked ({mode_name})");
+                }
+            }
+            ranks.insert((set_i, mode_i), set_ranks);
+            rows.push((sets[set_i].0, *mode_name, score));
+        }
+    }
+    for (set_i, (set_name, questions)) in sets.iter().enumerate() {
+        for (q_i, q) in questions.iter().enumerate() {
+            let _ = write!(
+                tsv,
+                "{set_name}\t{}\t{}\t{}",
+                q.question.replace(['\t', '\n'], " "),
+                q.path,
+                q.def_line + 1
+            );
+            for mode_i in 0..modes.len() {
+                let rank = ranks.get(&(set_i, mode_i)).and_then(|r| r[q_i]);
+                let _ = write!(tsv, "\t{}", rank.map_or("-".into(), |r| r.to_string()));
+            }
+            tsv.push('\n');
+        }
+    }
+
+    println!();
+    println!("| mode | questions | n | hit@1 | hit@10 | MRR@10 | median ms |");
+    println!("|---|---|---|---|---|---|---|");
+    for (set_name, mode_name, score) in &rows {
+        println!(
+            "| {mode_name} | {set_name} | {} | {:.3} | {:.3} | {:.3} | {:.2} |",
+            score.n(),
+            score.hit_at(1),
+            score.hit_at(TOP_K),
+            score.mrr(),
+            score.median_ms()
+        );
+    }
+    println!();
+    println!(
+        "hit@k: share of questions whose function is in the top k; MRR@10: mean of 1/rank (0 beyond 10). Total {:.0} s.",
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(path) = std::env::var_os("AIL_QUALITY_REPORT").filter(|p| !p.is_empty()) {
+        std::fs::write(&path, tsv)
+            .map_err(|e| format!("cannot write {}: {e}", PathBuf::from(&path).display()))?;
+        println!(
+            "per-question ranks written to {}",
+            PathBuf::from(path).display()
+        );
+    }
+    Ok(())
+}
+
+fn workspace() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("AIL_BENCH_WORKSPACE").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let django = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-data/django");
+    if django.is_dir() {
+        Ok(django)
+    } else {
+        Err(format!(
+            "no workspace: {} is missing; run benches/fetch_workspace.sh first (or set AIL_BENCH_WORKSPACE)",
+            django.display()
+        ))
+    }
+}
+
+/// A question with one known right place.
+#[derive(Clone, Debug)]
+struct Question {
+    question: String,
+    path: String,
+    /// 0-based line of the `def`.
+    def_line: u32,
+}
+
+/// The rank (1-based) of the first engine result that holds the answer.
+fn engine_rank(
+    engine: &Engine,
+    q: &Question,
+    retrieval: Retrieval,
+) -> Result<Option<usize>, String> {
+    let query = Query {
+        question: q.question.clone(),
+        file: None,
+        line: None,
+        limit: TOP_K,
+        retrieval,
+    };
+    let answer = engine
+        .query(&query)
+        .map_err(|e| format!("query {:?} failed: {e}", q.question))?;
+    Ok(answer
+        .results
+        .iter()
+        .position(|hit| {
+            hit.path == q.path && hit.start_line <= q.def_line && q.def_line < hit.end_line
+        })
+        .map(|i| i + 1))
+}
+
+#[derive(Default)]
+struct Score {
+    ranks: Vec<Option<usize>>,
+    ms: Vec<f64>,
+}
+
+impl Score {
+    fn add(&mut self, rank: Option<usize>, ms: f64) {
+        self.ranks.push(rank);
+        self.ms.push(ms);
+    }
+    fn n(&self) -> usize {
+        self.ranks.len()
+    }
+    fn hit_at(&self, k: usize) -> f64 {
+        let hits = self
+            .ranks
+            .iter()
+            .filter(|r| r.is_some_and(|r| r <= k))
+            .count();
+        hits as f64 / self.n().max(1) as f64
+    }
+    fn mrr(&self) -> f64 {
+        let sum: f64 = self
+            .ranks
+            .iter()
+            .map(|r| r.filter(|&r| r <= TOP_K).map_or(0.0, |r| 1.0 / r as f64))
+            .sum();
+        sum / self.n().max(1) as f64
+    }
+    fn median_ms(&self) -> f64 {
+        let mut ms = self.ms.clone();
+        ms.sort_by(f64::total_cmp);
+        ms.get(ms.len() / 2).copied().unwrap_or(0.0)
+    }
+}
+
+/// Up to `limit` items, evenly spread over the list, starting with the first.
+fn every_nth<T: Clone>(items: &[T], limit: usize) -> Vec<T> {
+    let take = limit.min(items.len());
+    (0..take)
+        .map(|k| items[k * items.len() / take].clone())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// The blanked copy.
+
+/// A Python function or method found in the workspace.
+#[derive(Clone, Debug)]
+struct Function {
+    path: String,
+    name: String,
+    def_line: u32,
+    /// Its docstring's text, before blanking.
+    doc: Option<String>,
+}
+
+#[derive(Default)]
+struct Corpus {
+    functions: Vec<Function>,
+    python_files: usize,
+    blanked: usize,
+    passes: usize,
+}
+
+/// Copy `from` into `to`, leaving out hidden entries and symbolic links (the engine skips
+/// them too), with Python function docstrings blanked. `rel` is `from`'s workspace path.
+fn copy_blanked(from: &Path, to: &Path, rel: &str, corpus: &mut Corpus) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    let mut entries: Vec<_> = std::fs::read_dir(from)?.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with('.') {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        let child_rel = if rel.is_empty() {
+            name.to_string()
+        } else {
+            format!("{rel}/{name}")
+        };
+        let target = to.join(name);
+        if kind.is_dir() {
+            copy_blanked(&entry.path(), &target, &child_rel, corpus)?;
+        } else if kind.is_file() {
+            let bytes = std::fs::read(entry.path())?;
+            let text = if name.ends_with(".py") {
+                std::str::from_utf8(&bytes).ok()
+            } else {
+                None
+            };
+            match text {
+                Some(text) => {
+                    corpus.python_files += 1;
+                    let (blanked, functions) = blank_docstrings(text, &child_rel, corpus);
+                    corpus.functions.extend(functions);
+                    std::fs::write(&target, blanked)?;
+                }
+                None => std::fs::write(&target, &bytes)?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The file with every function docstring replaced by empty lines, and its functions.
+/// A docstring that is a function's whole body becomes `pass` so the file stays valid.
+fn blank_docstrings(text: &str, path: &str, corpus: &mut Corpus) -> (String, Vec<Function>) {
+    let lines = logical_lines(text);
+    let mut functions = Vec::new();
+    // Physical line -> replacement (None: empty).
+    let mut replace: HashMap<u32, Option<String>> = HashMap::new();
+    for (i, line) in lines.iter().enumerate() {
+        let toks = &line.tokens;
+        let at = usize::from(matches!(toks.first(), Some(Token::Name(n)) if n == "async"));
+        let (Some(Token::Name(kw)), Some(Token::Name(name))) = (toks.get(at), toks.get(at + 1))
+        else {
+            continue;
+        };
+        if kw != "def" {
+            continue;
+        }
+        let mut function = Function {
+            path: path.to_string(),
+            name: name.clone(),
+            def_line: line.first_line,
+            doc: None,
+        };
+        // A body on the following lines starts with its docstring, if it has one.
+        let block = matches!(toks.last(), Some(Token::Op(':')));
+        let next = lines.get(i + 1).filter(|n| block && n.indent > line.indent);
+        if let Some(next) = next {
+            let strings: Option<Vec<&StringToken>> = next
+                .tokens
+                .iter()
+                .map(|t| match t {
+                    Token::Str(s) if s.is_docstring_kind => Some(s),
+                    _ => None,
+                })
+                .collect();
+            if let Some(strings) = strings.filter(|s| !s.is_empty()) {
+                let start = strings[0].start_line;
+                let end = strings[strings.len() - 1].end_line;
+                function.doc = Some(strings.iter().map(|s| s.body.as_str()).collect());
+                let body_goes_on = lines
+                    .get(i + 2)
+                    .is_some_and(|after| after.indent > line.indent);
+                for l in start..=end {
+                    replace.insert(l, None);
+                }
+                if !body_goes_on {
+                    let indent: String = text
+                        .lines()
+                        .nth(start as usize)
+                        .unwrap_or("")
+                        .chars()
+                        .take_while(|c| *c == ' ' || *c == '\t')
+                        .collect();
+                    replace.insert(start, Some(format!("{indent}pass")));
+                    corpus.passes += 1;
+                }
+                corpus.blanked += 1;
+            }
+        }
+        functions.push(function);
+    }
+    if replace.is_empty() {
+        return (text.to_string(), functions);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (n, piece) in text.split_inclusive('\n').enumerate() {
+        match replace.get(&(n as u32)) {
+            None => out.push_str(piece),
+            Some(replacement) => {
+                if let Some(r) = replacement {
+                    out.push_str(r);
+                }
+                if piece.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    (out, functions)
+}
+
+/// The few Python tokens the docstring finder needs.
+#[derive(Debug)]
+enum Token {
+    Name(String),
+    Str(StringToken),
+    Op(char),
+    Other,
+}
+
+#[derive(Debug)]
+struct StringToken {
+    start_line: u32,
+    end_line: u32,
+    body: String,
+    /// Plain or raw/unicode-prefixed: bytes and f-strings are not docstrings.
+    is_docstring_kind: bool,
+}
+
+/// One logical line: a statement's tokens, across bracketed or backslash-joined lines.
+#[derive(Debug)]
+struct LogicalLine {
+    first_line: u32,
+    indent: usize,
+    tokens: Vec<Token>,
+}
+
+/// Split Python source into logical lines, skipping comments and blank lines, and
+/// reading strings whole so that code inside docstrings is never mistaken for code.
+fn logical_lines(text: &str) -> Vec<LogicalLine> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut current: Option<LogicalLine> = None;
+    let mut line: u32 = 0;
+    let mut line_start = 0usize;
+    let mut depth = 0i32;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\n' => {
+                line += 1;
+                i += 1;
+                line_start = i;
+                if depth <= 0 {
+                    depth = 0;
+                    out.extend(current.take());
+                }
+                continue;
+            }
+            '\\' if chars.get(i + 1) == Some(&'\n') => {
+                line += 1;
+                i += 2;
+                line_start = i;
+                continue;
+            }
+            ' ' | '\t' | '\r' | '\x0c' => {
+                i += 1;
+                continue;
+            }
+            '#' => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let logical = current.get_or_insert_with(|| LogicalLine {
+            first_line: line,
+            indent: i - line_start,
+            tokens: Vec::new(),
+        });
+        if c == '"' || c == '\'' {
+            let (token, next, lines) = read_string(&chars, i, line, true);
+            logical.tokens.push(Token::Str(token));
+            line += lines;
+            if lines > 0 {
+                line_start = chars[..next]
+                    .iter()
+                    .rposition(|&c| c == '\n')
+                    .map_or(0, |p| p + 1);
+            }
+            i = next;
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let is_prefix = word.len() <= 2
+                && word.chars().all(|c| "rRbBuUfF".contains(c))
+                && matches!(chars.get(i), Some('"') | Some('\''));
+            if is_prefix {
+                let plain = word.chars().all(|c| "rRuU".contains(c));
+                let (token, next, lines) = read_string(&chars, i, line, plain);
+                logical.tokens.push(Token::Str(token));
+                line += lines;
+                if lines > 0 {
+                    line_start = chars[..next]
+                        .iter()
+                        .rposition(|&c| c == '\n')
+                        .map_or(0, |p| p + 1);
+                }
+                i = next;
+            } else {
+                logical.tokens.push(Token::Name(word));
+            }
+        } else if c.is_ascii_digit() {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '.' || chars[i] == '_')
+            {
+                i += 1;
+            }
+            logical.tokens.push(Token::Other);
+        } else {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                _ => {}
+            }
+            logical.tokens.push(Token::Op(c));
+            i += 1;
+        }
+    }
+    out.extend(current);
+    out
+}
+
+/// Read the string literal whose opening quote is at `at`. Returns the token, the index
+/// after it and how many newlines it spans.
+fn read_string(chars: &[char], at: usize, line: u32, plain: bool) -> (StringToken, usize, u32) {
+    let quote = chars[at];
+    let triple = chars.get(at + 1) == Some(&quote) && chars.get(at + 2) == Some(&quote);
+    let mut i = at + if triple { 3 } else { 1 };
+    let body_start = i;
+    let mut newlines = 0;
+    let body_end;
+    loop {
+        match chars.get(i) {
+            None => {
+                body_end = chars.len();
+                break;
+            }
+            Some('\\') => {
+                if chars.get(i + 1) == Some(&'\n') {
+                    newlines += 1;
+                }
+                i += 2;
+            }
+            Some('\n') if !triple => {
+                // Unterminated single-quoted string: stop at the line end.
+                body_end = i;
+                break;
+            }
+            Some('\n') => {
+                newlines += 1;
+                i += 1;
+            }
+            Some(&c) if c == quote => {
+                if !triple {
+                    body_end = i;
+                    i += 1;
+                    break;
+                }
+                if chars.get(i + 1) == Some(&quote) && chars.get(i + 2) == Some(&quote) {
+                    body_end = i;
+                    i += 3;
+                    break;
+                }
+                i += 1;
+            }
+            Some(_) => i += 1,
+        }
+    }
+    let body: String = chars[body_start..body_end.min(chars.len())]
+        .iter()
+        .collect();
+    (
+        StringToken {
+            start_line: line,
+            end_line: line + newlines,
+            body,
+            is_docstring_kind: plain,
+        },
+        i.min(chars.len()),
+        newlines,
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Questions.
+
+struct DocQuestions {
+    questions: Vec<Question>,
+    /// First sentences shared by several functions: no single right answer.
+    ambiguous: usize,
+}
+
+/// One question per documented function whose first sentence has enough words.
+fn doc_questions(functions: &[Function]) -> DocQuestions {
+    let mut by_text: HashMap<String, Vec<Question>> = HashMap::new();
+    for f in functions {
+        let Some(sentence) = f.doc.as_deref().and_then(first_sentence) else {
+            continue;
+        };
+        by_text
+            .entry(sentence.to_lowercase())
+            .or_default()
+            .push(Question {
+                question: sentence,
+                path: f.path.clone(),
+                def_line: f.def_line,
+            });
+    }
+    let mut questions = Vec::new();
+    let mut ambiguous = 0;
+    for (_, mut qs) in by_text {
+        if qs.len() == 1 {
+            questions.append(&mut qs);
+        } else {
+            ambiguous += 1;
+        }
+    }
+    questions.sort_by(|a, b| (&a.path, a.def_line).cmp(&(&b.path, b.def_line)));
+    DocQuestions {
+        questions,
+        ambiguous,
+    }
+}
+
+/// The first sentence of a docstring's first paragraph, white space collapsed, when it
+/// has at least `MIN_DOC_WORDS` words.
+fn first_sentence(doc: &str) -> Option<String> {
+    let paragraph: Vec<&str> = doc
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let text = paragraph.join(" ");
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut sentence = Vec::new();
+    for w in words {
+        sentence.push(w);
+        if w.ends_with(['.', '?', '!']) {
+            break;
+        }
+    }
+    (sentence.len() >= MIN_DOC_WORDS).then(|| sentence.join(" "))
+}
+
+/// "where is get object or 404 defined" for each snake_case name of two or more parts
+/// that is defined exactly once.
+fn identifier_questions(functions: &[Function]) -> Vec<Question> {
+    let mut count: HashMap<&str, usize> = HashMap::new();
+    for f in functions {
+        *count.entry(f.name.as_str()).or_default() += 1;
+    }
+    let mut questions: Vec<Question> = functions
+        .iter()
+        .filter(|f| count.get(f.name.as_str()) == Some(&1))
+        .filter_map(|f| {
+            if f.name.starts_with("__") && f.name.ends_with("__") {
+                return None;
+            }
+            let parts: Vec<&str> = f.name.trim_start_matches('_').split('_').collect();
+            let snake = parts.len() >= 2
+                && parts.iter().all(|p| {
+                    !p.is_empty()
+                        && p.chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                });
+            snake.then(|| Question {
+                question: format!("where is {} defined", parts.join(" ")),
+                path: f.path.clone(),
+                def_line: f.def_line,
+            })
+        })
+        .collect();
+    questions.sort_by(|a, b| (&a.path, a.def_line).cmp(&(&b.path, b.def_line)));
+    questions
+}
+
+// ---------------------------------------------------------------------------------------
+// The floor.
+
+/// Grep-style ranking: chunks ordered by how many times the question's words occur in
+/// them, case-insensitively, as substrings. Words are alphanumeric, so every occurrence
+/// lies inside one alphanumeric run of the text; counting through a vocabulary of those
+/// runs gives the same counts as scanning the text, much faster.
+struct Floor {
+    files: usize,
+    /// (path, start line, end line), in path then line order.
+    chunks: Vec<(String, u32, u32)>,
+    vocabulary: Vec<String>,
+    /// Per vocabulary entry: (chunk, occurrences).
+    postings: Vec<Vec<(u32, u32)>>,
+    /// Per question word: (chunk, occurrences), computed on first use.
+    word_hits: HashMap<String, Vec<(u32, u32)>>,
+    scores: Vec<u32>,
+}
+
+impl Floor {
+    fn build(root: &Path) -> Floor {
+        let mut files = Vec::new();
+        collect_text_files(root, "", &mut files);
+        let mut floor = Floor {
+            files: files.len(),
+            chunks: Vec::new(),
+            vocabulary: Vec::new(),
+            postings: Vec::new(),
+            word_hits: HashMap::new(),
+            scores: Vec::new(),
+        };
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        for (path, text) in &files {
+            for span in chunk_file(Language::from_path(path), text) {
+                let Some(chunk_text) = text.get(span.start_byte..span.end_byte) else {
+                    continue;
+                };
+                let chunk = floor.chunks.len() as u32;
+                floor
+                    .chunks
+                    .push((path.clone(), span.start_line, span.end_line));
+                let mut counts: HashMap<u32, u32> = HashMap::new();
+                let lower = chunk_text.to_lowercase();
+                for run in lower
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|r| !r.is_empty())
+                {
+                    let id = match ids.get(run) {
+                        Some(&id) => id,
+                        None => {
+                            let id = floor.vocabulary.len() as u32;
+                            ids.insert(run.to_string(), id);
+                            floor.vocabulary.push(run.to_string());
+                            floor.postings.push(Vec::new());
+                            id
+                        }
+                    };
+                    *counts.entry(id).or_default() += 1;
+                }
+                for (id, n) in counts {
+                    floor.postings[id as usize].push((chunk, n));
+                }
+            }
+        }
+        floor.scores = vec![0; floor.chunks.len()];
+        floor
+    }
+
+    fn words(question: &str) -> Vec<String> {
+        let mut words: Vec<String> = question
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 3 && !FLOOR_STOP_WORDS.contains(w))
+            .map(str::to_string)
+            .collect();
+        words.sort();
+        words.dedup();
+        words
+    }
+
+    fn hits_of(&mut self, word: &str) -> &[(u32, u32)] {
+        if !self.word_hits.contains_key(word) {
+            let mut per_chunk: HashMap<u32, u32> = HashMap::new();
+            for (id, run) in self.vocabulary.iter().enumerate() {
+                let n = run.matches(word).count() as u32;
+                if n > 0 {
+                    for &(chunk, count) in &self.postings[id] {
+                        *per_chunk.entry(chunk).or_default() += n * count;
+                    }
+                }
+            }
+            self.word_hits
+                .insert(word.to_string(), per_chunk.into_iter().collect());
+        }
+        self.word_hits.get(word).map_or(&[], |v| v.as_slice())
+    }
+
+    fn rank(&mut self, q: &Question) -> Option<usize> {
+        let mut touched = Vec::new();
+        for word in Floor::words(&q.question) {
+            let hits: Vec<(u32, u32)> = self.hits_of(&word).to_vec();
+            for (chunk, n) in hits {
+                let s = &mut self.scores[chunk as usize];
+                if *s == 0 {
+                    touched.push(chunk);
+                }
+                *s += n;
+            }
+        }
+        // Highest count first; ties in path and line order.
+        touched.sort_by(|&a, &b| {
+            self.scores[b as usize]
+                .cmp(&self.scores[a as usize])
+                .then(a.cmp(&b))
+        });
+        let rank = touched.iter().take(TOP_K).position(|&c| {
+            let (path, start, end) = &self.chunks[c as usize];
+            *path == q.path && *start <= q.def_line && q.def_line < *end
+        });
+        for c in touched {
+            self.scores[c as usize] = 0;
+        }
+        rank.map(|i| i + 1)
+    }
+}
+
+/// UTF-8 files under `dir` (workspace-relative paths), skipping hidden entries, symbolic
+/// links, oversized and binary files, roughly as the engine's walk does.
+fn collect_text_files(dir: &Path, rel: &str, out: &mut Vec<(String, String)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with('.') {
+            continue;
+        }
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let child_rel = if rel.is_empty() {
+            name.to_string()
+        } else {
+            format!("{rel}/{name}")
+        };
+        if kind.is_dir() {
+            collect_text_files(&entry.path(), &child_rel, out);
+        } else if kind.is_file() {
+            if entry.metadata().map_or(true, |m| m.len() > MAX_FILE_BYTES) {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                continue;
+            };
+            if !text.contains('\0') {
+                out.push((child_rel, text));
+            }
+        }
+    }
+}
