@@ -220,16 +220,20 @@ pub fn merge_context_results(
             return only;
         }
     }
-    let mut ranked: Vec<(usize, ResultItem)> = Vec::new();
+    // Scores are relative to each folder's own best and saturate in small folders, so a
+    // folder's confidence weighs its results: a folder that barely matches the question
+    // does not lead with its best guess. Order within a folder is kept.
+    let mut ranked: Vec<(f32, usize, ResultItem)> = Vec::new();
     for (i, (_, part)) in parts.iter().enumerate() {
-        ranked.extend(part.results.iter().cloned().map(|r| (i, r)));
+        let weight = 0.1 + part.confidence;
+        ranked.extend(part.results.iter().cloned().map(|r| (r.score * weight, i, r)));
     }
-    ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
     ranked.truncate(limit);
 
     let mut results = Vec::with_capacity(ranked.len());
     let mut citations = Vec::with_capacity(ranked.len());
-    for (n, (part, mut item)) in ranked.into_iter().enumerate() {
+    for (n, (_, part, mut item)) in ranked.into_iter().enumerate() {
         let id = n + 1;
         if let Some(c) = parts[part]
             .1
@@ -353,6 +357,46 @@ mod tests {
         assert_eq!(at(9, 0, Encoding::Utf8), rope.len_chars());
         assert_eq!(line_text(&rope, 0).as_deref(), Some("ab"));
         assert_eq!(line_text(&rope, 2).as_deref(), Some("last"));
+    }
+
+    fn part(paths: &[(&str, f32)], confidence: f32) -> ContextResult {
+        let mut r = empty_context_result("q", "x", "ready");
+        r.warnings.clear();
+        r.confidence = confidence;
+        for (i, (path, score)) in paths.iter().enumerate() {
+            r.results.push(ResultItem {
+                path: path.to_string(),
+                uri: format!("file:///{path}"),
+                range: ail_protocol::Range::lines(0, 1),
+                score: *score,
+                symbol: None,
+                kind: "lines".into(),
+                language: "rust".into(),
+                snippet: String::new(),
+                citation: i + 1,
+            });
+            r.citations.push(CitationItem {
+                id: i + 1,
+                path: path.to_string(),
+                range: ail_protocol::Range::lines(0, 1),
+                label: format!("{path}:1"),
+                url: format!("file:///{path}#L1"),
+            });
+        }
+        r
+    }
+
+    #[test]
+    fn merged_answers_rank_by_score_weighed_by_confidence_and_renumber_citations() {
+        let a = part(&[("a/one", 1.0), ("a/two", 0.5)], 0.2);
+        let b = part(&[("b/one", 1.0)], 0.9);
+        let merged = merge_context_results("q", vec![("a".into(), a), ("b".into(), b)], 2);
+        let paths: Vec<&str> = merged.results.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths, ["b/one", "a/one"]);
+        assert_eq!(merged.results[1].citation, 2);
+        assert_eq!(merged.citations[1].path, "a/one");
+        assert_eq!(merged.citations.iter().map(|c| c.id).collect::<Vec<_>>(), [1, 2]);
+        assert!((merged.confidence - 0.9).abs() < 1e-6);
     }
 
     #[test]

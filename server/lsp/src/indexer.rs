@@ -108,7 +108,7 @@ pub fn schedule_refresh(state: &Arc<State>, folder: Arc<Folder>) {
 fn run_pass(state: &Arc<State>, folders: &[Arc<Folder>], pass: Pass, cancel: &AtomicBool) {
     let reporter = match pass {
         Pass::Refresh => None,
-        _ => progress::start(state, "AIL: indexing", "starting".to_string()),
+        _ => progress::start(state, "AIL: indexing", "0/0 files".to_string()),
     };
     let count = folders.len();
     let mut total_files = 0usize;

@@ -144,12 +144,13 @@ fn read_input(
                 Inbound::Reject(reply) => output.send(reply),
                 Inbound::Forward { frame, method } => {
                     let exit = method.as_deref() == Some("exit");
-                    if frames.blocking_send(frame).is_err() {
-                        break;
-                    }
                     if exit {
-                        // As the protocol asks: nothing after `exit` is read.
+                        // Known before the service can act on it, so that the exit code
+                        // never races the service's own ending.
                         ended.send_replace(InputEnd::Exit);
+                    }
+                    if frames.blocking_send(frame).is_err() || exit {
+                        // As the protocol asks: nothing after `exit` is read.
                         return;
                     }
                 }
