@@ -23,7 +23,10 @@ fn small_workspace() -> Workspace {
         "src/main.rs",
         "mod args;\nmod cache;\n\nfn main() {\n    let argv: Vec<String> = std::env::args().collect();\n    let options = args::parse_args(&argv);\n    let _ = options;\n}\n",
     );
-    ws.write("docs/guide.md", "# Guide\n\n## Running the tests\n\nRun cargo test from the root.\n");
+    ws.write(
+        "docs/guide.md",
+        "# Guide\n\n## Running the tests\n\nRun cargo test from the root.\n",
+    );
     ws
 }
 
@@ -49,17 +52,32 @@ fn hover_at(server: &mut TestServer, uri: &str, line: u32, character: u32) -> Va
 fn context_answers_with_ranked_cited_places() {
     let ws = small_workspace();
     let mut server = ready_server(&ws);
-    let answer = context(&mut server, json!({ "question": "where is parse args defined" }));
-    assert_eq!(result_paths(&answer).first().map(String::as_str), Some("src/args.rs"), "{answer}");
+    let answer = context(
+        &mut server,
+        json!({ "question": "where is parse args defined" }),
+    );
+    assert_eq!(
+        result_paths(&answer).first().map(String::as_str),
+        Some("src/args.rs"),
+        "{answer}"
+    );
     let first = &answer["results"][0];
     assert_eq!(first["uri"], ws.uri("src/args.rs"));
     assert_eq!(first["range"]["start"]["line"], 0);
     assert_eq!(first["citation"], 1);
     assert_eq!(answer["citations"][0]["label"], "src/args.rs:1-3");
-    assert!(answer["citations"][0]["url"].as_str().unwrap_or("").ends_with("args.rs#L1-L3"));
+    assert!(answer["citations"][0]["url"]
+        .as_str()
+        .unwrap_or("")
+        .ends_with("args.rs#L1-L3"));
     assert_eq!(answer["index"]["state"], "ready");
-    assert!(answer["confidence"].as_f64().is_some_and(|c| (0.0..=1.0).contains(&c)));
-    let limited = context(&mut server, json!({ "question": "cache entries", "limit": 1 }));
+    assert!(answer["confidence"]
+        .as_f64()
+        .is_some_and(|c| (0.0..=1.0).contains(&c)));
+    let limited = context(
+        &mut server,
+        json!({ "question": "cache entries", "limit": 1 }),
+    );
     assert_eq!(limited["results"].as_array().map(Vec::len), Some(1));
 }
 
@@ -73,7 +91,10 @@ fn context_with_a_position_and_no_question_asks_about_the_identifier_there() {
         json!({ "textDocument": { "uri": ws.uri("src/main.rs") }, "position": { "line": 5, "character": 25 } }),
     );
     assert_eq!(answer["question"], "parse_args");
-    assert!(result_paths(&answer).contains(&"src/args.rs".to_string()), "{answer}");
+    assert!(
+        result_paths(&answer).contains(&"src/args.rs".to_string()),
+        "{answer}"
+    );
     // Off any identifier: the trimmed line is the question.
     let answer = context(
         &mut server,
@@ -95,15 +116,31 @@ fn invalid_context_params_name_the_field() {
         (json!({ "question": "cache", "limit": 101 }), "limit"),
         (json!({ "question": "cache", "limit": "ten" }), "limit"),
         (json!({ "question": "cache", "position": "x" }), "position"),
-        (json!({ "position": { "line": 0, "character": 0 } }), "position"),
-        (json!({ "question": "cache", "textDocument": { "uri": outside } }), "textDocument.uri"),
-        (json!({ "question": "cache", "textDocument": { "uri": "untitled:1" } }), "textDocument.uri"),
+        (
+            json!({ "position": { "line": 0, "character": 0 } }),
+            "position",
+        ),
+        (
+            json!({ "question": "cache", "textDocument": { "uri": outside } }),
+            "textDocument.uri",
+        ),
+        (
+            json!({ "question": "cache", "textDocument": { "uri": "untitled:1" } }),
+            "textDocument.uri",
+        ),
         (json!("just a string"), "params"),
     ];
     for (params, field) in cases {
         let response = server.request("ail/context", params.clone());
-        assert_eq!(error_code(&response), Some(-32602), "{params} -> {response}");
-        assert!(error_message(&response).starts_with(field), "{params} -> {response}");
+        assert_eq!(
+            error_code(&response),
+            Some(-32602),
+            "{params} -> {response}"
+        );
+        assert!(
+            error_message(&response).starts_with(field),
+            "{params} -> {response}"
+        );
     }
     // Still serving.
     context(&mut server, json!({ "question": "cache" }));
@@ -121,12 +158,32 @@ fn hover_shows_related_places_elsewhere_as_citation_links() {
     assert!(markdown.contains("Related places"), "{markdown}");
     assert!(markdown.contains("[src/args.rs:1-3](file://"), "{markdown}");
     assert!(markdown.contains("args.rs#L1-L3)"), "{markdown}");
-    assert!(!markdown.contains("src/main.rs:"), "the place under the cursor is not 'related': {markdown}");
-    assert_eq!(hover["range"], json!({ "start": { "line": 5, "character": 24 }, "end": { "line": 5, "character": 34 } }));
+    assert!(
+        !markdown.contains("src/main.rs:"),
+        "the place under the cursor is not 'related': {markdown}"
+    );
+    assert_eq!(
+        hover["range"],
+        json!({ "start": { "line": 5, "character": 24 }, "end": { "line": 5, "character": 34 } })
+    );
     // A blank line and a line past the end have nothing to say.
-    assert_eq!(hover_at(&mut server, &ws.uri("src/main.rs"), 2, 0)["result"], Value::Null);
-    assert_eq!(hover_at(&mut server, &ws.uri("src/main.rs"), 99, 0)["result"], Value::Null);
-    assert_eq!(hover_at(&mut server, &file_uri(&std::env::temp_dir().join("x.rs")), 0, 0)["result"], Value::Null);
+    assert_eq!(
+        hover_at(&mut server, &ws.uri("src/main.rs"), 2, 0)["result"],
+        Value::Null
+    );
+    assert_eq!(
+        hover_at(&mut server, &ws.uri("src/main.rs"), 99, 0)["result"],
+        Value::Null
+    );
+    assert_eq!(
+        hover_at(
+            &mut server,
+            &file_uri(&std::env::temp_dir().join("x.rs")),
+            0,
+            0
+        )["result"],
+        Value::Null
+    );
 }
 
 #[test]
@@ -138,14 +195,33 @@ fn status_reports_counts_latency_and_memory() {
     let status = server.call("ail/status", json!({}));
     assert_eq!(status["state"], "ready");
     assert_eq!(status["files"], 4, "{status}");
-    assert!(status["chunks"].as_u64().is_some_and(|c| c >= 4), "{status}");
+    assert!(
+        status["chunks"].as_u64().is_some_and(|c| c >= 4),
+        "{status}"
+    );
     assert_eq!(status["workspace"], ws.root_uri());
-    assert!(status["rssBytes"].as_u64().is_some_and(|r| r > 0), "{status}");
-    assert!(status["latencyMs"]["count"].as_u64().is_some_and(|c| c >= 2), "{status}");
+    assert!(
+        status["rssBytes"].as_u64().is_some_and(|r| r > 0),
+        "{status}"
+    );
+    assert!(
+        status["latencyMs"]["count"]
+            .as_u64()
+            .is_some_and(|c| c >= 2),
+        "{status}"
+    );
     for p in ["p50", "p95", "p99"] {
-        assert!(status["latencyMs"][p].as_f64().is_some_and(|v| v > 0.0), "{status}");
+        assert!(
+            status["latencyMs"][p].as_f64().is_some_and(|v| v > 0.0),
+            "{status}"
+        );
     }
-    assert!(status["indexPath"].as_str().is_some_and(|p| p.starts_with(&*ws.cache.path().to_string_lossy())), "{status}");
+    assert!(
+        status["indexPath"]
+            .as_str()
+            .is_some_and(|p| p.starts_with(&*ws.cache.path().to_string_lossy())),
+        "{status}"
+    );
     assert_eq!(status["openDocuments"], 0);
     assert_eq!(status["activeJobs"], 0);
 }
@@ -160,7 +236,10 @@ fn reindex_returns_at_once_and_rebuilds_in_the_background() {
     let status = server.wait_ready();
     assert_eq!(status["files"], 4, "{status}");
     let answer = context(&mut server, json!({ "question": "evict oldest" }));
-    assert_eq!(result_paths(&answer).first().map(String::as_str), Some("src/cache.rs"));
+    assert_eq!(
+        result_paths(&answer).first().map(String::as_str),
+        Some("src/cache.rs")
+    );
 }
 
 #[test]
@@ -182,15 +261,26 @@ fn indexing_reports_progress_begin_report_with_file_counts_and_end() {
         .filter(|n| n["method"] == "$/progress" && n["params"]["token"] == token)
         .map(|n| n["params"]["value"].clone())
         .collect();
-    assert_eq!(kinds.first().map(|v| v["kind"].clone()), Some(json!("begin")), "{kinds:?}");
+    assert_eq!(
+        kinds.first().map(|v| v["kind"].clone()),
+        Some(json!("begin")),
+        "{kinds:?}"
+    );
     assert_eq!(kinds.first().map(|v| v["title"].is_string()), Some(true));
-    assert_eq!(kinds.last().map(|v| v["kind"].clone()), Some(json!("end")), "{kinds:?}");
+    assert_eq!(
+        kinds.last().map(|v| v["kind"].clone()),
+        Some(json!("end")),
+        "{kinds:?}"
+    );
     let reports: Vec<&Value> = kinds.iter().filter(|v| v["kind"] == "report").collect();
     assert!(!reports.is_empty(), "{kinds:?}");
     let mut last = 0;
     for r in &reports {
         let pct = r["percentage"].as_u64().unwrap_or(999);
-        assert!(pct <= 100 && pct >= last, "percentages must grow: {kinds:?}");
+        assert!(
+            pct <= 100 && pct >= last,
+            "percentages must grow: {kinds:?}"
+        );
         last = pct;
         let message = r["message"].as_str().unwrap_or("");
         let counts = message.rsplit(' ').nth(1).unwrap_or("");
@@ -199,7 +289,10 @@ fn indexing_reports_progress_begin_report_with_file_counts_and_end() {
             "report message should say N/M files: {message:?}"
         );
     }
-    assert!(reports.iter().any(|r| r["message"] == "4/4 files"), "{kinds:?}");
+    assert!(
+        reports.iter().any(|r| r["message"] == "4/4 files"),
+        "{kinds:?}"
+    );
 }
 
 #[test]
@@ -213,10 +306,16 @@ fn no_progress_token_is_requested_from_a_client_without_the_capability() {
     let asked: Vec<Value> = server
         .server_requests()
         .into_iter()
-        .filter(|r| r["method"] == "window/workDoneProgress/create" || r["method"] == "client/registerCapability")
+        .filter(|r| {
+            r["method"] == "window/workDoneProgress/create"
+                || r["method"] == "client/registerCapability"
+        })
         .collect();
     assert!(asked.is_empty(), "{asked:?}");
-    assert!(!server.notifications.iter().any(|n| n["method"] == "$/progress"));
+    assert!(!server
+        .notifications
+        .iter()
+        .any(|n| n["method"] == "$/progress"));
 }
 
 #[test]
@@ -236,31 +335,52 @@ fn a_client_that_never_answers_progress_create_still_gets_hovers_and_answers() {
     server.wait_ready();
     for _ in 0..5 {
         let response = hover_at(&mut server, &ws.uri("src/main.rs"), 5, 25);
-        assert!(response["result"]["contents"]["value"].is_string(), "{response}");
+        assert!(
+            response["result"]["contents"]["value"].is_string(),
+            "{response}"
+        );
         context(&mut server, json!({ "question": "parse args" }));
     }
-    assert!(!server.notifications.iter().any(|n| n["method"] == "$/progress"));
+    assert!(!server
+        .notifications
+        .iter()
+        .any(|n| n["method"] == "$/progress"));
 }
 
 #[test]
 fn unknown_settings_warn_and_settings_are_applied() {
     let ws = small_workspace();
     ws.write("big.txt", "word ".repeat(400));
+    ws.write("blob.bin", b"\x00\x01\x02binary\x00");
+    ws.write("latin1.txt", b"caf\xe9 cr\xe8me\n");
     let mut server = TestServer::start(&ws, Options::default());
     server.initialize_with(
         editor_capabilities(),
         json!({ "initializationOptions": { "colour": "blue", "maxFileSize": 1000, "exclude": ["docs/**"], "persist": "sometimes" } }),
     );
     let warning = server.wait_message(WAIT, "a warning about the unknown setting", |m| {
-        m["method"] == "window/showMessage" && m["params"]["message"].as_str().unwrap_or("").contains("colour")
+        m["method"] == "window/showMessage"
+            && m["params"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("colour")
     });
     assert_eq!(warning["params"]["type"], 2);
     server.wait_message(WAIT, "a warning about the mistyped setting", |m| {
-        m["method"] == "window/showMessage" && m["params"]["message"].as_str().unwrap_or("").contains("persist")
+        m["method"] == "window/showMessage"
+            && m["params"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("persist")
     });
     let status = server.wait_ready();
     assert_eq!(status["skipped"]["tooLarge"], 1, "{status}");
-    assert_eq!(status["files"], 3, "docs/ excluded, big.txt too large: {status}");
+    assert_eq!(status["skipped"]["binary"], 1, "{status}");
+    assert_eq!(status["skipped"]["notUtf8"], 1, "{status}");
+    assert_eq!(
+        status["files"], 3,
+        "docs/ excluded, big.txt too large: {status}"
+    );
 }
 
 #[test]
@@ -274,8 +394,14 @@ fn a_configuration_change_reopens_the_index_with_the_new_settings() {
     );
     let status = server.wait_ready();
     assert_eq!(status["files"], 3, "{status}");
-    let answer = context(&mut server, json!({ "question": "running the tests guide" }));
-    assert!(!result_paths(&answer).contains(&"docs/guide.md".to_string()), "{answer}");
+    let answer = context(
+        &mut server,
+        json!({ "question": "running the tests guide" }),
+    );
+    assert!(
+        !result_paths(&answer).contains(&"docs/guide.md".to_string()),
+        "{answer}"
+    );
 }
 
 #[test]
@@ -305,10 +431,19 @@ fn a_file_edited_on_disk_is_never_cited_with_its_old_lines() {
         cited_args = true;
         let start = result["range"]["start"]["line"].as_u64().unwrap_or(0) as usize;
         let end = result["range"]["end"]["line"].as_u64().unwrap_or(0) as usize;
-        let cited = lines.get(start..end.min(lines.len())).unwrap_or(&[]).join("\n");
-        assert!(cited.contains("fn parse_args"), "cited lines {start}..{end} are stale: {cited:?}");
+        let cited = lines
+            .get(start..end.min(lines.len()))
+            .unwrap_or(&[])
+            .join("\n");
+        assert!(
+            cited.contains("fn parse_args"),
+            "cited lines {start}..{end} are stale: {cited:?}"
+        );
         let snippet = result["snippet"].as_str().unwrap_or("");
-        assert!(new_text.contains(snippet), "the snippet is not the file's current text: {result}");
+        assert!(
+            new_text.contains(snippet),
+            "the snippet is not the file's current text: {result}"
+        );
     }
     assert!(cited_args, "{after}");
 }
@@ -330,10 +465,20 @@ fn a_deleted_file_is_never_cited_and_a_created_one_is_found() {
     assert_eq!(status["files"], 4, "{status}");
     for question in ["evict oldest cache entries", "cache", "least recently used"] {
         let answer = context(&mut server, json!({ "question": question }));
-        assert!(!result_paths(&answer).contains(&"src/cache.rs".to_string()), "{answer}");
+        assert!(
+            !result_paths(&answer).contains(&"src/cache.rs".to_string()),
+            "{answer}"
+        );
     }
-    let answer = context(&mut server, json!({ "question": "persist snapshot atomically" }));
-    assert_eq!(result_paths(&answer).first().map(String::as_str), Some("src/store.rs"), "{answer}");
+    let answer = context(
+        &mut server,
+        json!({ "question": "persist snapshot atomically" }),
+    );
+    assert_eq!(
+        result_paths(&answer).first().map(String::as_str),
+        Some("src/store.rs"),
+        "{answer}"
+    );
 }
 
 #[test]
@@ -346,7 +491,10 @@ fn watched_files_are_registered_dynamically_when_the_client_allows() {
     });
     let r = &registration["params"]["registrations"][0];
     assert_eq!(r["method"], "workspace/didChangeWatchedFiles");
-    assert!(r["registerOptions"]["watchers"][0]["globPattern"].is_string(), "{registration}");
+    assert!(
+        r["registerOptions"]["watchers"][0]["globPattern"].is_string(),
+        "{registration}"
+    );
 }
 
 #[test]
@@ -370,7 +518,10 @@ fn unsaved_edits_of_an_open_document_become_searchable() {
     // Re-indexed after the idle debounce: poll until the new function is found.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let answer = context(&mut server, json!({ "question": "reticulate splines quickly" }));
+        let answer = context(
+            &mut server,
+            json!({ "question": "reticulate splines quickly" }),
+        );
         let found = answer["results"][0]["snippet"]
             .as_str()
             .is_some_and(|s| s.contains("reticulate_splines_quickly"));
@@ -378,11 +529,17 @@ fn unsaved_edits_of_an_open_document_become_searchable() {
             assert_eq!(answer["results"][0]["path"], "src/args.rs");
             break;
         }
-        assert!(Instant::now() < deadline, "the edit never became searchable: {answer}");
+        assert!(
+            Instant::now() < deadline,
+            "the edit never became searchable: {answer}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(server.call("ail/status", Value::Null)["openDocuments"], 1);
-    server.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+    server.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
     assert_eq!(server.call("ail/status", Value::Null)["openDocuments"], 0);
 }
 
@@ -390,7 +547,10 @@ fn unsaved_edits_of_an_open_document_become_searchable() {
 fn each_workspace_folder_has_its_own_index_and_answers_merge() {
     let a = small_workspace();
     let b = Workspace::new();
-    b.write("lib/ledger.py", "def reconcile_ledger_entries(entries):\n    return sorted(entries)\n");
+    b.write(
+        "lib/ledger.py",
+        "def reconcile_ledger_entries(entries):\n    return sorted(entries)\n",
+    );
     let mut server = TestServer::start(&a, Options::default());
     server.initialize_with(
         editor_capabilities(),
@@ -400,16 +560,34 @@ fn each_workspace_folder_has_its_own_index_and_answers_merge() {
         ] }),
     );
     let status = server.wait_ready();
-    assert_eq!(status["folders"].as_array().map(Vec::len), Some(2), "{status}");
+    assert_eq!(
+        status["folders"].as_array().map(Vec::len),
+        Some(2),
+        "{status}"
+    );
     assert_eq!(status["folders"][1]["files"], 1, "{status}");
-    let answer = context(&mut server, json!({ "question": "reconcile ledger entries" }));
-    assert_eq!(answer["results"][0]["uri"], b.uri("lib/ledger.py"), "{answer}");
+    let answer = context(
+        &mut server,
+        json!({ "question": "reconcile ledger entries" }),
+    );
+    assert_eq!(
+        answer["results"][0]["uri"],
+        b.uri("lib/ledger.py"),
+        "{answer}"
+    );
     assert_eq!(answer["results"][0]["path"], "lib/ledger.py");
     let answer = context(
         &mut server,
         json!({ "question": "parse args", "textDocument": { "uri": a.uri("src/main.rs") } }),
     );
-    assert!(answer["results"].as_array().into_iter().flatten().all(|r| r["uri"].as_str().unwrap_or("").starts_with(&a.root_uri())), "{answer}");
+    assert!(
+        answer["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|r| r["uri"].as_str().unwrap_or("").starts_with(&a.root_uri())),
+        "{answer}"
+    );
     // A folder added later is indexed too.
     let c = Workspace::new();
     c.write("notes.md", "# Quarterly tapestry weaving\n");
@@ -429,11 +607,20 @@ fn no_workspace_folder_still_initializes_and_answers_empty_with_a_reason() {
     let mut server = TestServer::spawn(cache.path(), cwd.path(), Options::default());
     server.initialize_with(editor_capabilities(), json!({ "rootUri": null }));
     let warning = server.notification("window/showMessage");
-    assert!(warning["params"]["message"].as_str().unwrap_or("").contains("no workspace folder"));
+    assert!(warning["params"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("no workspace folder"));
     let answer = context(&mut server, json!({ "question": "anything at all" }));
     assert_eq!(answer["results"], json!([]));
     assert_eq!(answer["confidence"], 0.0);
-    assert!(answer["warnings"][0].as_str().unwrap_or("").contains("no workspace folder"), "{answer}");
+    assert!(
+        answer["warnings"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("no workspace folder"),
+        "{answer}"
+    );
     let hover = hover_at(&mut server, &file_uri(&cwd.path().join("a.rs")), 0, 0);
     assert_eq!(hover["result"], Value::Null);
     assert_eq!(server.call("ail/status", Value::Null)["state"], "ready");
@@ -458,7 +645,10 @@ fn a_panicking_hover_answers_internal_error_and_the_server_goes_on() {
     for _ in 0..10 {
         context(&mut server, json!({ "question": "parse args" }));
     }
-    assert_eq!(error_code(&hover_at(&mut server, &ws.uri("src/main.rs"), 5, 25)), Some(-32603));
+    assert_eq!(
+        error_code(&hover_at(&mut server, &ws.uri("src/main.rs"), 5, 25)),
+        Some(-32603)
+    );
     let stderr = server.stderr();
     assert!(stderr.contains("panicked at"), "{stderr}");
     assert!(stderr.contains("injected test panic in hover"), "{stderr}");
@@ -481,12 +671,26 @@ fn a_panicking_indexer_is_reported_once_and_requests_keep_working() {
     let message = server.wait_message(WAIT, "an error message", |m| {
         m["method"] == "window/showMessage" && m["params"]["type"] == 1
     });
-    assert!(message["params"]["message"].as_str().unwrap_or("").contains("panicked"), "{message}");
+    assert!(
+        message["params"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("panicked"),
+        "{message}"
+    );
     let status = server.wait_ready_or_failed();
-    assert!(status["indexError"].as_str().unwrap_or("").contains("panicked"), "{status}");
+    assert!(
+        status["indexError"]
+            .as_str()
+            .unwrap_or("")
+            .contains("panicked"),
+        "{status}"
+    );
     let answer = context(&mut server, json!({ "question": "parse args" }));
     assert!(answer["results"].is_array());
-    assert!(hover_at(&mut server, &ws.uri("src/main.rs"), 5, 25).get("error").is_none());
+    assert!(hover_at(&mut server, &ws.uri("src/main.rs"), 5, 25)
+        .get("error")
+        .is_none());
     server.drain();
     let errors = server
         .notifications
@@ -538,7 +742,10 @@ fn cancelling_a_context_request_answers_once_with_request_cancelled_and_stops_th
         if status["activeJobs"] == 0 {
             break;
         }
-        assert!(Instant::now() < deadline, "the cancelled job kept running: {status}");
+        assert!(
+            Instant::now() < deadline,
+            "the cancelled job kept running: {status}"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     // Cancelling an unknown id does nothing.
@@ -560,10 +767,18 @@ fn a_duplicate_of_a_pending_request_id_is_invalid_and_both_get_one_answer() {
     server.wait_ready();
     let id = json!("same-id");
     server.allow_two_answers(&id);
-    server.send_request_with_id(id.clone(), "ail/context", json!({ "question": "parse args" }));
+    server.send_request_with_id(
+        id.clone(),
+        "ail/context",
+        json!({ "question": "parse args" }),
+    );
     server.send_request_with_id(id.clone(), "ail/context", json!({ "question": "cache" }));
     let first = server.response(&id);
-    assert_eq!(error_code(&first), Some(-32600), "the duplicate is answered first: {first}");
+    assert_eq!(
+        error_code(&first),
+        Some(-32600),
+        "the duplicate is answered first: {first}"
+    );
     let second = server.response(&id);
     assert_eq!(second["result"]["question"], "parse args", "{second}");
     // String and integer ids alike are answered.
@@ -590,7 +805,10 @@ fn sixty_four_concurrent_hovers_and_contexts_during_indexing_are_each_answered_o
             "textDocument/hover",
             json!({ "textDocument": { "uri": ws.uri("src/main.rs") }, "position": { "line": 5, "character": 25 } }),
         ));
-        ids.push(server.send_request("ail/context", json!({ "question": format!("helper number {i}") })));
+        ids.push(server.send_request(
+            "ail/context",
+            json!({ "question": format!("helper number {i}") }),
+        ));
     }
     for id in &ids {
         let response = server.response(id);

@@ -12,7 +12,10 @@ const EMOJI_LINE: &str = "let 名前 = \"😀\"; target_name();";
 fn workspace() -> Workspace {
     let ws = Workspace::new();
     ws.write("src/lib.rs", "pub fn target_name() -> u32 {\n    42\n}\n");
-    ws.write("src/use.rs", &format!("fn caller() {{\n    {EMOJI_LINE}\n}}\n"));
+    ws.write(
+        "src/use.rs",
+        format!("fn caller() {{\n    {EMOJI_LINE}\n}}\n"),
+    );
     ws
 }
 
@@ -39,13 +42,34 @@ fn range(start: Value, end: Value) -> Value {
 }
 
 /// Pieces random edits insert: ASCII, newlines, CJK and characters outside the BMP.
-const PIECES: &[&str] = &["a", "fn x() {}", "\n", "名前", "😀", "é", "\n\n", "🎉x", "字", "  "];
+const PIECES: &[&str] = &[
+    "a",
+    "fn x() {}",
+    "\n",
+    "名前",
+    "😀",
+    "é",
+    "\n\n",
+    "🎉x",
+    "字",
+    "  ",
+];
 
 /// Apply `count` random edits to `text` locally and send each as its own `didChange`.
-fn random_edits(server: &mut TestServer, uri: &str, text: &mut String, seed: u64, count: usize, utf8: bool) {
+fn random_edits(
+    server: &mut TestServer,
+    uri: &str,
+    text: &mut String,
+    seed: u64,
+    count: usize,
+    utf8: bool,
+) {
     let mut rng = XorShift::new(seed);
     let boundaries = |t: &str| -> Vec<usize> {
-        t.char_indices().map(|(i, _)| i).chain(std::iter::once(t.len())).collect()
+        t.char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(t.len()))
+            .collect()
     };
     for n in 0..count {
         let b = boundaries(text);
@@ -57,7 +81,9 @@ fn random_edits(server: &mut TestServer, uri: &str, text: &mut String, seed: u64
         if start > end {
             std::mem::swap(&mut start, &mut end);
         }
-        let insert: String = (0..rng.below(3)).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+        let insert: String = (0..rng.below(3))
+            .map(|_| PIECES[rng.below(PIECES.len())])
+            .collect();
         let edit = json!({
             "range": range(position_of(text, start, utf8), position_of(text, end, utf8)),
             "text": insert
@@ -112,11 +138,20 @@ fn a_change_whose_version_does_not_increase_is_ignored_with_a_warning() {
     let whole = |text: &str| json!([{ "text": text }]);
     change(&mut server, &uri, 5, whole("same version"));
     change(&mut server, &uri, 3, whole("older version"));
-    assert_eq!(server_text(&mut server, &uri), json!({ "text": "one\n", "version": 5 }));
+    assert_eq!(
+        server_text(&mut server, &uri),
+        json!({ "text": "one\n", "version": 5 })
+    );
     change(&mut server, &uri, 6, whole("newer"));
-    assert_eq!(server_text(&mut server, &uri), json!({ "text": "newer", "version": 6 }));
+    assert_eq!(
+        server_text(&mut server, &uri),
+        json!({ "text": "newer", "version": 6 })
+    );
     let stderr = server.stderr();
-    assert!(stderr.contains("WARN") && stderr.contains("version 3 is not newer than 5"), "{stderr}");
+    assert!(
+        stderr.contains("WARN") && stderr.contains("version 3 is not newer than 5"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("ERROR"), "{stderr}");
 }
 
@@ -128,9 +163,24 @@ fn out_of_range_and_inverted_edits_are_clamped_without_a_panic() {
     let uri = ws.uri("src/lib.rs");
     open(&mut server, &uri, "one\ntwo\n", 1);
     let pos = |line: u32, character: u32| json!({ "line": line, "character": character });
-    change(&mut server, &uri, 2, json!([{ "range": range(pos(40, 0), pos(99, 99)), "text": "!" }]));
-    change(&mut server, &uri, 3, json!([{ "range": range(pos(1, 3), pos(1, 0)), "text": "2" }]));
-    change(&mut server, &uri, 4, json!([{ "range": range(pos(0, 500), pos(0, 900)), "text": "+" }]));
+    change(
+        &mut server,
+        &uri,
+        2,
+        json!([{ "range": range(pos(40, 0), pos(99, 99)), "text": "!" }]),
+    );
+    change(
+        &mut server,
+        &uri,
+        3,
+        json!([{ "range": range(pos(1, 3), pos(1, 0)), "text": "2" }]),
+    );
+    change(
+        &mut server,
+        &uri,
+        4,
+        json!([{ "range": range(pos(0, 500), pos(0, 900)), "text": "+" }]),
+    );
     assert_eq!(server_text(&mut server, &uri)["text"], "one+\n2\n!");
     let hover = server.request(
         "textDocument/hover",
@@ -148,8 +198,14 @@ fn changing_a_document_never_opened_and_closing_twice_are_harmless() {
     change(&mut server, &uri, 2, json!([{ "text": "never opened" }]));
     assert_eq!(server_text(&mut server, &uri), Value::Null);
     open(&mut server, &uri, "x", 1);
-    server.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
-    server.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+    server.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    server.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
     assert_eq!(server_text(&mut server, &uri), Value::Null);
     assert!(!server.stderr().contains("ERROR"), "{}", server.stderr());
 }
@@ -190,7 +246,13 @@ fn positions_follow(encoding: Option<&str>, character_of_target: u32) {
         ),
         "{expected}: {hover}"
     );
-    assert!(hover["contents"]["value"].as_str().unwrap_or("").contains("src/lib.rs"), "{hover}");
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .contains("src/lib.rs"),
+        "{hover}"
+    );
 
     // An edit at the same position replaces exactly `target_name`.
     let at = |c: u32| json!({ "line": 1, "character": c });
@@ -201,7 +263,10 @@ fn positions_follow(encoding: Option<&str>, character_of_target: u32) {
         json!([{ "range": range(at(character_of_target), at(character_of_target + 11)), "text": "other_name" }]),
     );
     let expected_text = text.replace("target_name", "other_name");
-    assert_eq!(server_text(&mut server, &uri)["text"].as_str(), Some(expected_text.as_str()));
+    assert_eq!(
+        server_text(&mut server, &uri)["text"].as_str(),
+        Some(expected_text.as_str())
+    );
 }
 
 #[test]

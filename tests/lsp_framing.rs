@@ -10,7 +10,10 @@ use support::*;
 
 fn workspace() -> Workspace {
     let ws = Workspace::new();
-    ws.write("src/lib.rs", "pub fn checksum(bytes: &[u8]) -> u32 {\n    bytes.iter().map(|&b| b as u32).sum()\n}\n");
+    ws.write(
+        "src/lib.rs",
+        "pub fn checksum(bytes: &[u8]) -> u32 {\n    bytes.iter().map(|&b| b as u32).sum()\n}\n",
+    );
     ws
 }
 
@@ -56,7 +59,9 @@ fn malformed_json_gets_a_parse_error_with_null_id_and_the_session_goes_on() {
 fn an_invalid_utf8_body_gets_a_parse_error_and_the_session_goes_on() {
     let ws = workspace();
     let mut server = started(&ws);
-    server.send_raw(&frame(b"{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ail/status\",\"params\":\"\xff\xfe\"}"));
+    server.send_raw(&frame(
+        b"{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ail/status\",\"params\":\"\xff\xfe\"}",
+    ));
     let error = null_id_error(&mut server);
     assert_eq!(error_code(&error), Some(-32700), "{error}");
     still_serving(&mut server);
@@ -105,7 +110,12 @@ fn a_huge_declared_length_then_end_of_input_exits_promptly_without_panicking() {
     server.send_raw(b"Content-Length: 2147483648\r\n\r\n{\"jsonrpc\":");
     server.close_stdin();
     let code = server.wait_exit(Duration::from_secs(2));
-    assert_eq!(code, Some(1), "exit code when input ends without exit\n{}", server.stderr());
+    assert_eq!(
+        code,
+        Some(1),
+        "exit code when input ends without exit\n{}",
+        server.stderr()
+    );
     assert!(!server.stderr().contains("panicked at"));
 }
 
@@ -156,7 +166,10 @@ fn requests_before_initialize_get_server_not_initialized_and_initialize_still_wo
         json!({ "textDocument": { "uri": ws.uri("src/lib.rs") }, "position": { "line": 0, "character": 0 } }),
     );
     assert_eq!(error_code(&response), Some(-32002), "{response}");
-    assert_eq!(error_code(&server.request("ail/status", Value::Null)), Some(-32002));
+    assert_eq!(
+        error_code(&server.request("ail/status", Value::Null)),
+        Some(-32002)
+    );
     server.initialize();
     still_serving(&mut server);
 }
@@ -215,7 +228,11 @@ fn shutdown_while_indexing_is_answered_promptly() {
     });
     let asked = Instant::now();
     let code = server.shutdown_and_exit();
-    assert!(asked.elapsed() < Duration::from_secs(4), "shutdown took {:?}", asked.elapsed());
+    assert!(
+        asked.elapsed() < Duration::from_secs(4),
+        "shutdown took {:?}",
+        asked.elapsed()
+    );
     assert_eq!(code, Some(0));
 }
 
@@ -230,6 +247,9 @@ fn debug_requests_exist_only_with_the_test_hooks() {
         },
     );
     server.initialize();
-    let response = server.request("ail/debug/documentText", json!({ "uri": ws.uri("src/lib.rs") }));
+    let response = server.request(
+        "ail/debug/documentText",
+        json!({ "uri": ws.uri("src/lib.rs") }),
+    );
     assert_eq!(error_code(&response), Some(-32601), "{response}");
 }

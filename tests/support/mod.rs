@@ -175,7 +175,11 @@ impl TestServer {
             let mut reader = BufReader::new(stderr);
             let mut line = String::new();
             while reader.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
-                stderr_shared.stderr.lock().expect("stderr lock").push_str(&line);
+                stderr_shared
+                    .stderr
+                    .lock()
+                    .expect("stderr lock")
+                    .push_str(&line);
                 line.clear();
             }
         });
@@ -206,7 +210,10 @@ impl TestServer {
             map.extend(extra);
         }
         let response = self.request("initialize", params);
-        assert!(response.get("result").is_some(), "initialize failed: {response}");
+        assert!(
+            response.get("result").is_some(),
+            "initialize failed: {response}"
+        );
         self.notify("initialized", json!({}));
         response
     }
@@ -230,9 +237,8 @@ impl TestServer {
     }
 
     pub fn send_request_with_id(&mut self, id: Value, method: &str, params: Value) {
-        self.shared.send(
-            &json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }),
-        );
+        self.shared
+            .send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
     }
 
     /// Send a request and wait for its response (the whole message).
@@ -274,8 +280,12 @@ impl TestServer {
         what: &str,
         pred: impl Fn(&Value) -> bool,
     ) -> Value {
-        self.try_wait_message(timeout, &pred)
-            .unwrap_or_else(|| panic!("timed out after {timeout:?} waiting for {what}\nstderr:\n{}", self.stderr()))
+        self.try_wait_message(timeout, &pred).unwrap_or_else(|| {
+            panic!(
+                "timed out after {timeout:?} waiting for {what}\nstderr:\n{}",
+                self.stderr()
+            )
+        })
     }
 
     pub fn try_wait_message(
@@ -365,7 +375,11 @@ impl TestServer {
 
     /// Let `id` be answered twice (duplicate request ids).
     pub fn allow_two_answers(&mut self, id: &Value) {
-        self.shared.twice_ok.lock().expect("lock").insert(id.to_string());
+        self.shared
+            .twice_ok
+            .lock()
+            .expect("lock")
+            .insert(id.to_string());
     }
 
     /// Wait for the process to end by itself.
@@ -386,7 +400,10 @@ impl TestServer {
     /// `shutdown`, then `exit`; returns the exit code.
     pub fn shutdown_and_exit(&mut self) -> Option<i32> {
         let response = self.request("shutdown", Value::Null);
-        assert!(response.get("error").is_none(), "shutdown failed: {response}");
+        assert!(
+            response.get("error").is_none(),
+            "shutdown failed: {response}"
+        );
         self.notify("exit", Value::Null);
         self.wait_exit(Duration::from_secs(2))
     }
@@ -398,10 +415,16 @@ impl TestServer {
     /// Fail on any broken rule seen so far.
     pub fn assert_clean(&self) {
         let violations = self.shared.violations.lock().expect("lock").clone();
-        assert!(violations.is_empty(), "protocol violations: {violations:#?}");
+        assert!(
+            violations.is_empty(),
+            "protocol violations: {violations:#?}"
+        );
         if !self.options.allow_panics {
             let stderr = self.stderr();
-            assert!(!stderr.contains("panicked at"), "the server panicked:\n{stderr}");
+            assert!(
+                !stderr.contains("panicked at"),
+                "the server panicked:\n{stderr}"
+            );
         }
         if !self.options.allow_error_messages {
             for n in self.notifications.iter().chain(self.backlog.iter()) {
@@ -434,8 +457,17 @@ impl Drop for TestServer {
             let _ = self.child.wait();
         }
         if !std::thread::panicking() {
-            assert!(answered.is_some(), "shutdown was not answered\nstderr:\n{}", self.stderr());
-            assert_eq!(code, Some(0), "exit code after shutdown+exit\nstderr:\n{}", self.stderr());
+            assert!(
+                answered.is_some(),
+                "shutdown was not answered\nstderr:\n{}",
+                self.stderr()
+            );
+            assert_eq!(
+                code,
+                Some(0),
+                "exit code after shutdown+exit\nstderr:\n{}",
+                self.stderr()
+            );
             self.assert_clean();
         }
     }
@@ -466,7 +498,13 @@ fn read_stdout(stdout: impl Read, shared: Arc<Shared>, tx: mpsc::Sender<Value>) 
             match reader.read_until(b'\n', &mut line) {
                 Ok(0) | Err(_) => {
                     if header_lines > 0 || !line.is_empty() {
-                        violation(&shared, format!("stdout ended inside a header: {:?}", String::from_utf8_lossy(&line)));
+                        violation(
+                            &shared,
+                            format!(
+                                "stdout ended inside a header: {:?}",
+                                String::from_utf8_lossy(&line)
+                            ),
+                        );
                     }
                     return;
                 }
@@ -477,14 +515,20 @@ fn read_stdout(stdout: impl Read, shared: Arc<Shared>, tx: mpsc::Sender<Value>) 
             }
             let text = String::from_utf8_lossy(&line).into_owned();
             let Some(header) = text.strip_suffix("\r\n") else {
-                violation(&shared, format!("bytes outside a frame on stdout: {text:?}"));
+                violation(
+                    &shared,
+                    format!("bytes outside a frame on stdout: {text:?}"),
+                );
                 continue;
             };
             header_lines += 1;
             if let Some(value) = header.strip_prefix("Content-Length: ") {
                 length = value.parse().ok();
             } else if !header.starts_with("Content-Type: ") {
-                violation(&shared, format!("bytes outside a frame on stdout: {text:?}"));
+                violation(
+                    &shared,
+                    format!("bytes outside a frame on stdout: {text:?}"),
+                );
             }
         }
         let Some(length) = length else {
@@ -499,7 +543,13 @@ fn read_stdout(stdout: impl Read, shared: Arc<Shared>, tx: mpsc::Sender<Value>) 
         let message: Value = match serde_json::from_slice(&body) {
             Ok(v) => v,
             Err(e) => {
-                violation(&shared, format!("a frame that is not JSON ({e}): {}", String::from_utf8_lossy(&body)));
+                violation(
+                    &shared,
+                    format!(
+                        "a frame that is not JSON ({e}): {}",
+                        String::from_utf8_lossy(&body)
+                    ),
+                );
                 continue;
             }
         };
@@ -508,9 +558,16 @@ fn read_stdout(stdout: impl Read, shared: Arc<Shared>, tx: mpsc::Sender<Value>) 
             let id = message["id"].to_string();
             let count = answered.entry(id.clone()).or_insert(0);
             *count += 1;
-            let allowed = if shared.twice_ok.lock().expect("lock").contains(&id) { 2 } else { 1 };
+            let allowed = if shared.twice_ok.lock().expect("lock").contains(&id) {
+                2
+            } else {
+                1
+            };
             if *count > allowed && id != "null" {
-                violation(&shared, format!("request {id} answered {count} times: {message}"));
+                violation(
+                    &shared,
+                    format!("request {id} answered {count} times: {message}"),
+                );
             }
         } else if message.get("id").is_some() {
             answer_server_request(&shared, &message);
@@ -522,7 +579,11 @@ fn read_stdout(stdout: impl Read, shared: Arc<Shared>, tx: mpsc::Sender<Value>) 
 }
 
 fn answer_server_request(shared: &Shared, request: &Value) {
-    shared.server_requests.lock().expect("lock").push(request.clone());
+    shared
+        .server_requests
+        .lock()
+        .expect("lock")
+        .push(request.clone());
     let id = request["id"].clone();
     let result = match request["method"].as_str().unwrap_or("") {
         "window/workDoneProgress/create" if shared.ignore_progress_create => return,
@@ -584,7 +645,11 @@ pub fn position_of(text: &str, byte: usize, utf8: bool) -> Value {
 pub fn result_paths(answer: &Value) -> Vec<String> {
     answer["results"]
         .as_array()
-        .map(|a| a.iter().filter_map(|r| r["path"].as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r["path"].as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -594,5 +659,8 @@ pub fn error_code(response: &Value) -> Option<i64> {
 }
 
 pub fn error_message(response: &Value) -> String {
-    response["error"]["message"].as_str().unwrap_or("").to_string()
+    response["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
 }

@@ -226,7 +226,12 @@ pub fn merge_context_results(
     let mut ranked: Vec<(f32, usize, ResultItem)> = Vec::new();
     for (i, (_, part)) in parts.iter().enumerate() {
         let weight = 0.1 + part.confidence;
-        ranked.extend(part.results.iter().cloned().map(|r| (r.score * weight, i, r)));
+        ranked.extend(
+            part.results
+                .iter()
+                .cloned()
+                .map(|r| (r.score * weight, i, r)),
+        );
     }
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
     ranked.truncate(limit);
@@ -247,9 +252,11 @@ pub fn merge_context_results(
         results.push(item);
     }
 
-    let top_part = results
-        .first()
-        .and_then(|top| parts.iter().position(|(_, p)| p.results.iter().any(|r| r.uri == top.uri)));
+    let top_part = results.first().and_then(|top| {
+        parts
+            .iter()
+            .position(|(_, p)| p.results.iter().any(|r| r.uri == top.uri))
+    });
     let confidence = top_part.map_or(0.0, |i| parts[i].1.confidence);
     let mut warnings = Vec::new();
     let mut timings = TimingsMs::default();
@@ -340,16 +347,7 @@ mod tests {
     #[test]
     fn rope_positions_clamp_to_the_line_and_to_the_text() {
         let rope = Rope::from_str("ab\r\n名前\nlast");
-        let at = |line, character, enc| {
-            char_index(
-                &rope,
-                Position {
-                    line,
-                    character,
-                },
-                enc,
-            )
-        };
+        let at = |line, character, enc| char_index(&rope, Position { line, character }, enc);
         assert_eq!(at(0, 99, Encoding::Utf16), 2, "stops before \\r\\n");
         assert_eq!(at(1, 1, Encoding::Utf16), 5);
         assert_eq!(at(1, 3, Encoding::Utf8), 5);
@@ -395,7 +393,10 @@ mod tests {
         assert_eq!(paths, ["b/one", "a/one"]);
         assert_eq!(merged.results[1].citation, 2);
         assert_eq!(merged.citations[1].path, "a/one");
-        assert_eq!(merged.citations.iter().map(|c| c.id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(
+            merged.citations.iter().map(|c| c.id).collect::<Vec<_>>(),
+            [1, 2]
+        );
         assert!((merged.confidence - 0.9).abs() < 1e-6);
     }
 
@@ -407,6 +408,9 @@ mod tests {
             relative_to(&root, &root.join("a").join("b.rs")).as_deref(),
             Some("a/b.rs")
         );
-        assert_eq!(relative_to(&root.join("inner"), Path::new("/elsewhere/x")), None);
+        assert_eq!(
+            relative_to(&root.join("inner"), Path::new("/elsewhere/x")),
+            None
+        );
     }
 }

@@ -92,7 +92,10 @@ mod tests {
         let at = line.find("parse_args").unwrap_or(0);
         assert_eq!(text(line, at).as_deref(), Some("parse_args"));
         assert_eq!(text(line, at + 3).as_deref(), Some("parse_args"));
-        assert_eq!(text(line, at + "parse_args".len()).as_deref(), Some("parse_args"));
+        assert_eq!(
+            text(line, at + "parse_args".len()).as_deref(),
+            Some("parse_args")
+        );
     }
 
     #[test]
@@ -107,8 +110,15 @@ mod tests {
     #[test]
     fn off_an_identifier_the_trimmed_line_is_the_subject() {
         let line = "   fn main() {   ";
-        assert_eq!(text(line, line.find('{').unwrap_or(0) + 2).as_deref(), Some("fn main() {"));
-        assert_eq!(text("x = 42", 5).as_deref(), Some("x = 42"), "numbers are not subjects");
+        assert_eq!(
+            text(line, line.find('{').unwrap_or(0) + 2).as_deref(),
+            Some("fn main() {")
+        );
+        assert_eq!(
+            text("x = 42", 5).as_deref(),
+            Some("x = 42"),
+            "numbers are not subjects"
+        );
         assert_eq!(text("    ", 2), None);
         assert_eq!(text("", 0), None);
     }

@@ -29,7 +29,10 @@ pub enum ChangeOutcome {
     /// Applied; the document's edit count is now this.
     Applied(u64),
     /// The version did not increase: ignored.
-    Stale { current: i32, got: i32 },
+    Stale {
+        current: i32,
+        got: i32,
+    },
     NotOpen,
 }
 
@@ -195,8 +198,17 @@ mod tests {
             docs.change("file:///a", 3, &change, Encoding::Utf16),
             ChangeOutcome::Stale { current: 3, got: 3 }
         );
-        assert_eq!(docs.change("file:///a", 4, &change, Encoding::Utf16), ChangeOutcome::Applied(1));
-        assert_eq!(docs.change("file:///b", 9, &change, Encoding::Utf16), ChangeOutcome::NotOpen);
-        assert_eq!(docs.snapshot("file:///a").map(|(t, v)| (t.to_string(), v)), Some(("y".to_string(), 4)));
+        assert_eq!(
+            docs.change("file:///a", 4, &change, Encoding::Utf16),
+            ChangeOutcome::Applied(1)
+        );
+        assert_eq!(
+            docs.change("file:///b", 9, &change, Encoding::Utf16),
+            ChangeOutcome::NotOpen
+        );
+        assert_eq!(
+            docs.snapshot("file:///a").map(|(t, v)| (t.to_string(), v)),
+            Some(("y".to_string(), 4))
+        );
     }
 }

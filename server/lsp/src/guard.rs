@@ -128,6 +128,33 @@ where
     }
 }
 
+/// Run a handler's quick synchronous part (document changes, lifecycle) so that a panic
+/// in it is logged and contained instead of ending the process. `None` if it panicked.
+pub fn contain<T>(handler: &str, work: impl FnOnce() -> T) -> Option<T> {
+    match std::panic::catch_unwind(AssertUnwindSafe(work)) {
+        Ok(value) => Some(value),
+        Err(payload) => {
+            tracing::error!(
+                "{handler} panicked: {}; the server goes on",
+                panic_message(payload.as_ref())
+            );
+            None
+        }
+    }
+}
+
+/// `contain` for request handlers: a panic answers InternalError.
+pub fn contain_request<T>(
+    handler: &str,
+    work: impl FnOnce() -> jsonrpc::Result<T>,
+) -> jsonrpc::Result<T> {
+    contain(handler, work).unwrap_or_else(|| {
+        Err(internal_error(format!(
+            "{handler} panicked (the log has the backtrace)"
+        )))
+    })
+}
+
 pub fn internal_error(message: String) -> jsonrpc::Error {
     jsonrpc::Error {
         code: jsonrpc::ErrorCode::InternalError,

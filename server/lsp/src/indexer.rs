@@ -99,7 +99,11 @@ pub fn schedule_refresh(state: &Arc<State>, folder: Arc<Folder>) {
     let state2 = state.clone();
     state.runtime.spawn(async move {
         tokio::time::sleep(WATCH_DEBOUNCE).await;
-        state2.indexer.scheduled.lock().retain(|r| *r != folder.root);
+        state2
+            .indexer
+            .scheduled
+            .lock()
+            .retain(|r| *r != folder.root);
         start(&state2, vec![folder], Pass::Refresh);
         drop(busy);
     });
@@ -143,7 +147,11 @@ fn run_pass(state: &Arc<State>, folders: &[Arc<Folder>], pass: Pass, cancel: &At
                 );
             }
             Ok(Err(EngineError::Cancelled)) => {}
-            Ok(Err(e)) => fail(state, folder, format!("indexing {} failed: {e}", folder.name)),
+            Ok(Err(e)) => fail(
+                state,
+                folder,
+                format!("indexing {} failed: {e}", folder.name),
+            ),
             Err(payload) => fail(
                 state,
                 folder,
@@ -238,7 +246,9 @@ fn open_engine(state: &State, root: &Path) -> Result<Engine, EngineError> {
         Err(EngineError::Model(why)) => {
             state.show_message(
                 MessageType::WARNING,
-                format!("AIL: cannot load the embedding model ({why}); using the built-in embedder"),
+                format!(
+                    "AIL: cannot load the embedding model ({why}); using the built-in embedder"
+                ),
             );
             Engine::open(
                 root,
@@ -309,7 +319,10 @@ mod tests {
     #[test]
     fn progress_messages_count_files_and_percentages_grow_across_folders() {
         let p = |phase, done, total| Progress { phase, done, total };
-        assert_eq!(describe(p(Phase::Indexing, 50, 100), 0, 1, "a"), (45, "50/100 files".to_string()));
+        assert_eq!(
+            describe(p(Phase::Indexing, 50, 100), 0, 1, "a"),
+            (45, "50/100 files".to_string())
+        );
         let (pct, msg) = describe(p(Phase::Indexing, 0, 10), 1, 2, "b");
         assert_eq!((pct, msg.as_str()), (50, "b: 0/10 files"));
         assert_eq!(describe(p(Phase::Saving, 0, 1), 0, 1, "a").0, 96);

@@ -4,9 +4,11 @@
 //!   synchronously, before any `.await`, so edits apply in arrival order.
 //! - Requests that compute (`hover`, `ail/context`, `ail/status`) do their work through
 //!   `guard::run`: on a blocking thread, panic-guarded, cancellable.
+//! - Everything else is quick and synchronous, and runs under `guard::contain`.
 //! - Anything that needs a reply from the client (progress tokens, watcher registration,
 //!   configuration pulls) is spawned and never awaited by a handler.
 
+use crate::guard::{contain, contain_request};
 use crate::handlers;
 use crate::state::{State, TestHooks};
 use ail_engine::EngineConfig;
@@ -49,41 +51,53 @@ impl Backend {
     }
 
     async fn reindex(&self, _params: Value) -> Result<Value> {
-        handlers::reindex::handle(&self.state)
+        contain_request("ail/reindex", || handlers::reindex::handle(&self.state))
     }
 
     async fn debug_document_text(&self, params: Value) -> Result<Value> {
-        handlers::debug_document_text::handle(&self.state, params)
+        contain_request("ail/debug/documentText", || {
+            handlers::debug_document_text::handle(&self.state, params)
+        })
     }
 }
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
-        handlers::initialize::handle(&self.state, params)
+        contain_request("initialize", || {
+            handlers::initialize::handle(&self.state, params)
+        })
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        handlers::initialized::handle(&self.state);
+        contain("initialized", || handlers::initialized::handle(&self.state));
     }
 
     async fn shutdown(&self) -> Result<()> {
-        handlers::shutdown::handle(&self.state)
+        contain_request("shutdown", || handlers::shutdown::handle(&self.state))
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        handlers::did_open::handle(&self.state, params);
+        contain("didOpen", || {
+            handlers::did_open::handle(&self.state, params)
+        });
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        handlers::did_change::handle(&self.state, params);
+        contain("didChange", || {
+            handlers::did_change::handle(&self.state, params)
+        });
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        handlers::did_save::handle(&self.state, params);
+        contain("didSave", || {
+            handlers::did_save::handle(&self.state, params)
+        });
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        handlers::did_close::handle(&self.state, params);
+        contain("didClose", || {
+            handlers::did_close::handle(&self.state, params)
+        });
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
@@ -91,14 +105,20 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        handlers::did_change_configuration::handle(&self.state, params);
+        contain("didChangeConfiguration", || {
+            handlers::did_change_configuration::handle(&self.state, params)
+        });
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        handlers::did_change_watched_files::handle(&self.state, params);
+        contain("didChangeWatchedFiles", || {
+            handlers::did_change_watched_files::handle(&self.state, params)
+        });
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
-        handlers::did_change_workspace_folders::handle(&self.state, params);
+        contain("didChangeWorkspaceFolders", || {
+            handlers::did_change_workspace_folders::handle(&self.state, params)
+        });
     }
 }

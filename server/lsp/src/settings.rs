@@ -103,7 +103,12 @@ fn read(object: &Map<String, Value>, out: &mut Settings, warnings: &mut Vec<Stri
         if value.is_null() {
             continue; // "not set": keep the default
         }
-        let wrong = |what: &str| format!("AIL setting `{key}` must be {what}, got {}; using the default", kind(value));
+        let wrong = |what: &str| {
+            format!(
+                "AIL setting `{key}` must be {what}, got {}; using the default",
+                kind(value)
+            )
+        };
         match key.as_str() {
             "maxFileSize" => match value.as_u64() {
                 Some(n) if n > 0 => out.max_file_size = n,
@@ -167,7 +172,10 @@ mod tests {
         let v = json!({"maxFileSize": 2048, "exclude": ["*.min.js"], "exactSearch": true, "persist": false});
         let (s, w) = Settings::parse(Some(&v), &base());
         assert!(w.is_empty(), "{w:?}");
-        assert_eq!((s.max_file_size, s.exact_search, s.persist), (2048, true, false));
+        assert_eq!(
+            (s.max_file_size, s.exact_search, s.persist),
+            (2048, true, false)
+        );
         assert_eq!(s.exclude, vec!["*.min.js".to_string()]);
         let (nested, _) = Settings::parse(Some(&json!({"ail": {"cacheDir": "/c"}})), &base());
         assert_eq!(nested.cache_dir, Some(PathBuf::from("/c")));

@@ -377,7 +377,6 @@ impl<R: BufRead> FrameReader<R> {
     }
 }
 
-
 /// The value of a `Content-Length` header found anywhere in `line` (garbage glued in front
 /// of a header is skipped): `Some(Err)` when it is not a number.
 fn content_length(line: &str) -> Option<Result<usize, ()>> {
@@ -392,7 +391,10 @@ fn content_length(line: &str) -> Option<Result<usize, ()>> {
 /// A checked message: forwarded to the service, or answered here.
 #[derive(Debug)]
 pub enum Inbound {
-    Forward { frame: Vec<u8>, method: Option<String> },
+    Forward {
+        frame: Vec<u8>,
+        method: Option<String>,
+    },
     Reject(Vec<u8>),
 }
 
@@ -439,8 +441,8 @@ pub fn classify(body: Vec<u8>) -> Inbound {
         .map(str::to_string);
     // AIL's requests take optional params; the framework insists on a `params` member for
     // handlers that read them, so an absent one is made an explicit null.
-    let needs_params = method.as_deref().is_some_and(|m| m.starts_with("ail/"))
-        && value.get("params").is_none();
+    let needs_params =
+        method.as_deref().is_some_and(|m| m.starts_with("ail/")) && value.get("params").is_none();
     if needs_params {
         if let Some(map) = value.as_object_mut() {
             map.insert("params".to_string(), Value::Null);
@@ -526,11 +528,19 @@ mod tests {
     #[test]
     fn bad_bodies_get_parse_or_invalid_request_errors() {
         let r = reply(classify(br#"{"jsonrpc":"2.0","method":"#.to_vec()));
-        assert_eq!((r["error"]["code"].as_i64(), &r["id"]), (Some(-32700), &Value::Null));
+        assert_eq!(
+            (r["error"]["code"].as_i64(), &r["id"]),
+            (Some(-32700), &Value::Null)
+        );
         let r = reply(classify(b"{\"a\":\"\xff\xfe\"}".to_vec()));
         assert_eq!(r["error"]["code"].as_i64(), Some(-32700));
-        let r = reply(classify(br#"{"jsonrpc":"1.0","id":7,"method":"x"}"#.to_vec()));
-        assert_eq!((r["error"]["code"].as_i64(), r["id"].as_i64()), (Some(-32600), Some(7)));
+        let r = reply(classify(
+            br#"{"jsonrpc":"1.0","id":7,"method":"x"}"#.to_vec(),
+        ));
+        assert_eq!(
+            (r["error"]["code"].as_i64(), r["id"].as_i64()),
+            (Some(-32600), Some(7))
+        );
         let r = reply(classify(b"[1,2]".to_vec()));
         assert_eq!(r["error"]["code"].as_i64(), Some(-32600));
     }
@@ -545,6 +555,9 @@ mod tests {
             Inbound::Reject(_) => unreachable!("a valid request was rejected"),
         }
         let response = br#"{"jsonrpc":"2.0","id":0,"result":null}"#.to_vec();
-        assert!(matches!(classify(response), Inbound::Forward { method: None, .. }));
+        assert!(matches!(
+            classify(response),
+            Inbound::Forward { method: None, .. }
+        ));
     }
 }

@@ -37,12 +37,21 @@ impl Folder {
 
     /// A folder for a client's workspace folder URI: it must name a local directory.
     pub fn from_uri(uri: &Uri, name: Option<&str>) -> Result<Folder, String> {
-        let path = convert::uri_to_path(uri)
-            .ok_or_else(|| format!("workspace folder {} is not a file:// URI; ignored", uri.as_str()))?;
+        let path = convert::uri_to_path(uri).ok_or_else(|| {
+            format!(
+                "workspace folder {} is not a file:// URI; ignored",
+                uri.as_str()
+            )
+        })?;
         let root = std::fs::canonicalize(&path)
             .ok()
             .filter(|p| p.is_dir())
-            .ok_or_else(|| format!("workspace folder {} is not a directory; ignored", path.display()))?;
+            .ok_or_else(|| {
+                format!(
+                    "workspace folder {} is not a directory; ignored",
+                    path.display()
+                )
+            })?;
         let name = name
             .map(str::to_string)
             .or_else(|| root.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -135,15 +144,23 @@ mod tests {
         let ws = Workspace::default();
         let outer = PathBuf::from("/nonexistent-ail/repo");
         ws.add(Folder::new("file:///o".into(), "o".into(), outer.clone()));
-        ws.add(Folder::new("file:///i".into(), "i".into(), outer.join("sub")));
+        ws.add(Folder::new(
+            "file:///i".into(),
+            "i".into(),
+            outer.join("sub"),
+        ));
         let (folder, rel) = ws
             .locate(&outer.join("sub").join("a.rs"))
             .unwrap_or_else(|| unreachable!());
         assert_eq!((folder.name.as_str(), rel.as_str()), ("i", "a.rs"));
-        let (folder, rel) = ws.locate(&outer.join("b.rs")).unwrap_or_else(|| unreachable!());
+        let (folder, rel) = ws
+            .locate(&outer.join("b.rs"))
+            .unwrap_or_else(|| unreachable!());
         assert_eq!((folder.name.as_str(), rel.as_str()), ("o", "b.rs"));
         assert!(ws.locate(Path::new("/elsewhere/c.rs")).is_none());
-        assert!(ws.add(Folder::new("x".into(), "x".into(), outer.clone())).is_none());
+        assert!(ws
+            .add(Folder::new("x".into(), "x".into(), outer.clone()))
+            .is_none());
         assert!(ws.remove("file:///nope", Some(&outer)));
         assert!(ws.remove("file:///i", None));
         assert!(ws.is_empty());

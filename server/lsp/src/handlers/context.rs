@@ -187,7 +187,11 @@ fn parse(params: Value) -> Result<ContextParams> {
         }
     }
     if let Some(pos) = field("position") {
-        let part = |name: &str| pos.get(name).and_then(Value::as_u64).is_some_and(|n| n <= u32::MAX as u64);
+        let part = |name: &str| {
+            pos.get(name)
+                .and_then(Value::as_u64)
+                .is_some_and(|n| n <= u32::MAX as u64)
+        };
         if !(part("line") && part("character")) {
             return Err(invalid_params(
                 "position: expected {\"line\": n, \"character\": n} with non-negative integers",
@@ -199,9 +203,13 @@ fn parse(params: Value) -> Result<ContextParams> {
             "limit: expected an integer between 1 and {MAX_LIMIT}"
         )));
     }
-    let limit_too_big = field("limit").and_then(Value::as_u64).is_some_and(|n| n > i64::MAX as u64);
+    let limit_too_big = field("limit")
+        .and_then(Value::as_u64)
+        .is_some_and(|n| n > i64::MAX as u64);
     if limit_too_big {
-        return Err(invalid_params(format!("limit: must be between 1 and {MAX_LIMIT}")));
+        return Err(invalid_params(format!(
+            "limit: must be between 1 and {MAX_LIMIT}"
+        )));
     }
     serde_json::from_value(params).map_err(|e| invalid_params(format!("params: {e}")))
 }
@@ -222,12 +230,20 @@ mod tests {
     fn invalid_params_name_the_field_at_fault() {
         assert!(message(json!("why")).starts_with("params:"));
         assert!(message(json!({"question": 3})).starts_with("question:"));
-        assert!(message(json!({"question": "q", "textDocument": {}})).starts_with("textDocument.uri:"));
+        assert!(
+            message(json!({"question": "q", "textDocument": {}})).starts_with("textDocument.uri:")
+        );
         assert!(message(json!({"question": "q", "position": "x"})).starts_with("position:"));
-        assert!(message(json!({"question": "q", "position": {"line": -1, "character": 0}})).starts_with("position:"));
+        assert!(
+            message(json!({"question": "q", "position": {"line": -1, "character": 0}}))
+                .starts_with("position:")
+        );
         assert!(message(json!({"question": "q", "limit": "ten"})).starts_with("limit:"));
         assert!(message(json!({"question": "q", "limit": 0})).starts_with("limit:"));
         assert!(message(json!({"question": "q", "limit": 101})).starts_with("limit:"));
-        assert_eq!(message(json!({"question": "q", "limit": 100, "position": null})), "");
+        assert_eq!(
+            message(json!({"question": "q", "limit": 100, "position": null})),
+            ""
+        );
     }
 }

@@ -18,9 +18,9 @@ pub fn handle(state: &Arc<State>, params: DidChangeTextDocumentParams) {
         .change(&uri, version, &params.content_changes, state.encoding())
     {
         ChangeOutcome::Applied(edits) => reindex_when_idle(state, uri, edits),
-        ChangeOutcome::Stale { current, got } => tracing::warn!(
-            "ignored a change to {uri}: version {got} is not newer than {current}"
-        ),
+        ChangeOutcome::Stale { current, got } => {
+            tracing::warn!("ignored a change to {uri}: version {got} is not newer than {current}")
+        }
         ChangeOutcome::NotOpen => {
             tracing::info!("ignored a change to {uri}, which is not open")
         }
@@ -34,9 +34,7 @@ fn reindex_when_idle(state: &Arc<State>, uri: String, edits: u64) {
         if state.documents.edits(&uri) != Some(edits) {
             return; // a later edit schedules its own
         }
-        let _ = tokio::task::spawn_blocking(move || {
-            crate::indexer::reindex_document(&state, &uri)
-        })
-        .await;
+        let _ = tokio::task::spawn_blocking(move || crate::indexer::reindex_document(&state, &uri))
+            .await;
     });
 }

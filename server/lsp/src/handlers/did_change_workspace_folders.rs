@@ -10,7 +10,9 @@ use tower_lsp_server::ls_types::{DidChangeWorkspaceFoldersParams, MessageType};
 pub fn handle(state: &Arc<State>, params: DidChangeWorkspaceFoldersParams) {
     for removed in &params.event.removed {
         let root = convert::uri_to_path(&removed.uri).and_then(|p| std::fs::canonicalize(p).ok());
-        state.workspace.remove(removed.uri.as_str(), root.as_deref());
+        state
+            .workspace
+            .remove(removed.uri.as_str(), root.as_deref());
     }
     let mut added = Vec::new();
     for folder in &params.event.added {

@@ -34,7 +34,9 @@ pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Ho
         return Ok(None);
     };
     // The open document's line as of this request (None: not open, read the disk).
-    let open_line = state.documents.line(at.text_document.uri.as_str(), position.line);
+    let open_line = state
+        .documents
+        .line(at.text_document.uri.as_str(), position.line);
     let encoding = state.encoding();
     let max_size = state.settings.read().max_file_size;
     let result = guard::run(state, "hover", move |cancel| {
@@ -48,7 +50,10 @@ pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Ho
         let Some(line) = line else {
             return Ok(None);
         };
-        let Some(subject) = cursor::subject_at(&line, convert::byte_in_line(&line, position.character, encoding)) else {
+        let Some(subject) = cursor::subject_at(
+            &line,
+            convert::byte_in_line(&line, position.character, encoding),
+        ) else {
             return Ok(None);
         };
         let query = Query {

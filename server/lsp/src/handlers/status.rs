@@ -8,7 +8,7 @@
 use crate::guard;
 use crate::state::State;
 use crate::workspace::Folder;
-use ail_protocol::{StatusResult, rss_bytes};
+use ail_protocol::{rss_bytes, StatusResult};
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
