@@ -1,0 +1,164 @@
+//! Running request work safely: on a blocking thread (the reader never waits for CPU work),
+//! under `catch_unwind` (a panic answers that one request with InternalError and the
+//! server goes on), and with a cancel flag that is raised when the framework drops the
+//! request's future after `$/cancelRequest` — dropping a future does not stop blocking work
+//! by itself.
+
+use crate::state::State;
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tower_lsp_server::jsonrpc;
+
+/// Log every panic with its backtrace to stderr (through tracing). Requests catch their
+/// own panics; this makes sure each one is still seen once in the log.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = panic_message(info.payload());
+        let location = info
+            .location()
+            .map_or_else(|| "an unknown place".to_string(), |l| l.to_string());
+        let thread = std::thread::current();
+        let backtrace = std::backtrace::Backtrace::force_capture();
+        tracing::error!(
+            "thread '{}' panicked at {location}: {message}\nbacktrace:\n{backtrace}",
+            thread.name().unwrap_or("unnamed")
+        );
+    }));
+}
+
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
+/// A request's cancel flag as blocking work sees it: raised by `$/cancelRequest` (through
+/// the drop of the request future) or by the server stopping.
+#[derive(Clone)]
+pub struct Cancel {
+    request: Arc<AtomicBool>,
+    server: Arc<AtomicBool>,
+}
+
+impl Cancel {
+    pub fn is_cancelled(&self) -> bool {
+        self.request.load(Ordering::Acquire) || self.server.load(Ordering::Acquire)
+    }
+
+    /// Wait `total` unless cancelled first; returns whether it was cancelled.
+    pub fn sleep(&self, total: Duration) -> bool {
+        let until = Instant::now() + total;
+        while Instant::now() < until {
+            if self.is_cancelled() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.is_cancelled()
+    }
+}
+
+/// Raises the request's flag when the request future is dropped, whether it finished or
+/// was cancelled (after it finished, nobody is looking any more).
+struct RaiseOnDrop(Arc<AtomicBool>);
+
+impl Drop for RaiseOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// Counts a blocking job as active for exactly as long as it runs.
+struct ActiveJob(Arc<AtomicUsize>);
+
+impl ActiveJob {
+    fn enter(count: &Arc<AtomicUsize>) -> ActiveJob {
+        count.fetch_add(1, Ordering::AcqRel);
+        ActiveJob(count.clone())
+    }
+}
+
+impl Drop for ActiveJob {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Run `work` for the request named `job` on a blocking thread, panic-guarded and
+/// cancellable. `AIL_TEST_PANIC=<job>` makes it panic, to test exactly this.
+pub async fn run<T, F>(state: &State, job: &'static str, work: F) -> jsonrpc::Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Cancel) -> jsonrpc::Result<T> + Send + 'static,
+{
+    let request = Arc::new(AtomicBool::new(false));
+    let _raise = RaiseOnDrop(request.clone());
+    let cancel = Cancel {
+        request,
+        server: state.stopping.clone(),
+    };
+    let active = state.active_jobs.clone();
+    let inject_panic = state.hooks.panics_in(job);
+    let handle = tokio::task::spawn_blocking(move || {
+        let _active = ActiveJob::enter(&active);
+        std::panic::catch_unwind(AssertUnwindSafe(|| {
+            if inject_panic {
+                panic!("injected test panic in {job} (AIL_TEST_PANIC)");
+            }
+            if cancel.is_cancelled() {
+                return Err(jsonrpc::Error::request_cancelled());
+            }
+            work(&cancel)
+        }))
+    });
+    match handle.await {
+        Ok(Ok(result)) => result,
+        Ok(Err(payload)) => Err(internal_error(format!(
+            "{job} panicked: {} (the server goes on; the log has the backtrace)",
+            panic_message(payload.as_ref())
+        ))),
+        Err(e) => Err(internal_error(format!("{job} failed to run: {e}"))),
+    }
+}
+
+/// Run a handler's quick synchronous part (document changes, lifecycle) so that a panic
+/// in it is logged and contained instead of ending the process. `None` if it panicked.
+pub fn contain<T>(handler: &str, work: impl FnOnce() -> T) -> Option<T> {
+    match std::panic::catch_unwind(AssertUnwindSafe(work)) {
+        Ok(value) => Some(value),
+        Err(payload) => {
+            tracing::error!(
+                "{handler} panicked: {}; the server goes on",
+                panic_message(payload.as_ref())
+            );
+            None
+        }
+    }
+}
+
+/// `contain` for request handlers: a panic answers InternalError.
+pub fn contain_request<T>(
+    handler: &str,
+    work: impl FnOnce() -> jsonrpc::Result<T>,
+) -> jsonrpc::Result<T> {
+    contain(handler, work).unwrap_or_else(|| {
+        Err(internal_error(format!(
+            "{handler} panicked (the log has the backtrace)"
+        )))
+    })
+}
+
+pub fn internal_error(message: String) -> jsonrpc::Error {
+    jsonrpc::Error {
+        code: jsonrpc::ErrorCode::InternalError,
+        message: message.into(),
+        data: None,
+    }
+}

@@ -1,0 +1,148 @@
+//! `textDocument/hover`: markdown about the identifier (or line) under the cursor.
+//!
+//! For now one section: the two or three most related places elsewhere in the workspace,
+//! found by asking the engine about the identifier in this file and line, each a
+//! clickable citation. `hover_markdown` is where every section is assembled; the git
+//! sections (the line's last change, the file's recent history) belong there too, built
+//! from the answer once it carries them. Hover never waits for indexing: a partial index
+//! gives fewer places and a note.
+
+use crate::convert::{self, Encoding};
+use crate::cursor::{self, Subject};
+use crate::documents;
+use crate::guard;
+use crate::state::State;
+use ail_engine::{Answer, IndexState, Query};
+use std::sync::Arc;
+use std::time::Instant;
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+
+/// Results asked of the engine: the places at the cursor itself are dropped afterwards.
+const CANDIDATES: usize = 8;
+/// Related places shown.
+const SHOWN: usize = 3;
+
+pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Hover>> {
+    let started = Instant::now();
+    let at = params.text_document_position_params;
+    let position = at.position;
+    let Some(path) = convert::uri_to_path(&at.text_document.uri) else {
+        return Ok(None);
+    };
+    let Some((folder, rel)) = state.workspace.locate(&path) else {
+        return Ok(None);
+    };
+    // The open document's line as of this request (None: not open, read the disk).
+    let open_line = state
+        .documents
+        .line(at.text_document.uri.as_str(), position.line);
+    let encoding = state.encoding();
+    let max_size = state.settings.read().max_file_size;
+    let result = guard::run(state, "hover", move |cancel| {
+        let Some(engine) = folder.engine() else {
+            return Ok(None);
+        };
+        let line = match open_line {
+            Some(line) => line,
+            None => documents::line_on_disk(&path, position.line, max_size),
+        };
+        let Some(line) = line else {
+            return Ok(None);
+        };
+        let Some(subject) = cursor::subject_at(
+            &line,
+            convert::byte_in_line(&line, position.character, encoding),
+        ) else {
+            return Ok(None);
+        };
+        let query = Query {
+            question: subject.text.clone(),
+            file: Some(rel.clone()),
+            line: Some(position.line),
+            limit: CANDIDATES,
+        };
+        let answer = engine
+            .query_with_cancel(&query, &|| cancel.is_cancelled())
+            .map_err(|e| convert::query_error(&e))?;
+        let Some(markdown) = hover_markdown(&answer, &rel, position.line, &subject) else {
+            return Ok(None);
+        };
+        Ok(Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: markdown,
+            }),
+            range: Some(subject_range(&line, position.line, &subject, encoding)),
+        }))
+    })
+    .await;
+    if result.is_ok() {
+        state.latency.record(started.elapsed());
+    }
+    result
+}
+
+/// Assemble the hover's markdown from an answer about `subject` at `path`:`line`.
+/// Sections, separated by rules, in the order a reader wants them: the line's last change
+/// and the file's recent history (when the answer carries git data), then related places.
+/// `None` when there is nothing worth showing.
+pub fn hover_markdown(answer: &Answer, path: &str, line: u32, subject: &Subject) -> Option<String> {
+    let mut sections: Vec<String> = Vec::new();
+    // Git sections (blame of this line, the file's history in one line) go here.
+    if let Some(places) = related_places(answer, path, line, subject) {
+        sections.push(places);
+    }
+    if sections.is_empty() {
+        return None;
+    }
+    if answer.index.state == IndexState::Indexing {
+        sections.push("_The index is still being built: more places may appear._".to_string());
+    }
+    Some(sections.join("\n\n---\n\n"))
+}
+
+/// The best places that are not where the cursor already is, each a citation link.
+fn related_places(answer: &Answer, path: &str, line: u32, subject: &Subject) -> Option<String> {
+    let elsewhere = answer.results.iter().filter(|h| {
+        let end = h.end_line.max(h.start_line + 1);
+        !(h.path == path && h.start_line <= line && line < end)
+    });
+    let mut items = Vec::new();
+    for hit in elsewhere.take(SHOWN) {
+        let citation = answer.citations.iter().find(|c| c.id == hit.citation);
+        let label = citation.map_or_else(|| hit.path.clone(), |c| c.label.clone());
+        let url = citation.map_or("", |c| c.url.as_str());
+        let name = hit
+            .symbol
+            .as_deref()
+            .map(|s| format!("`{}` ", code(s)))
+            .unwrap_or_default();
+        items.push(format!("{}. {name}[{label}]({url})", items.len() + 1));
+    }
+    if items.is_empty() {
+        return None;
+    }
+    let about = if subject.identifier {
+        format!(" for `{}`", code(&subject.text))
+    } else {
+        String::new()
+    };
+    Some(format!("**Related places**{about}\n\n{}", items.join("\n")))
+}
+
+/// Text for inline code: a backtick would end it early.
+fn code(text: &str) -> String {
+    text.replace('`', "'")
+}
+
+fn subject_range(line_text: &str, line: u32, subject: &Subject, encoding: Encoding) -> Range {
+    let at = |byte| Position {
+        line,
+        character: convert::character_in_line(line_text, byte, encoding),
+    };
+    Range {
+        start: at(subject.start),
+        end: at(subject.end),
+    }
+}

@@ -1,0 +1,205 @@
+//! The server's settings, from `initializationOptions` and
+//! `workspace/didChangeConfiguration`. Settings never fail a request: an unknown key or a
+//! value of the wrong type becomes a warning for the user and the default is used.
+
+use ail_engine::EngineConfig;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+
+/// What a client may set. Field names on the wire are camelCase.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub max_file_size: u64,
+    pub exclude: Vec<String>,
+    pub model_dir: Option<PathBuf>,
+    pub cache_dir: Option<PathBuf>,
+    pub exact_search: bool,
+    /// The answer cache; read by the cache layer when there is one.
+    pub cache: bool,
+    pub persist: bool,
+}
+
+const KNOWN: &[&str] = &[
+    "maxFileSize",
+    "exclude",
+    "modelDir",
+    "cacheDir",
+    "exactSearch",
+    "cache",
+    "persist",
+];
+
+impl Settings {
+    /// The settings a client gets without saying anything: the command line's.
+    pub fn from_defaults(defaults: &EngineConfig) -> Settings {
+        Settings {
+            max_file_size: defaults.max_file_size,
+            exclude: defaults.exclude.clone(),
+            model_dir: defaults.model_dir.clone(),
+            cache_dir: defaults.cache_dir.clone(),
+            exact_search: defaults.exact_search,
+            cache: true,
+            persist: defaults.persist,
+        }
+    }
+
+    /// Read `value` over `base`. Accepts the settings object itself or one nested under
+    /// `"ail"` (what editors send for a configuration section). Returns the warnings to show.
+    pub fn parse(value: Option<&Value>, base: &Settings) -> (Settings, Vec<String>) {
+        let mut out = base.clone();
+        let mut warnings = Vec::new();
+        let object = match value {
+            None | Some(Value::Null) => return (out, warnings),
+            Some(Value::Object(map)) => match map.get("ail") {
+                Some(Value::Object(inner)) => inner,
+                _ => map,
+            },
+            Some(other) => {
+                warnings.push(format!(
+                    "AIL settings must be an object, got {}; using the defaults",
+                    kind(other)
+                ));
+                return (out, warnings);
+            }
+        };
+        read(object, &mut out, &mut warnings);
+        (out, warnings)
+    }
+
+    /// The engine configuration these settings ask for. Indexing leaves one core free for
+    /// interactive requests.
+    pub fn engine_config(&self, defaults: &EngineConfig) -> EngineConfig {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        EngineConfig {
+            max_file_size: self.max_file_size,
+            exclude: self.exclude.clone(),
+            cache_dir: self.cache_dir.clone(),
+            persist: self.persist,
+            model_dir: self.model_dir.clone(),
+            exact_search: self.exact_search,
+            index_threads: cores.saturating_sub(1).max(1),
+            ..defaults.clone()
+        }
+    }
+
+    /// Whether going from `self` to `other` needs the index rebuilt (everything but `cache`).
+    pub fn affects_index(&self, other: &Settings) -> bool {
+        Settings {
+            cache: other.cache,
+            ..self.clone()
+        } != *other
+    }
+}
+
+fn read(object: &Map<String, Value>, out: &mut Settings, warnings: &mut Vec<String>) {
+    for (key, value) in object {
+        if !KNOWN.contains(&key.as_str()) {
+            warnings.push(format!(
+                "unknown AIL setting `{key}` ignored (known: {})",
+                KNOWN.join(", ")
+            ));
+            continue;
+        }
+        if value.is_null() {
+            continue; // "not set": keep the default
+        }
+        let wrong = |what: &str| {
+            format!(
+                "AIL setting `{key}` must be {what}, got {}; using the default",
+                kind(value)
+            )
+        };
+        match key.as_str() {
+            "maxFileSize" => match value.as_u64() {
+                Some(n) if n > 0 => out.max_file_size = n,
+                _ => warnings.push(wrong("a positive number of bytes")),
+            },
+            "exclude" => match value.as_array() {
+                Some(items) if items.iter().all(Value::is_string) => {
+                    out.exclude = items
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                }
+                _ => warnings.push(wrong("a list of glob strings")),
+            },
+            "modelDir" | "cacheDir" => match value.as_str() {
+                Some(path) => {
+                    let path = (!path.is_empty()).then(|| PathBuf::from(path));
+                    if key == "modelDir" {
+                        out.model_dir = path;
+                    } else {
+                        out.cache_dir = path;
+                    }
+                }
+                None => warnings.push(wrong("a directory path")),
+            },
+            "exactSearch" | "cache" | "persist" => match value.as_bool() {
+                Some(b) => match key.as_str() {
+                    "exactSearch" => out.exact_search = b,
+                    "cache" => out.cache = b,
+                    _ => out.persist = b,
+                },
+                None => warnings.push(wrong("true or false")),
+            },
+            _ => {}
+        }
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn base() -> Settings {
+        Settings::from_defaults(&EngineConfig::default())
+    }
+
+    #[test]
+    fn known_settings_are_read_flat_or_under_ail() {
+        let v = json!({"maxFileSize": 2048, "exclude": ["*.min.js"], "exactSearch": true, "persist": false});
+        let (s, w) = Settings::parse(Some(&v), &base());
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(
+            (s.max_file_size, s.exact_search, s.persist),
+            (2048, true, false)
+        );
+        assert_eq!(s.exclude, vec!["*.min.js".to_string()]);
+        let (nested, _) = Settings::parse(Some(&json!({"ail": {"cacheDir": "/c"}})), &base());
+        assert_eq!(nested.cache_dir, Some(PathBuf::from("/c")));
+    }
+
+    #[test]
+    fn unknown_and_mistyped_settings_warn_and_keep_defaults() {
+        let v = json!({"colour": "blue", "maxFileSize": "big", "exclude": [1], "cache": "yes"});
+        let (s, w) = Settings::parse(Some(&v), &base());
+        assert_eq!(s, base());
+        assert_eq!(w.len(), 4, "{w:?}");
+        assert!(w.iter().any(|m| m.contains("`colour`")));
+        assert!(w.iter().any(|m| m.contains("`maxFileSize`")));
+        let (_, w) = Settings::parse(Some(&json!([1, 2])), &base());
+        assert_eq!(w.len(), 1);
+    }
+
+    #[test]
+    fn only_index_settings_need_a_rebuild_and_a_core_stays_free() {
+        let mut other = base();
+        other.cache = false;
+        assert!(!base().affects_index(&other));
+        other.max_file_size = 1;
+        assert!(base().affects_index(&other));
+        assert!(base().engine_config(&EngineConfig::default()).index_threads >= 1);
+    }
+}

@@ -1,0 +1,136 @@
+//! Everything the server knows, shared by all handlers: the client handle, the negotiated
+//! encoding and capabilities, settings, workspace folders with their engines, open
+//! documents, request metrics and the flags that stop background work.
+
+use crate::convert::Encoding;
+use crate::documents::Documents;
+use crate::indexer::Indexer;
+use crate::metrics::Latency;
+use crate::settings::Settings;
+use crate::workspace::Workspace;
+use ail_engine::EngineConfig;
+use parking_lot::{Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_lsp_server::ls_types::MessageType;
+use tower_lsp_server::Client;
+
+/// What the client said it can do, as far as the server cares.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClientCaps {
+    pub work_done_progress: bool,
+    pub watched_files_dynamic: bool,
+    pub configuration: bool,
+}
+
+/// Test-only switches, read from the environment once at start.
+#[derive(Clone, Debug, Default)]
+pub struct TestHooks {
+    /// `AIL_TEST_HOOKS=1`: the `ail/debug/*` requests exist.
+    pub enabled: bool,
+    /// `AIL_TEST_PANIC=hover|context|status|indexer`: that job panics.
+    pub panic_in: Option<String>,
+    /// `AIL_TEST_DELAY_MS=N` (with the hooks on): `ail/context` jobs wait N ms, checking
+    /// their cancel flag, before asking the engine. Makes cancellation observable.
+    pub context_delay: Duration,
+}
+
+impl TestHooks {
+    pub fn from_env() -> TestHooks {
+        let enabled = std::env::var("AIL_TEST_HOOKS").is_ok_and(|v| v == "1");
+        let panic_in = std::env::var("AIL_TEST_PANIC")
+            .ok()
+            .filter(|v| !v.is_empty());
+        let context_delay = std::env::var("AIL_TEST_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|_| enabled)
+            .map_or(Duration::ZERO, Duration::from_millis);
+        TestHooks {
+            enabled,
+            panic_in,
+            context_delay,
+        }
+    }
+
+    pub fn panics_in(&self, job: &str) -> bool {
+        self.panic_in.as_deref() == Some(job)
+    }
+}
+
+pub struct State {
+    pub client: Client,
+    /// The command line's configuration, under the client's settings.
+    pub defaults: EngineConfig,
+    pub settings: RwLock<Settings>,
+    pub encoding: RwLock<Encoding>,
+    pub caps: RwLock<ClientCaps>,
+    pub workspace: Workspace,
+    pub documents: Documents,
+    pub latency: Latency,
+    /// Blocking request jobs running right now.
+    pub active_jobs: Arc<AtomicUsize>,
+    pub shutdown_requested: AtomicBool,
+    /// Set on shutdown, exit or end of input: every job and indexing pass stops.
+    pub stopping: Arc<AtomicBool>,
+    /// Messages for the user that arrived before the client could be told (during
+    /// `initialize`); sent on `initialized`.
+    pub deferred_messages: Mutex<Vec<(MessageType, String)>>,
+    pub hooks: TestHooks,
+    pub indexer: Indexer,
+    /// For background threads that need to talk to the client.
+    pub runtime: tokio::runtime::Handle,
+}
+
+impl State {
+    pub fn new(client: Client, defaults: EngineConfig, hooks: TestHooks) -> State {
+        State {
+            client,
+            settings: RwLock::new(Settings::from_defaults(&defaults)),
+            defaults,
+            encoding: RwLock::new(Encoding::Utf16),
+            caps: RwLock::new(ClientCaps::default()),
+            workspace: Workspace::default(),
+            documents: Documents::default(),
+            latency: Latency::default(),
+            active_jobs: Arc::new(AtomicUsize::new(0)),
+            shutdown_requested: AtomicBool::new(false),
+            stopping: Arc::new(AtomicBool::new(false)),
+            deferred_messages: Mutex::new(Vec::new()),
+            hooks,
+            indexer: Indexer::default(),
+            runtime: tokio::runtime::Handle::current(),
+        }
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        *self.encoding.read()
+    }
+
+    pub fn caps(&self) -> ClientCaps {
+        *self.caps.read()
+    }
+
+    pub fn engine_config(&self) -> EngineConfig {
+        self.settings.read().engine_config(&self.defaults)
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::Acquire)
+    }
+
+    /// Stop all background work: indexing passes and request jobs see it at their next check.
+    pub fn stop_everything(&self) {
+        self.stopping.store(true, Ordering::Release);
+        self.indexer.cancel_all();
+    }
+
+    /// Show `message` to the user without waiting: from any thread, at any time.
+    pub fn show_message(&self, typ: MessageType, message: String) {
+        let client = self.client.clone();
+        self.runtime.spawn(async move {
+            client.show_message(typ, message).await;
+        });
+    }
+}
