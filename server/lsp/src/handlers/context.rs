@@ -110,6 +110,7 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
                 file: here.map(|t| t.rel.clone()),
                 line: here.and(position).map(|p| p.line),
                 limit,
+                ..Default::default()
             };
             let answer = engine
                 .query_with_cancel(&query, &|| cancel.is_cancelled())

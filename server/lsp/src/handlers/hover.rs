@@ -61,6 +61,7 @@ pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Ho
             file: Some(rel.clone()),
             line: Some(position.line),
             limit: CANDIDATES,
+            ..Default::default()
         };
         let answer = engine
             .query_with_cancel(&query, &|| cancel.is_cancelled())
@@ -89,7 +90,12 @@ pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Ho
 /// `None` when there is nothing worth showing.
 pub fn hover_markdown(answer: &Answer, path: &str, line: u32, subject: &Subject) -> Option<String> {
     let mut sections: Vec<String> = Vec::new();
-    // Git sections (blame of this line, the file's history in one line) go here.
+    if let Some(change) = last_change(answer, line) {
+        sections.push(change);
+    }
+    if let Some(history) = history_line(answer) {
+        sections.push(history);
+    }
     if let Some(places) = related_places(answer, path, line, subject) {
         sections.push(places);
     }
@@ -100,6 +106,74 @@ pub fn hover_markdown(answer: &Answer, path: &str, line: u32, subject: &Subject)
         sections.push("_The index is still being built: more places may appear._".to_string());
     }
     Some(sections.join("\n\n---\n\n"))
+}
+
+/// The line's last change: short sha, author, relative date, summary.
+fn last_change(answer: &Answer, line: u32) -> Option<String> {
+    let hunk = answer.blame.as_ref()?.iter().find(|b| b.start_line <= line && line < b.end_line)?;
+    if !hunk.committed {
+        return Some("**Last change:** not committed yet".to_string());
+    }
+    let short: String = hunk.sha.chars().take(7).collect();
+    Some(format!(
+        "**Last change:** `{short}` {} · {} — {}",
+        code(&hunk.author),
+        relative_date(&hunk.date),
+        code(&hunk.summary)
+    ))
+}
+
+/// The file's history in one line: how many commits, by whom, and the latest.
+fn history_line(answer: &Answer) -> Option<String> {
+    let h = answer.history.as_ref()?;
+    let latest = h.commits.first()?;
+    let authors: Vec<String> = h.authors.iter().take(3).map(|a| code(&a.name)).collect();
+    let more = if h.complete { "" } else { "+" };
+    Some(format!(
+        "**History:** {}{more} commit{} by {}; latest {} — {}",
+        h.total_commits,
+        if h.total_commits == 1 { "" } else { "s" },
+        authors.join(", "),
+        relative_date(&latest.date),
+        code(&latest.summary)
+    ))
+}
+
+/// "3 days ago" from an RFC 3339 UTC date ("2026-01-02T03:04:05Z"); the date itself when it
+/// cannot be read.
+fn relative_date(date: &str) -> String {
+    let Some(then) = parse_utc_seconds(date) else { return date.to_string() };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let ago = (now - then).max(0);
+    let (n, unit) = match ago {
+        s if s < 3600 => (s / 60, "minute"),
+        s if s < 86_400 => (s / 3600, "hour"),
+        s if s < 86_400 * 60 => (s / 86_400, "day"),
+        s if s < 86_400 * 730 => (s / (86_400 * 30), "month"),
+        s => (s / (86_400 * 365), "year"),
+    };
+    if n == 0 {
+        "just now".to_string()
+    } else {
+        format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+    }
+}
+
+/// Seconds since the epoch of "YYYY-MM-DDTHH:MM:SSZ".
+fn parse_utc_seconds(date: &str) -> Option<i64> {
+    let num = |r: std::ops::Range<usize>| date.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    // Days from the civil date (proleptic Gregorian), after Howard Hinnant's algorithm.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
 /// The best places that are not where the cursor already is, each a citation link.
