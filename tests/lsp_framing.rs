@@ -119,6 +119,42 @@ fn a_huge_declared_length_then_end_of_input_exits_promptly_without_panicking() {
     assert!(!server.stderr().contains("panicked at"));
 }
 
+/// Resident and peak resident memory of a process, in KiB (Linux).
+#[cfg(target_os = "linux")]
+fn memory_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_huge_declared_length_is_skipped_without_holding_the_body_in_memory() {
+    let ws = workspace();
+    let mut server = started(&ws);
+    still_serving(&mut server);
+    let (before, _) = memory_kib(server.pid());
+    server.send_raw(b"Content-Length: 2147483648\r\n\r\n");
+    let chunk = vec![b'x'; 1024 * 1024];
+    for _ in 0..80 {
+        // Pipe writes block until the server reads: 80 MiB have gone through it after this.
+        server.send_raw(&chunk);
+    }
+    let (_, peak) = memory_kib(server.pid());
+    assert!(
+        peak.saturating_sub(before) < 50 * 1024,
+        "peak RSS grew from {before} KiB to {peak} KiB"
+    );
+    server.close_stdin();
+    assert_eq!(server.wait_exit(Duration::from_secs(2)), Some(1));
+}
+
 #[test]
 fn a_body_shorter_than_declared_then_end_of_input_exits_with_an_error_code() {
     let ws = workspace();
