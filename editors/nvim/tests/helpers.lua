@@ -4,10 +4,14 @@ local M = {}
 
 --- Messages given to `vim.notify` during the current test: { msg = ..., level = ... }.
 M.notifications = {}
+--- Every message of the spec file, never reset.
+M.all_notifications = {}
 
 local real_notify = vim.notify
 vim.notify = function(msg, level, opts)
-  M.notifications[#M.notifications + 1] = { msg = tostring(msg), level = level or vim.log.levels.INFO }
+  local entry = { msg = tostring(msg), level = level or vim.log.levels.INFO }
+  M.notifications[#M.notifications + 1] = entry
+  M.all_notifications[#M.all_notifications + 1] = entry
   if os.getenv('AIL_TEST_VERBOSE') then
     real_notify(msg, level, opts)
   end
