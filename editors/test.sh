@@ -13,11 +13,44 @@ export AIL_BIN="${AIL_BIN:-$repo/target/debug/ail}"
 case "$AIL_BIN" in /*) ;; *) AIL_BIN="$repo/$AIL_BIN" ;; esac
 
 failed=()
+passed_total=0
+failed_total=0
+skipped_total=0
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
+# Run a step, showing its output, and add its test counts to the totals: a test runner's own
+# counts when it printed them (node's "# pass N" / "# fail N", or "N passed, N failed"), else
+# the step itself counts as one.
 step() {
   local name="$1"
   shift
   echo "== $name"
-  if ! "$@"; then
+  "$@" 2>&1 | tee "$log"
+  local status="${PIPESTATUS[0]}"
+  local p f summary
+  summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
+  if [ -n "$summary" ]; then
+    p="$(echo "$summary" | sed -E 's/^([0-9]+) passed.*/\1/')"
+    f="$(echo "$summary" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')"
+  elif [ "$status" -eq 0 ] && grep -qE '^skipped: ' "$log"; then
+    skipped_total=$((skipped_total + 1))
+    p=0 f=0
+  elif grep -qE '^# pass [0-9]+' "$log"; then
+    p="$(grep -E '^# pass [0-9]+' "$log" | tail -n 1 | awk '{print $3}')"
+    f="$(grep -E '^# fail [0-9]+' "$log" | tail -n 1 | awk '{print $3}')"
+  elif [ "$status" -eq 0 ]; then
+    p=1 f=0
+  else
+    p=0 f=1
+  fi
+  # A step that failed without a failing test (a crash, a type error) still fails the run.
+  if [ "$status" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+    f=1
+  fi
+  passed_total=$((passed_total + ${p:-0}))
+  failed_total=$((failed_total + ${f:-0}))
+  if [ "$status" -ne 0 ]; then
     echo "!! $name failed"
     failed+=("$name")
   fi
@@ -48,14 +81,20 @@ step "VS Code: typecheck, lint, unit tests" vscode npm test
 step "VS Code: package the .vsix" vscode npm run package
 step "VS Code: integration tests" vscode npm run test:integration
 
-if [ ! -x "$AIL_BIN" ]; then
-  echo "!! $AIL_BIN is not an executable: build it with 'cargo build' or set AIL_BIN"
-  failed+=("ail binary")
-fi
+check_ail() {
+  [ -x "$AIL_BIN" ] && return 0
+  echo "$AIL_BIN is not an executable: build it with 'cargo build' or set AIL_BIN"
+  return 1
+}
+step "ail binary" check_ail
 step "Neovim tests (ail: $AIL_BIN)" nvim --headless -l "$editors/nvim/tests/run.lua"
 
 if [ "${#failed[@]}" -gt 0 ]; then
-  echo "editor tests failed: ${failed[*]}"
-  exit 1
+  echo "failed steps: ${failed[*]}"
 fi
-echo "editor tests passed"
+if [ "$skipped_total" -gt 0 ]; then
+  echo "editors: $passed_total passed, $failed_total failed, $skipped_total skipped"
+else
+  echo "editors: $passed_total passed, $failed_total failed"
+fi
+[ "${#failed[@]}" -eq 0 ]

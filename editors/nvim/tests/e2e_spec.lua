@@ -12,6 +12,18 @@ local expected_file, expected_line = 'core/src/cache.rs', 71
 
 local root, cache_dir
 local progress = {}
+-- Set when the server did not start: later tests then fail at once instead of timing out.
+local broken
+
+local _test = test
+local function test(name, fn)
+  _test(name, function()
+    if broken then
+      error('not run: ' .. broken, 0)
+    end
+    fn()
+  end)
+end
 
 vim.api.nvim_create_autocmd('LspProgress', {
   callback = function(args)
@@ -43,16 +55,19 @@ local function wait_ready(timeout_ms)
 end
 
 test('the ail binary under test exists and runs', function()
+  broken = 'the ail binary is missing'
   h.truthy(vim.fn.executable(bin) == 1, bin .. ' is not an executable: build it with `cargo build` or set AIL_BIN')
   h.matches('^ail %d', (require('ail.binary').version(bin)), 'ail --version')
   root = h.fixture_workspace()
   cache_dir = h.tempdir()
   vim.g.ail = { server = { path = bin, env = { AIL_CACHE_DIR = cache_dir } }, settings = { cacheDir = cache_dir } }
   h.load_plugin()
+  broken = nil
 end)
 
 test('the client attaches to a file of the workspace, with the repository as root', function()
   vim.cmd('edit ' .. vim.fn.fnameescape(root .. '/' .. expected_file))
+  broken = 'the server did not start (see the first failure)'
   local c = h.wait_for('the AIL client to attach', function()
     return vim.lsp.get_clients({ bufnr = 0, name = 'ail' })[1]
   end, 30000, h.notified)
@@ -61,6 +76,7 @@ test('the client attaches to a file of the workspace, with the repository as roo
     return c.initialized
   end, 30000)
   h.truthy(c.server_capabilities.hoverProvider, 'hover capability')
+  broken = nil
 end)
 
 test('indexing finishes, with progress reported and the status line showing the size', function()

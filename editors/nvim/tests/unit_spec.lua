@@ -276,6 +276,8 @@ test('log parsing keeps only the AIL server stderr and unescapes it', function()
   }, '\n')
   h.eq({ 'INFO indexing /repo', 'WARN skipped "a.bin": binary', 'tab\there "q" done' }, log.parse(text, { ail = true }), 'lines')
   h.eq('a\0b', log.unquote('"a\\0b"'), 'decimal escapes')
+  local coloured = '[ERROR][x] t.lua:1\t"rpc"\t"ail"\t"stderr"\t"\\27[2m2026\\27[0m \\27[31mERROR\\27[0m boom\\n"'
+  h.eq({ '2026 ERROR boom' }, log.parse(coloured, { ail = true }), 'colour codes removed')
   h.eq(nil, log.unquote('not quoted'), 'not a string')
 end)
 

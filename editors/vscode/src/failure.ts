@@ -65,7 +65,9 @@ export class OutputTail {
   constructor(private readonly keep = 50) {}
 
   push(chunk: string): void {
-    const parts = (this.partial + chunk).split(/\r?\n/);
+    // Colour codes mean nothing in a message.
+    // eslint-disable-next-line no-control-regex
+    const parts = (this.partial + chunk).replace(/\x1b\[[\d;]*[A-Za-z]/g, '').split(/\r?\n/);
     this.partial = parts.pop() ?? '';
     this.lines.push(...parts);
     if (this.lines.length > this.keep) {

@@ -87,7 +87,8 @@ function M.parse(text, names)
       chunks[#chunks + 1] = M.unquote(chunk) or chunk
     end
   end
-  local joined = table.concat(chunks)
+  -- Colour codes mean nothing in a buffer or a message.
+  local joined = table.concat(chunks):gsub('\27%[[%d;]*[A-Za-z]', '')
   if joined == '' then
     return {}
   end

@@ -47,6 +47,12 @@ test('the stderr tail joins chunks into lines and keeps the last ones', () => {
   assert.equal(tail.lastLine(), 'ERROR could not open /x: permission denied');
 });
 
+test('colour codes are dropped from the tail', () => {
+  const tail = new OutputTail();
+  tail.push('\x1b[2m2026-01-01\x1b[0m \x1b[31mERROR\x1b[0m the language server is not built yet\n');
+  assert.equal(tail.lastLine(), '2026-01-01 ERROR the language server is not built yet');
+});
+
 test('failure messages say how the server ended and its last words', () => {
   assert.equal(failureMessage('/bin/ail', { code: 2, lastLine: 'error: unknown flag --foo' }), 'AIL: the server exited with code 2: error: unknown flag --foo');
   assert.equal(failureMessage('/bin/ail', { signal: 'SIGKILL' }), 'AIL: the server was killed by SIGKILL');
