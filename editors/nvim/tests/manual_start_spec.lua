@@ -19,7 +19,7 @@ test('with autostart off, opening a file starts nothing', function()
   root = h.fixture_workspace()
   file = root .. '/worker/retry/backoff.go'
   local cache_dir = h.tempdir()
-  vim.g.ail = { autostart = false, server = { path = bin, env = { AIL_CACHE_DIR = cache_dir } } }
+  vim.g.ail = { autostart = false, server = { path = bin, env = { AIL_CACHE_DIR = cache_dir } }, progress = false }
   h.load_plugin()
   vim.cmd('edit ' .. vim.fn.fnameescape(file))
   if vim.fn.has('nvim-0.11') == 1 then
@@ -37,8 +37,9 @@ test("require('ail').start() attaches with vim.lsp.start and answers hover", fun
   h.eq(root, vim.fs.normalize(c.root_dir), 'root')
   vim.api.nvim_win_set_cursor(0, { 47, 6 })
   local result, err = require('ail.lsp').request_sync(c, 'textDocument/hover', vim.lsp.util.make_position_params(0, c.offset_encoding), 10000, 0)
+  -- While indexing runs, hover may have nothing to say yet (null); it must answer, not fail.
   h.eq(nil, err, 'hover error')
-  h.truthy(result == vim.NIL or type(result) == 'table', 'hover answered: ' .. vim.inspect(result))
+  h.truthy(result == nil or type(result) == 'table', 'hover answered: ' .. vim.inspect(result))
   -- A second start for the same workspace reuses the client.
   h.eq(id, require('ail').start(), 'reused')
 end)

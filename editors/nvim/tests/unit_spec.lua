@@ -262,6 +262,7 @@ test('progress text: percentage and message while indexing, then files and chunk
   local status = require('ail.status')
   h.eq('AIL indexing 42% (512/1234 files)', status.progress_text({ indexing = true, title = 'Indexing', percentage = 42, message = '512/1234 files' }), 'indexing')
   h.eq('AIL indexing', status.progress_text({ indexing = true }), 'no details')
+  h.eq('AIL indexing 5%', status.progress_text({ indexing = true, title = 'AIL: Indexing', percentage = 5 }), 'no AIL twice')
   h.eq('AIL 1234 files · 9876 chunks', status.progress_text({ indexing = false, files = 1234, chunks = 9876 }), 'ready')
   h.eq('1.5 KiB', status.bytes(1536), 'bytes')
 end)

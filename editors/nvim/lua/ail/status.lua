@@ -165,7 +165,9 @@ function M.progress_text(e)
   if e.indexing then
     local pct = e.percentage and (' ' .. e.percentage .. '%') or ''
     local msg = e.message and e.message ~= '' and (' (' .. e.message .. ')') or ''
-    return ('AIL %s%s%s'):format((e.title or 'indexing'):lower(), pct, msg)
+    -- Titles such as "AIL: Indexing" would read "AIL AIL: Indexing".
+    local title = (e.title or ''):gsub('^[Aa][Ii][Ll]:?%s*', ''):lower()
+    return ('AIL %s%s%s'):format(title ~= '' and title or 'indexing', pct, msg)
   end
   if e.files then
     return ('AIL %s files · %s chunks'):format(tostring(e.files), tostring(e.chunks or '?'))
