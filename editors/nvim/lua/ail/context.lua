@@ -117,6 +117,20 @@ local function present(value)
   return value ~= nil and value ~= vim.NIL
 end
 
+--- Citation markers as code: markdown would show a bare `[1]` as a link and hide its brackets.
+--- Links (`[1](...)`) and link definitions (`[1]: ...`) are left alone.
+---@param text string
+---@return string
+function M.code_citations(text)
+  return (text:gsub('()%[(%d+)%]()', function(_, n, after)
+    local next_char = text:sub(after, after)
+    if next_char == '(' or next_char == ':' then
+      return nil
+    end
+    return '`[' .. n .. ']`'
+  end))
+end
+
 --- Markdown lines for the floating window: the question, the summary, the places, the line's
 --- last change and the file's history when the server sent them, warnings, and one line on
 --- confidence, cache and index state.
@@ -132,7 +146,7 @@ function M.float_lines(result)
   add(('# AIL: %s'):format(result.question or ''))
   add('')
   if present(result.summary) and result.summary ~= '' then
-    add(result.summary)
+    add(M.code_citations(result.summary))
     add('')
   end
   local results = type(result.results) == 'table' and result.results or {}
@@ -143,8 +157,7 @@ function M.float_lines(result)
       local symbol = present(item.symbol) and (' `' .. item.symbol .. '`') or ''
       local kind = present(item.kind) and (' ' .. item.kind) or ''
       add(
-        ('%d. [%d] %s%s%s, score %.2f'):format(
-          i,
+        ('- `[%d]` %s%s%s, score %.2f'):format(
           item.citation or i,
           M.label(item.path or '', item.range),
           symbol,

@@ -267,6 +267,17 @@ function M.request_sync(client, method, params, timeout_ms, bufnr)
   return response.result
 end
 
+--- Whether a client has stopped, on either client API.
+---@param client vim.lsp.Client
+---@return boolean
+function M.is_stopped(client)
+  if has_011 then
+    return client:is_stopped()
+  end
+  ---@diagnostic disable-next-line: missing-parameter
+  return client.is_stopped()
+end
+
 --- Stop every AIL client (for restarts and tests).
 function M.stop_all()
   for _, client in ipairs(vim.lsp.get_clients({ name = M.name })) do

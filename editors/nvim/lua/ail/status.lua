@@ -102,9 +102,30 @@ end
 ---@type table<integer, { title: string?, message: string?, percentage: integer?, indexing: boolean, files: integer?, chunks: integer?, state: string? }>
 M.clients = {}
 
+local poll
+
 local function entry(client_id)
   M.clients[client_id] = M.clients[client_id] or { indexing = false }
   return M.clients[client_id]
+end
+
+--- Clients with a status request scheduled, so that one poll runs per client.
+local polling = {}
+
+--- Ask again in a second while the server indexes, in case it sends no `$/progress` (or its
+--- end was missed): the status line must not stay at "indexing" forever.
+---@param client vim.lsp.Client
+poll = function(client)
+  if polling[client.id] then
+    return
+  end
+  polling[client.id] = true
+  vim.defer_fn(function()
+    polling[client.id] = nil
+    if not lsp.is_stopped(client) then
+      M.refresh(client)
+    end
+  end, 1000)
 end
 
 --- Ask `ail/status` and remember the state and size (for the status line).
@@ -115,8 +136,9 @@ function M.refresh(client, on_done)
     if not err and type(result) == 'table' then
       local e = entry(client.id)
       e.files, e.chunks, e.state = result.files, result.chunks, result.state
-      if result.state == 'ready' then
-        e.indexing = false
+      e.indexing = result.state ~= 'ready'
+      if e.indexing then
+        poll(client)
       end
       vim.cmd('redrawstatus')
     end
@@ -124,6 +146,14 @@ function M.refresh(client, on_done)
       on_done(result, err and (err.message or 'ail/status failed') or nil)
     end
   end)
+end
+
+--- Show progress in the message area, without adding to the message history.
+---@param text string
+local function echo(text)
+  if config.get().progress and text ~= '' then
+    vim.api.nvim_echo({ { text } }, false, {})
+  end
 end
 
 --- Record a `$/progress` value from an AIL client (called from the `LspProgress` autocmd).
@@ -144,17 +174,16 @@ function M.on_progress(client, value)
     e.message = value.message or e.message
     e.percentage = value.percentage or e.percentage
   elseif value.kind == 'end' then
-    e.indexing = false
+    -- Still "indexing" until the server tells the final size: the one known so far is stale.
     e.message = value.message
-    e.percentage = nil
-    M.refresh(client)
+    M.refresh(client, function(status)
+      if status then
+        echo(M.progress_text(e))
+      end
+    end)
+    return
   end
-  if config.get().progress then
-    local text = M.progress_text(e)
-    if text ~= '' then
-      vim.api.nvim_echo({ { text } }, false, {})
-    end
-  end
+  echo(M.progress_text(e))
   vim.cmd('redrawstatus')
 end
 
