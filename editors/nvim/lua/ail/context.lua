@@ -85,14 +85,12 @@ function M.quickfix_items(result, root)
       filename = filename(item, root),
       lnum = first,
       end_lnum = last,
-      col = 1,
       text = ('[%d] %s %.2f%s'):format(
         item.citation or i,
         heading,
         tonumber(item.score) or 0,
         snippet ~= '' and (': ' .. snippet) or ''
       ),
-      type = 'I',
       user_data = { ail_citation = item.citation },
     }
   end

@@ -205,7 +205,7 @@ function M.progress_text(e)
 end
 
 --- A status line component for the current buffer's AIL client; empty when none is attached.
---- Use it as `%{%v:lua.require'ail'.statusline()%}` or from a status line plugin.
+--- Use it as `%{v:lua.require'ail'.statusline()}` (not `%{%...%}`: the text may contain `%`).
 ---@return string
 function M.statusline()
   local client = vim.lsp.get_clients({ bufnr = 0, name = lsp.name })[1]
