@@ -179,6 +179,31 @@ test('an empty question asks about the code under the cursor', function()
   h.truthy(answer and #answer.results > 0, 'places for the cursor')
 end)
 
+test('<Plug>(AilContext) asks the typed question, or the selected text in visual mode', function()
+  open('worker/retry/backoff.go')
+  local saved = vim.ui.input
+  vim.ui.input = function(_, on_confirm)
+    on_confirm('how is the wait between tries computed')
+  end
+  vim.cmd('normal ' .. vim.keycode('<Plug>(AilContext)'))
+  vim.ui.input = saved
+  h.wait_for('the typed question in the quickfix title', function()
+    return vim.fn.getqflist({ title = 1 }).title == 'AIL: how is the wait between tries computed'
+  end, 30000, h.notified)
+
+  vim.api.nvim_buf_set_lines(0, 0, 0, false, { 'exponential backoff with jitter' })
+  vim.api.nvim_win_set_cursor(0, { 1, 0 })
+  vim.cmd('normal V' .. vim.keycode('<Plug>(AilContext)'))
+  h.wait_for('the selection in the quickfix title', function()
+    return vim.fn.getqflist({ title = 1 }).title == 'AIL: exponential backoff with jitter'
+  end, 30000, h.notified)
+  -- The new answer replaced the first one, and the cursor stayed in the file.
+  h.eq(vim.api.nvim_get_current_buf(), vim.fn.bufnr(root .. '/worker/retry/backoff.go'), 'still in the file')
+  h.matches('AIL: exponential backoff with jitter', table.concat(h.float_lines() or {}, '\n'))
+  h.eq('n', vim.fn.mode(), 'back in normal mode')
+  vim.cmd('silent undo')
+end)
+
 test('hover answers with AIL markdown, and K shows it', function()
   local c = open(expected_file)
   cursor_on_symbol()

@@ -226,6 +226,9 @@ function M.show_float(lines, focus_id)
     max_width = float.max_width,
     max_height = float.max_height,
     focus_id = focus_id,
+    -- A new answer replaces the open one (with focus, a second :Ail context would only jump
+    -- into the old window).
+    focus = false,
   })
 end
 
