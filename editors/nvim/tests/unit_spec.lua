@@ -101,6 +101,22 @@ test('empty settings go to the server as a JSON object, not a list', function()
   h.eq('{"maxFileSize":5}', vim.json.encode(lsp.init_options({ maxFileSize = 5 })), 'settings')
 end)
 
+test('settings the server does not know, or of the wrong type, are reported', function()
+  local problems = require('ail.config').settings_problems({ maxFileSize = '1M', exclud = {}, cache = true })
+  h.eq({
+    'vim.g.ail.settings.exclud is not an AIL setting (known: cache, cacheDir, exactSearch, exclude, maxFileSize, modelDir, persist)',
+    'vim.g.ail.settings.maxFileSize should be a number, not a string',
+  }, problems, 'problems')
+end)
+
+test('directory settings have ~ expanded before they reach the server', function()
+  local out = require('ail.lsp').init_options({ modelDir = '~/models/m', cacheDir = '', cache = false })
+  h.eq(vim.fs.normalize('~/models/m'), out.modelDir, 'modelDir')
+  h.truthy(not out.modelDir:find('~', 1, true), 'no ~ left')
+  h.eq('', out.cacheDir, 'empty stays empty')
+  h.eq(false, out.cache, 'other settings unchanged')
+end)
+
 test('the server command is `ail lsp` plus the configured arguments', function()
   local cmd = require('ail.lsp').cmd('/bin/ail', { server = { args = { '--cache-dir', '/tmp/c' } } })
   h.eq({ '/bin/ail', 'lsp', '--cache-dir', '/tmp/c' }, cmd, 'cmd')

@@ -32,6 +32,42 @@ M.defaults = {
   progress = true,
 }
 
+--- The settings the server reads (`initializationOptions`), with the Lua type of each.
+M.server_settings = {
+  maxFileSize = 'number',
+  exclude = 'table',
+  modelDir = 'string',
+  cacheDir = 'string',
+  exactSearch = 'boolean',
+  cache = 'boolean',
+  persist = 'boolean',
+}
+
+--- Settings the server would ignore or reject: unknown keys and values of the wrong type.
+---@param settings table
+---@return string[]
+function M.settings_problems(settings)
+  local problems = {}
+  if type(settings) ~= 'table' then
+    return problems
+  end
+  for key, value in pairs(settings) do
+    local kind = M.server_settings[key]
+    if not kind then
+      local known = vim.tbl_keys(M.server_settings)
+      table.sort(known)
+      problems[#problems + 1] = ('vim.g.ail.settings.%s is not an AIL setting (known: %s)'):format(
+        tostring(key),
+        table.concat(known, ', ')
+      )
+    elseif type(value) ~= kind then
+      problems[#problems + 1] = ('vim.g.ail.settings.%s should be a %s, not a %s'):format(key, kind, type(value))
+    end
+  end
+  table.sort(problems)
+  return problems
+end
+
 --- Check `opts` (already merged with the defaults). Returns a list of problems, each naming the
 --- option and what is expected; empty when all is well.
 ---@param opts table

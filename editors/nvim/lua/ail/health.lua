@@ -36,6 +36,10 @@ local function check_options()
       health.error(problem, { 'Fix vim.g.ail; see :help ail-options' })
     end
   end
+  -- The server ignores these with a warning of its own; saying so here is clearer.
+  for _, problem in ipairs(config.settings_problems(opts.settings)) do
+    health.warn(problem, { 'See :help ail-options' })
+  end
   return opts
 end
 

@@ -74,7 +74,14 @@ function M.init_options(settings)
   if type(settings) ~= 'table' or next(settings) == nil then
     return vim.empty_dict()
   end
-  return settings
+  local out = vim.deepcopy(settings)
+  -- The server takes directories literally; `~/models` should mean what it means here.
+  for _, key in ipairs({ 'modelDir', 'cacheDir' }) do
+    if type(out[key]) == 'string' and out[key] ~= '' then
+      out[key] = vim.fs.normalize(out[key])
+    end
+  end
+  return out
 end
 
 --- The command line that starts the server.
