@@ -9,7 +9,7 @@ import type { StatusResult } from './lsp_ext';
 /** What `activate` returns: handles for other extensions and for the integration tests. */
 export interface AilApi {
   session: Session;
-  /** Resolves when the server runs, rejects with the reason when it cannot start. */
+  /** Resolves when the server runs, rejects with the reason when it cannot start (without starting it again). */
   whenRunning(): Promise<void>;
   /** Resolves with the first `ail/status` whose state is `ready`. */
   whenIndexed(): Promise<StatusResult>;
@@ -43,6 +43,9 @@ function whenRunning(s: Session): Promise<void> {
   if (s.isRunning) {
     return Promise.resolve();
   }
+  if (s.failureReason !== undefined) {
+    return Promise.reject(new Error(s.failureReason));
+  }
   return new Promise((resolve, reject) => {
     const sub = s.onDidChangeServerState((state) => {
       if (state === 'running') {
@@ -51,16 +54,6 @@ function whenRunning(s: Session): Promise<void> {
       } else if (state === 'failed') {
         sub.dispose();
         reject(new Error(s.failureReason ?? 'the AIL server failed'));
-      }
-    });
-    // A start already finished (or failed) before we subscribed.
-    void s.start().then((running) => {
-      if (running) {
-        sub.dispose();
-        resolve();
-      } else if (s.failureReason !== undefined) {
-        sub.dispose();
-        reject(new Error(s.failureReason));
       }
     });
   });

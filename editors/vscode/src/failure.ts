@@ -33,6 +33,14 @@ export class RestartPolicy {
 }
 
 /**
+ * Whether to restart a server whose connection closed. One that never got as far as running
+ * would fail the same way again, so it is not restarted; one that ran is, within the policy.
+ */
+export function restartAfterClose(ranOnce: boolean, policy: RestartPolicy): boolean {
+  return ranOnce && policy.shouldRestart();
+}
+
+/**
  * Shows at most one failure message per start: the language client reports a failed start,
  * its closed connection and each failed restart, and a person needs to hear it once.
  */

@@ -18,7 +18,7 @@ import {
 import { AnswerView } from './answer_view';
 import { findServer, nodeHost } from './binary';
 import { changeEffect, readConfig, serverSettings, type AilConfig } from './config';
-import { FailureNotice, OutputTail, RestartPolicy, failureMessage, type ServerExit } from './failure';
+import { FailureNotice, OutputTail, RestartPolicy, failureMessage, restartAfterClose, type ServerExit } from './failure';
 import * as ext from './lsp_ext';
 import { StatusBar } from './status_bar';
 
@@ -52,6 +52,8 @@ export class Session implements vscode.Disposable {
   private child: cp.ChildProcess | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private readonly policy = new RestartPolicy();
+  /** Whether the current server got as far as running; one that never did is not restarted. */
+  private ranOnce = false;
   private readonly notice = new FailureNotice((message) => {
     this.failuresShown++;
     void this.showFailure(message);
@@ -115,6 +117,7 @@ export class Session implements vscode.Disposable {
     this.binary = found.path;
     this.failure = undefined;
     this.lastExit = undefined;
+    this.ranOnce = false;
     this.output.appendLine(`[info] starting ${found.path} lsp (found via ${found.source === 'PATH' ? 'PATH' : 'ail.server.path'})`);
     this.statusBar.set({ kind: 'starting' });
     const client = this.createClient(found.path, config, folder);
@@ -152,7 +155,7 @@ export class Session implements vscode.Disposable {
       error: (_error, _message, count) =>
         count !== undefined && count <= 3 ? { action: ErrorAction.Continue, handled: true } : { action: ErrorAction.Shutdown, handled: true },
       closed: () => {
-        if (this.policy.shouldRestart()) {
+        if (restartAfterClose(this.ranOnce, this.policy)) {
           this.output.appendLine(`[warn] ${failureMessage(binary, this.lastExit)}; restarting`);
           this.lastExit = undefined;
           return { action: CloseAction.Restart, handled: true };
@@ -192,7 +195,7 @@ export class Session implements vscode.Disposable {
     });
     client.onDidChangeState((event) => {
       if (event.newState === State.Running) {
-        this.policy.reset();
+        this.ranOnce = true;
         this.notice.reset();
         this.failure = undefined;
         this.stateEmitter.fire('running');

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FailureNotice, OutputTail, RestartPolicy, failureMessage } from '../../src/failure';
+import { FailureNotice, OutputTail, RestartPolicy, failureMessage, restartAfterClose } from '../../src/failure';
 
 test('a server that keeps exiting is restarted 4 times within 3 minutes, then left stopped', () => {
   let now = 0;
@@ -25,6 +25,13 @@ test('restarts older than the window no longer count', () => {
   assert.equal(policy.shouldRestart(), true);
   policy.reset();
   assert.equal(policy.shouldRestart(), true);
+});
+
+test('a server that never ran is not restarted; one that ran is, within the limit', () => {
+  const policy = new RestartPolicy(1, 1000, () => 0);
+  assert.equal(restartAfterClose(false, policy), false);
+  assert.equal(restartAfterClose(true, policy), true);
+  assert.equal(restartAfterClose(true, policy), false);
 });
 
 test('only the first failure after a reset is shown', () => {
