@@ -276,5 +276,6 @@ test('no error message or stack trace was shown along the way', function()
   for _, n in ipairs(h.all_notifications) do
     h.truthy(n.level < vim.log.levels.ERROR, 'an error was shown: ' .. n.msg)
     h.no_match('stack traceback', n.msg)
+    h.no_match('deprecated', n.msg, 'the plugin uses a deprecated API')
   end
 end)
