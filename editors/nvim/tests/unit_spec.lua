@@ -278,6 +278,8 @@ test('status lines: state, size, skipped files, git, cache, latency, fallbacks',
   h.matches('hit rate 40%%', text)
   h.matches('p50 1%.5 ms, p95 4%.0 ms, p99 9%.2 ms', text)
   h.matches('Fallbacks in use: exact%-search', text)
+  local one = table.concat(require('ail.status').lines({ state = 'ready', git = { state = 'ready', commits = 1 } }), '\n')
+  h.matches('Git: ready, 1 commit$', one, 'singular')
 end)
 
 test('progress text: percentage and message while indexing, then files and chunks', function()

@@ -199,7 +199,8 @@ export function statusMarkdown(status: StatusResult, workspacePath?: string): st
     }
   }
   if (status.git) {
-    const commits = status.git.commits !== undefined ? `, ${formatCount(status.git.commits)} commits` : '';
+    const n = status.git.commits;
+    const commits = n !== undefined ? `, ${formatCount(n)} commit${n === 1 ? '' : 's'}` : '';
     const reason = status.git.reason ? ` (${escapeMarkdown(status.git.reason)})` : '';
     out.push(`- **Git:** ${status.git.state}${commits}${reason}`);
   }

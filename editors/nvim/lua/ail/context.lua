@@ -221,7 +221,7 @@ end
 function M.show_float(lines, focus_id)
   local opts = config.get()
   local float = type(opts.float) == 'table' and opts.float or {}
-  return vim.lsp.util.open_floating_preview(lines, 'markdown', {
+  local bufnr, winid = vim.lsp.util.open_floating_preview(lines, 'markdown', {
     border = float.border,
     max_width = float.max_width,
     max_height = float.max_height,
@@ -230,6 +230,11 @@ function M.show_float(lines, focus_id)
     -- into the old window).
     focus = false,
   })
+  if winid and vim.api.nvim_win_is_valid(winid) then
+    -- Wrap long summary lines between words, not inside them.
+    vim.wo[winid].linebreak = true
+  end
+  return bufnr, winid
 end
 
 --- Ask the server; fill the quickfix list and show the float. `opts.on_done(result?, err?)` is

@@ -65,7 +65,7 @@ function M.lines(status)
     add(
       '- Git: %s%s%s',
       tostring(git.state or '?'),
-      present(git.commits) and (', ' .. tostring(git.commits) .. ' commits') or '',
+      present(git.commits) and (', ' .. tostring(git.commits) .. (git.commits == 1 and ' commit' or ' commits')) or '',
       present(git.reason) and (' (' .. tostring(git.reason) .. ')') or ''
     )
   end

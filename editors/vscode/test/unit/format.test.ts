@@ -162,6 +162,7 @@ test('status markdown lists state, size, skipped files, git, cache, latency and 
 test('status without optional fields leaves their lines out', () => {
   const md = statusMarkdown({ ...status, skipped: undefined, git: undefined, fallbacks: undefined, indexPath: undefined, latencyMs: { count: 0, p50: 0, p95: 0, p99: 0 } });
   assert.ok(!md.includes('Skipped'));
+  assert.ok(statusMarkdown({ ...status, git: { state: 'ready', commits: 1 } }).includes('- **Git:** ready, 1 commit\n'));
   assert.ok(!md.includes('Git'));
   assert.ok(!md.includes('Latency'));
   assert.ok(md.includes('- **Index:** 5.0 MiB in memory\n'));
