@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 const K1: f32 = 1.2;
-const B: f32 = 0.75;
+const B: f32 = 0.5;
 
 /// Term frequencies of one document: (term id, count), one entry per distinct term.
 pub type TermCounts = Vec<(u32, u16)>;

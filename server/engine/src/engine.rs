@@ -765,7 +765,8 @@ impl Engine {
             history,
             blame,
         };
-        if cacheable {
+        // An empty answer depends on every file (any edit may make it match), so it is not kept.
+        if cacheable && !answer.results.is_empty() {
             let index = self.index.read();
             let current_hash = |path: &str| index.file(path).map(|f| f.hash);
             // Valid while the cited files and the asked-about file keep their content.

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 /// RRF's rank offset. Lower values trust the top of each list more.
 pub const RRF_K: f32 = 20.0;
 pub const LEXICAL_WEIGHT: f32 = 1.0;
-pub const VECTOR_WEIGHT: f32 = 1.0;
+pub const VECTOR_WEIGHT: f32 = 0.5;
 
 /// Boost for chunks in the file the question is asked about.
 pub const SAME_FILE_BOOST: f32 = 1.3;

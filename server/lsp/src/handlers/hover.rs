@@ -110,7 +110,11 @@ pub fn hover_markdown(answer: &Answer, path: &str, line: u32, subject: &Subject)
 
 /// The line's last change: short sha, author, relative date, summary.
 fn last_change(answer: &Answer, line: u32) -> Option<String> {
-    let hunk = answer.blame.as_ref()?.iter().find(|b| b.start_line <= line && line < b.end_line)?;
+    let hunk = answer
+        .blame
+        .as_ref()?
+        .iter()
+        .find(|b| b.start_line <= line && line < b.end_line)?;
     if !hunk.committed {
         return Some("**Last change:** not committed yet".to_string());
     }
@@ -142,7 +146,9 @@ fn history_line(answer: &Answer) -> Option<String> {
 /// "3 days ago" from an RFC 3339 UTC date ("2026-01-02T03:04:05Z"); the date itself when it
 /// cannot be read.
 fn relative_date(date: &str) -> String {
-    let Some(then) = parse_utc_seconds(date) else { return date.to_string() };
+    let Some(then) = parse_utc_seconds(date) else {
+        return date.to_string();
+    };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
@@ -178,10 +184,9 @@ fn parse_utc_seconds(date: &str) -> Option<i64> {
 
 /// The best places that are not where the cursor already is, each a citation link.
 fn related_places(answer: &Answer, path: &str, line: u32, subject: &Subject) -> Option<String> {
-    let elsewhere = answer.results.iter().filter(|h| {
-        let end = h.end_line.max(h.start_line + 1);
-        !(h.path == path && h.start_line <= line && line < end)
-    });
+    // Elsewhere means other files: the reader already has this one open.
+    let _ = line;
+    let elsewhere = answer.results.iter().filter(|h| h.path != path);
     let mut items = Vec::new();
     for hit in elsewhere.take(SHOWN) {
         let citation = answer.citations.iter().find(|c| c.id == hit.citation);
