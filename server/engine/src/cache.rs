@@ -184,20 +184,32 @@ impl AnswerCache {
         }
         let mut inner = self.inner.lock();
         let key = (normalized.to_string(), scope.clone());
+        self.serve_if_valid(&mut inner, &key, current_hash, &self.hits_exact)
+    }
+
+    /// The entry under `key` if it is still valid (counting the hit in `hits`); an invalid
+    /// one is dropped and counted.
+    fn serve_if_valid(
+        &self,
+        inner: &mut Inner,
+        key: &(String, Scope),
+        current_hash: &dyn Fn(&str) -> Option<u64>,
+        hits: &AtomicU64,
+    ) -> Option<Answer> {
         let valid = inner
             .entries
-            .peek(&key)
+            .peek(key)
             .map(|e| self.still_valid(e, current_hash))?;
         if !valid {
-            if let Some(e) = inner.entries.pop(&key) {
+            if let Some(e) = inner.entries.pop(key) {
                 inner.bytes -= e.bytes;
             }
             self.invalidated.fetch_add(1, Ordering::Relaxed);
             return None;
         }
-        let answer = inner.entries.get(&key).map(|e| e.answer.clone());
+        let answer = inner.entries.get(key).map(|e| e.answer.clone());
         if answer.is_some() {
-            self.hits_exact.fetch_add(1, Ordering::Relaxed);
+            hits.fetch_add(1, Ordering::Relaxed);
         }
         answer
     }
@@ -229,22 +241,7 @@ impl AnswerCache {
             }
         }
         let (key, _) = best?;
-        let valid = inner
-            .entries
-            .peek(&key)
-            .is_some_and(|e| self.still_valid(e, current_hash));
-        if !valid {
-            if let Some(e) = inner.entries.pop(&key) {
-                inner.bytes -= e.bytes;
-            }
-            self.invalidated.fetch_add(1, Ordering::Relaxed);
-            return None;
-        }
-        let answer = inner.entries.get(&key).map(|e| e.answer.clone());
-        if answer.is_some() {
-            self.hits_semantic.fetch_add(1, Ordering::Relaxed);
-        }
-        answer
+        self.serve_if_valid(&mut inner, &key, current_hash, &self.hits_semantic)
     }
 
     pub fn record_miss(&self) {
