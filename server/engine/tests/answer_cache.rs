@@ -148,3 +148,52 @@ fn near_empty_questions_never_match_semantically() {
         "one word is not enough to call it the same question"
     );
 }
+
+#[test]
+fn low_sampled_graph_recall_switches_to_exact_search_and_back() {
+    let (_dir, engine) = engine_with(&files());
+    assert!(engine.status().fallbacks.is_empty());
+    engine.record_graph_recall_for_test(0.80);
+    let fallbacks = engine.status().fallbacks;
+    assert_eq!(fallbacks.len(), 1, "{fallbacks:?}");
+    assert!(fallbacks[0].starts_with("exact-search"), "{fallbacks:?}");
+    engine.record_graph_recall_for_test(0.96);
+    assert_eq!(
+        engine.status().fallbacks.len(),
+        1,
+        "recovery needs a margin above the floor"
+    );
+    engine.record_graph_recall_for_test(0.99);
+    assert!(engine.status().fallbacks.is_empty());
+    // Answers keep flowing whichever way vectors are searched.
+    assert!(!ask(&engine, "parse arguments").results.is_empty());
+}
+
+#[test]
+fn a_disabled_cache_answers_fresh_every_time() {
+    let (_dir, engine) = engine_with(&files());
+    engine.set_cache_config(ail_engine::cache::CacheConfig {
+        enabled: false,
+        ..Default::default()
+    });
+    ask(&engine, "parse arguments");
+    assert_eq!(ask(&engine, "parse arguments").cache, CacheTier::Miss);
+}
+
+#[test]
+fn a_disabled_semantic_tier_still_serves_exact_repeats() {
+    let (_dir, engine) = engine_with(&files());
+    engine.set_cache_config(ail_engine::cache::CacheConfig {
+        semantic: false,
+        ..Default::default()
+    });
+    ask(&engine, "how is the oldest cache entry evicted");
+    assert_eq!(
+        ask(&engine, "how is the oldest cache entry evicted please").cache,
+        CacheTier::Miss
+    );
+    assert_eq!(
+        ask(&engine, "How is the oldest cache entry evicted?").cache,
+        CacheTier::Exact
+    );
+}

@@ -241,6 +241,12 @@ fn index_folder(
 /// Open an engine with the current settings. A model that cannot load falls back to the
 /// built-in embedder, with a warning, rather than leaving the folder unindexed.
 fn open_engine(state: &State, root: &Path) -> Result<Engine, EngineError> {
+    let engine = open_engine_with_model_fallback(state, root)?;
+    engine.set_cache_config(state.settings.read().cache_config());
+    Ok(engine)
+}
+
+fn open_engine_with_model_fallback(state: &State, root: &Path) -> Result<Engine, EngineError> {
     let config = state.engine_config();
     match Engine::open(root, config.clone()) {
         Err(EngineError::Model(why)) => {

@@ -14,8 +14,9 @@ pub struct Settings {
     pub model_dir: Option<PathBuf>,
     pub cache_dir: Option<PathBuf>,
     pub exact_search: bool,
-    /// The answer cache; read by the cache layer when there is one.
+    /// The answer cache, and its semantic tier.
     pub cache: bool,
+    pub semantic_cache: bool,
     pub persist: bool,
 }
 
@@ -26,6 +27,7 @@ const KNOWN: &[&str] = &[
     "cacheDir",
     "exactSearch",
     "cache",
+    "semanticCache",
     "persist",
 ];
 
@@ -39,6 +41,7 @@ impl Settings {
             cache_dir: defaults.cache_dir.clone(),
             exact_search: defaults.exact_search,
             cache: true,
+            semantic_cache: true,
             persist: defaults.persist,
         }
     }
@@ -78,7 +81,19 @@ impl Settings {
             model_dir: self.model_dir.clone(),
             exact_search: self.exact_search,
             index_threads: cores.saturating_sub(1).max(1),
+            // A long-lived server amortises an HNSW graph build; the engine still checks
+            // the workspace size and the graph's memory budget first.
+            vector_graph: true,
             ..defaults.clone()
+        }
+    }
+
+    /// The answer cache these settings ask for.
+    pub fn cache_config(&self) -> ail_engine::cache::CacheConfig {
+        ail_engine::cache::CacheConfig {
+            enabled: self.cache,
+            semantic: self.semantic_cache,
+            ..Default::default()
         }
     }
 
@@ -86,6 +101,7 @@ impl Settings {
     pub fn affects_index(&self, other: &Settings) -> bool {
         Settings {
             cache: other.cache,
+            semantic_cache: other.semantic_cache,
             ..self.clone()
         } != *other
     }
@@ -134,10 +150,11 @@ fn read(object: &Map<String, Value>, out: &mut Settings, warnings: &mut Vec<Stri
                 }
                 None => warnings.push(wrong("a directory path")),
             },
-            "exactSearch" | "cache" | "persist" => match value.as_bool() {
+            "exactSearch" | "cache" | "semanticCache" | "persist" => match value.as_bool() {
                 Some(b) => match key.as_str() {
                     "exactSearch" => out.exact_search = b,
                     "cache" => out.cache = b,
+                    "semanticCache" => out.semantic_cache = b,
                     _ => out.persist = b,
                 },
                 None => warnings.push(wrong("true or false")),

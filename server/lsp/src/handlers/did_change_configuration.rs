@@ -51,5 +51,11 @@ fn apply(state: &Arc<State>, value: &Value) {
     if reindex {
         tracing::info!("index settings changed: reopening the workspace folders");
         indexer::start(state, state.workspace.folders(), Pass::Reopen);
+    } else {
+        // Cache switches apply to the running engines at once.
+        let cache = state.settings.read().cache_config();
+        for engine in state.workspace.folders().iter().filter_map(|f| f.engine()) {
+            engine.set_cache_config(cache.clone());
+        }
     }
 }
