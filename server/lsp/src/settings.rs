@@ -18,6 +18,8 @@ pub struct Settings {
     pub cache: bool,
     pub semantic_cache: bool,
     pub persist: bool,
+    /// Permalinks for self-hosted remotes: a host-to-kind map and a URL template.
+    pub permalinks: ail_engine::git::PermalinkSettings,
 }
 
 const KNOWN: &[&str] = &[
@@ -29,6 +31,8 @@ const KNOWN: &[&str] = &[
     "cache",
     "semanticCache",
     "persist",
+    "permalinkHosts",
+    "permalinkTemplate",
 ];
 
 impl Settings {
@@ -43,6 +47,7 @@ impl Settings {
             cache: true,
             semantic_cache: true,
             persist: defaults.persist,
+            permalinks: defaults.permalinks.clone(),
         }
     }
 
@@ -84,6 +89,7 @@ impl Settings {
             // A long-lived server amortises an HNSW graph build; the engine still checks
             // the workspace size and the graph's memory budget first.
             vector_graph: true,
+            permalinks: self.permalinks.clone(),
             ..defaults.clone()
         }
     }
@@ -159,9 +165,44 @@ fn read(object: &Map<String, Value>, out: &mut Settings, warnings: &mut Vec<Stri
                 },
                 None => warnings.push(wrong("true or false")),
             },
+            "permalinkTemplate" => match value.as_str() {
+                Some(t) if t.contains("{sha}") && t.contains("{path}") => {
+                    out.permalinks.template = Some(t.to_string())
+                }
+                Some("") => out.permalinks.template = None,
+                _ => warnings.push(wrong("a URL template with {sha} and {path}")),
+            },
+            "permalinkHosts" => match value.as_object() {
+                Some(map) => {
+                    for (host, kind_name) in map {
+                        match kind_name.as_str().and_then(remote_kind) {
+                            Some(k) => {
+                                out.permalinks.host_kinds.insert(host.to_ascii_lowercase(), k);
+                            }
+                            None => warnings.push(format!(
+                                "AIL setting `permalinkHosts.{host}` must be one of github, gitlab, bitbucket, gitea, azure, template; ignored"
+                            )),
+                        }
+                    }
+                }
+                None => warnings.push(wrong("an object mapping host names to kinds")),
+            },
             _ => {}
         }
     }
+}
+
+fn remote_kind(name: &str) -> Option<ail_engine::git::RemoteKind> {
+    use ail_engine::git::RemoteKind::*;
+    Some(match name.to_ascii_lowercase().as_str() {
+        "github" => GitHub,
+        "gitlab" => GitLab,
+        "bitbucket" => Bitbucket,
+        "gitea" | "forgejo" | "codeberg" => Gitea,
+        "azure" | "azuredevops" => AzureDevOps,
+        "template" => Template,
+        _ => return None,
+    })
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -182,6 +223,25 @@ mod tests {
 
     fn base() -> Settings {
         Settings::from_defaults(&EngineConfig::default())
+    }
+
+    #[test]
+    fn permalink_settings_are_read_and_bad_ones_warn() {
+        let value = serde_json::json!({
+            "permalinkHosts": { "git.corp.example": "gitlab", "odd.example": "svn" },
+            "permalinkTemplate": "{base}/{sha}/{path}#L{start}-L{end}"
+        });
+        let (s, warnings) = Settings::parse(Some(&value), &base());
+        assert_eq!(
+            s.permalinks.host_kinds.get("git.corp.example"),
+            Some(&ail_engine::git::RemoteKind::GitLab)
+        );
+        assert_eq!(
+            s.permalinks.template.as_deref(),
+            Some("{base}/{sha}/{path}#L{start}-L{end}")
+        );
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("odd.example"));
     }
 
     #[test]
