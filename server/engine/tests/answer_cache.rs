@@ -202,18 +202,35 @@ fn a_disabled_semantic_tier_still_serves_exact_repeats() {
 fn a_semantic_hit_gives_the_same_places_a_fresh_answer_would() {
     let (_dir, cached) = engine_with(&files());
     let (_dir2, fresh) = engine_with(&files());
-    fresh.set_cache_config(ail_engine::cache::CacheConfig { enabled: false, ..Default::default() });
+    fresh.set_cache_config(ail_engine::cache::CacheConfig {
+        enabled: false,
+        ..Default::default()
+    });
     let pairs = [
-        ("how is the oldest cache entry evicted", "how is the oldest cache entry evicted please"),
-        ("where are the arguments parsed", "where do the arguments get parsed"),
+        (
+            "how is the oldest cache entry evicted",
+            "how is the oldest cache entry evicted please",
+        ),
+        (
+            "where are the arguments parsed",
+            "where do the arguments get parsed",
+        ),
     ];
     for (first, reworded) in pairs {
         ask(&cached, first);
         let served = ask(&cached, reworded);
         let computed = ask(&fresh, reworded);
         let places = |a: &ail_engine::Answer| {
-            a.results.iter().map(|h| (h.path.clone(), h.start_line, h.end_line)).collect::<Vec<_>>()
+            a.results
+                .iter()
+                .map(|h| (h.path.clone(), h.start_line, h.end_line))
+                .collect::<Vec<_>>()
         };
-        assert_eq!(places(&served), places(&computed), "{reworded} ({:?})", served.cache);
+        assert_eq!(
+            places(&served),
+            places(&computed),
+            "{reworded} ({:?})",
+            served.cache
+        );
     }
 }
