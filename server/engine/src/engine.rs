@@ -876,7 +876,16 @@ impl Engine {
     fn complete_history(&self, cancel: &AtomicBool) {
         let Ok(git) = &self.git else { return };
         let mut working = match git.history.read().clone() {
-            Some(h) if h.is_complete() => return,
+            Some(mut h) if h.is_complete() => {
+                // Complete for the HEAD it was built at; follow HEAD when it has moved.
+                let Ok(head) = git.repo.head_sha() else {
+                    return;
+                };
+                if h.head_sha() == head || h.extend_to(&git.repo, &head).is_err() {
+                    return;
+                }
+                h
+            }
             Some(h) => h,
             None => match HistoryIndex::read_recent(&git.repo, crate::git::RECENT_COMMITS) {
                 Ok(h) => h,

@@ -1,0 +1,99 @@
+//! The engine follows the repository: history in answers grows when HEAD moves between
+//! refreshes, and a workspace without git answers with a reason instead of history.
+
+use ail_engine::{Engine, EngineConfig, Query};
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Grace")
+        .env("GIT_AUTHOR_EMAIL", "grace@example.com")
+        .env("GIT_COMMITTER_NAME", "Grace")
+        .env("GIT_COMMITTER_EMAIL", "grace@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn ask_about(engine: &Engine, file: &str) -> ail_engine::Answer {
+    engine
+        .query(&Query {
+            question: "parse args".into(),
+            file: Some(file.into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .unwrap()
+}
+
+#[test]
+fn history_follows_new_commits_between_refreshes() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    std::fs::write(dir.path().join("args.rs"), "pub fn parse_args() {}\n").unwrap();
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "first"]);
+    let config = EngineConfig {
+        cache_dir: Some(cache.path().to_path_buf()),
+        ..Default::default()
+    };
+    let engine = Engine::open(dir.path(), config.clone()).unwrap();
+    engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
+    assert_eq!(
+        ask_about(&engine, "args.rs").history.unwrap().total_commits,
+        1
+    );
+
+    std::fs::write(dir.path().join("args.rs"), "pub fn parse_args() {\n}\n").unwrap();
+    git(dir.path(), &["commit", "-q", "-am", "second"]);
+    engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
+    let history = ask_about(&engine, "args.rs").history.unwrap();
+    assert_eq!(history.total_commits, 2);
+    assert_eq!(history.commits[0].summary, "second");
+
+    // A new process starts from the persisted history, extended to the current HEAD.
+    let reopened = Engine::open(dir.path(), config).unwrap();
+    assert_eq!(
+        ask_about(&reopened, "args.rs")
+            .history
+            .unwrap()
+            .total_commits,
+        2
+    );
+}
+
+#[test]
+fn without_git_answers_say_why_history_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("args.rs"), "pub fn parse_args() {}\n").unwrap();
+    let engine = Engine::open(
+        dir.path(),
+        EngineConfig {
+            persist: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
+    let answer = ask_about(&engine, "args.rs");
+    assert!(answer.history.is_none());
+    assert!(
+        answer
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("history unavailable: not a git repository")),
+        "{:?}",
+        answer.warnings
+    );
+    assert!(!answer.results.is_empty());
+    assert_eq!(engine.status().git.state, "unavailable");
+}
