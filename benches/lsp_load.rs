@@ -143,7 +143,7 @@ fn main() {
     let mut rows: Vec<(String, String)> = Vec::new();
 
     // Time to ready: from `initialized` to the first `ail/status` that says so.
-    let root_uri = file_uri(&workspace);
+    let root_uri = ail_engine::engine::file_uri(&workspace);
     let init = server.call(
         "initialize",
         json!({
@@ -413,7 +413,7 @@ fn sample_files(root: &Path, count: usize) -> Vec<SampleFile> {
     let step = (candidates.len() / count).max(1);
     for (path, lines) in candidates.into_iter().step_by(step).take(count) {
         chosen.push(SampleFile {
-            uri: file_uri(&path),
+            uri: ail_engine::engine::file_uri(&path),
             lines,
         });
     }
@@ -567,19 +567,6 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-fn file_uri(path: &Path) -> String {
-    let mut out = String::from("file://");
-    for b in path.to_string_lossy().bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// One response as the benchmark sees it.

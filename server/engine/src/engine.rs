@@ -153,7 +153,7 @@ impl Engine {
             .filter(|p| p.is_dir())
             .ok_or_else(|| EngineError::NoSuchDirectory(root.to_path_buf()))?;
         let static_embedder: Option<Arc<dyn Embedder>> = match &config.model_dir {
-            Some(dir) => Some(load_model(dir)?),
+            Some(dir) => Some(crate::embed::load_model(dir).map_err(EngineError::Model)?),
             None => None,
         };
         let embedder = match &static_embedder {
@@ -1147,10 +1147,6 @@ fn open_git(
         permalinker,
         history_path,
     })
-}
-
-fn load_model(dir: &Path) -> Result<Arc<dyn Embedder>, EngineError> {
-    crate::embed::load_model(dir).map_err(EngineError::Model)
 }
 
 fn ms(since: Instant) -> f64 {

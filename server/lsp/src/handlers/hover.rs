@@ -96,7 +96,7 @@ pub fn hover_markdown(answer: &Answer, path: &str, line: u32, subject: &Subject)
     if let Some(history) = history_line(answer) {
         sections.push(history);
     }
-    if let Some(places) = related_places(answer, path, line, subject) {
+    if let Some(places) = related_places(answer, path, subject) {
         sections.push(places);
     }
     if sections.is_empty() {
@@ -183,9 +183,8 @@ fn parse_utc_seconds(date: &str) -> Option<i64> {
 }
 
 /// The best places that are not where the cursor already is, each a citation link.
-fn related_places(answer: &Answer, path: &str, line: u32, subject: &Subject) -> Option<String> {
+fn related_places(answer: &Answer, path: &str, subject: &Subject) -> Option<String> {
     // Elsewhere means other files: the reader already has this one open.
-    let _ = line;
     let elsewhere = answer.results.iter().filter(|h| h.path != path);
     let mut items = Vec::new();
     for hit in elsewhere.take(SHOWN) {
