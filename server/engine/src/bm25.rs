@@ -9,6 +9,17 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 const K1: f32 = 1.2;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Per-thread score accumulator for `Bm25::search_weighted`.
+#[derive(Default)]
+struct Scratch {
+    scores: Vec<f32>,
+    touched: Vec<u32>,
+}
 const B: f32 = 0.5;
 
 /// Term frequencies of one document: (term id, count), one entry per distinct term.
@@ -173,6 +184,28 @@ impl Bm25 {
             .map(|(t, &id)| (&**t, self.docs[id as usize].len()))
     }
 
+    /// Calls `f(term, doc, tf)` for every posting with `doc < below`, term by term in id
+    /// order, resuming each term where `cursors` (one per term, starting at 0) left off. Called
+    /// with rising `below`, it visits every posting once in all.
+    pub fn for_each_posting_below(
+        &self,
+        below: u32,
+        cursors: &mut [usize],
+        mut f: impl FnMut(u32, u32, u16),
+    ) {
+        for (term, ((docs, freqs), cursor)) in
+            self.docs.iter().zip(&self.freqs).zip(cursors).enumerate()
+        {
+            while let (Some(&doc), Some(&tf)) = (docs.get(*cursor), freqs.get(*cursor)) {
+                if doc >= below {
+                    break;
+                }
+                f(term as u32, doc, tf);
+                *cursor += 1;
+            }
+        }
+    }
+
     /// Whether document `doc` contains term id `term`.
     pub fn contains(&self, doc: u32, term: u32) -> bool {
         self.docs
@@ -203,26 +236,52 @@ impl Bm25 {
         } else {
             (self.total_len as f32 / self.live_docs as f32).max(1.0)
         };
-        let mut scores: HashMap<u32, f32> = HashMap::new();
-        for &(term, weight) in terms {
-            let Some(id) = self.term_id(term) else {
-                continue;
-            };
-            let idf = self.idf(id) * weight;
-            let (docs, freqs) = (&self.docs[id as usize], &self.freqs[id as usize]);
-            for (&doc, &tf) in docs.iter().zip(freqs) {
-                let len = self.doc_len.get(doc as usize).copied().unwrap_or(0);
-                if len == 0 {
-                    continue; // removed
-                }
-                let tf = tf as f32;
-                let norm = K1 * (1.0 - B + B * len as f32 / avg_len);
-                *scores.entry(doc).or_insert(0.0) += idf * tf * (K1 + 1.0) / (tf + norm);
+        let inv_avg = 1.0 / avg_len;
+        // Scores are float sums: adding the terms in one fixed order makes them a function
+        // of the set of terms, whatever order the question named them in.
+        let mut terms = terms.to_vec();
+        terms.sort_by(|a, b| a.0.cmp(b.0).then(a.1.total_cmp(&b.1)));
+        let terms = &terms;
+        SCRATCH.with(|cell| {
+            // A scratch accumulator per thread, one slot per document: scoring a common term
+            // is then a pass over its postings with no hashing. Only touched slots are reset.
+            let mut scratch = cell.borrow_mut();
+            let Scratch { scores, touched } = &mut *scratch;
+            if scores.len() < self.doc_len.len() {
+                scores.resize(self.doc_len.len(), 0.0);
             }
-        }
-        let mut ranked: Vec<(u32, f32)> = scores.into_iter().filter(|&(d, _)| keep(d)).collect();
-        top_k(&mut ranked, k);
-        ranked
+            for &(term, weight) in terms {
+                let Some(id) = self.term_id(term) else {
+                    continue;
+                };
+                let idf = self.idf(id) * weight * (K1 + 1.0);
+                let (docs, freqs) = (&self.docs[id as usize], &self.freqs[id as usize]);
+                for (&doc, &tf) in docs.iter().zip(freqs) {
+                    let len = self.doc_len.get(doc as usize).copied().unwrap_or(0);
+                    if len == 0 {
+                        continue; // removed
+                    }
+                    let tf = tf as f32;
+                    let norm = K1 * (1.0 - B + B * len as f32 * inv_avg);
+                    let slot = &mut scores[doc as usize];
+                    if *slot == 0.0 {
+                        touched.push(doc);
+                    }
+                    *slot += idf * tf / (tf + norm);
+                }
+            }
+            let mut ranked: Vec<(u32, f32)> = Vec::with_capacity(touched.len());
+            for &doc in touched.iter() {
+                let slot = &mut scores[doc as usize];
+                if *slot > 0.0 && keep(doc) {
+                    ranked.push((doc, *slot));
+                }
+                *slot = 0.0;
+            }
+            touched.clear();
+            top_k(&mut ranked, k);
+            ranked
+        })
     }
 
     /// Approximate heap bytes held.

@@ -1,10 +1,15 @@
 //! The answer cache: repeated and near-identical questions are answered at once, and never
 //! with stale content.
 //!
-//! Three tiers. *Exact*: the normalised question (case, white space, trailing punctuation),
-//! file, line and limit. *Semantic*: a question whose embedding is at least `threshold`
+//! Three tiers. *Exact*: the question's retrieval key (its tokens, which ignore case, spacing,
+//! punctuation and stop words; see `Engine`), file, line and limit. *Semantic*: a question whose embedding is at least `threshold`
 //! similar to a cached one, asked about the same file (or, without a file, with no file),
-//! gets that answer. *Components*: question embeddings, reused across questions.
+//! and whose *lexical signature* is the same, gets that answer. The signature (see
+//! `Engine`) covers every question word the ranking can see: the words the index knows,
+//! their related words, and the few unknown words that still steer ranking. Two questions
+//! with one signature get the same lexical results, so a rewrite that only adds a stop word
+//! or swaps words is served, while one that changes what the lexical search looks for is
+//! not. *Components*: question embeddings, reused across questions.
 //!
 //! Validity is checked on every hit, not by eviction hooks: an entry records the content
 //! hash of every file it cites and of the file it was asked about, and is served only while
@@ -73,6 +78,8 @@ struct Entry {
     answer: Answer,
     scope: Scope,
     embedding: Vec<f32>,
+    /// The question's lexical signature; semantic hits need the same one.
+    signature: u64,
     dependencies: Vec<Dependency>,
     created: Instant,
     bytes: usize,
@@ -214,12 +221,14 @@ impl AnswerCache {
         answer
     }
 
-    /// The semantic tier: the most similar cached question in the same scope, if similar
-    /// enough and still valid. `meaningful` is false for empty or near-empty questions,
-    /// which never match semantically.
+    /// The semantic tier: the most similar cached question in the same scope with the same
+    /// lexical signature, if similar enough and still valid. `meaningful` is false for empty
+    /// or near-empty questions, which never match semantically.
     pub fn get_semantic(
         &self,
+        key: &str,
         embedding: &[f32],
+        signature: u64,
         meaningful: bool,
         scope: &Scope,
         current_hash: &dyn Fn(&str) -> Option<u64>,
@@ -232,7 +241,8 @@ impl AnswerCache {
         let mut inner = self.inner.lock();
         let mut best: Option<((String, Scope), f32)> = None;
         for (key, e) in inner.entries.iter() {
-            if e.scope != *scope || e.embedding.len() != embedding.len() {
+            if e.signature != signature || e.scope != *scope || e.embedding.len() != embedding.len()
+            {
                 continue;
             }
             let sim: f32 = e.embedding.iter().zip(embedding).map(|(a, b)| a * b).sum();
@@ -240,8 +250,32 @@ impl AnswerCache {
                 best = Some((key.clone(), sim));
             }
         }
-        let (key, _) = best?;
-        self.serve_if_valid(&mut inner, &key, current_hash, &self.hits_semantic)
+        let (found, _) = best?;
+        let answer = self.serve_if_valid(&mut inner, &found, current_hash, &self.hits_semantic)?;
+        // File it under this question's key too, so asking it again is an exact hit.
+        let alias = inner.entries.peek(&found).map(|e| Entry {
+            answer: e.answer.clone(),
+            scope: e.scope.clone(),
+            embedding: e.embedding.clone(),
+            signature: e.signature,
+            dependencies: e.dependencies.clone(),
+            created: e.created,
+            bytes: e.bytes,
+        });
+        if let Some(alias) = alias {
+            let bytes = alias.bytes;
+            if let Some(old) = inner.entries.put((key.to_string(), scope.clone()), alias) {
+                inner.bytes -= old.bytes;
+            }
+            inner.bytes += bytes;
+            while inner.bytes > config.max_bytes {
+                match inner.entries.pop_lru() {
+                    Some((_, e)) => inner.bytes -= e.bytes,
+                    None => break,
+                }
+            }
+        }
+        Some(answer)
     }
 
     pub fn record_miss(&self) {
@@ -261,6 +295,7 @@ impl AnswerCache {
         normalized: &str,
         scope: Scope,
         embedding: Vec<f32>,
+        signature: u64,
         answer: &Answer,
         dependencies: Vec<Dependency>,
     ) {
@@ -286,6 +321,7 @@ impl AnswerCache {
             answer: answer.clone(),
             scope: scope.clone(),
             embedding,
+            signature,
             dependencies,
             created: Instant::now(),
             bytes,
@@ -328,17 +364,6 @@ impl AnswerCache {
             invalidated: self.invalidated.load(Ordering::Relaxed),
         }
     }
-}
-
-/// The exact-tier spelling of a question: lower case, single spaces, no trailing
-/// punctuation.
-pub fn normalize_question(question: &str) -> String {
-    let lowered = question.to_lowercase();
-    let mut out = lowered.split_whitespace().collect::<Vec<_>>().join(" ");
-    while out.ends_with(|c: char| c.is_ascii_punctuation()) {
-        out.pop();
-    }
-    out.trim_end().to_string()
 }
 
 /// Approximate heap bytes of an answer.
@@ -408,19 +433,17 @@ mod tests {
     }
 
     #[test]
-    fn normalisation_ignores_case_space_and_trailing_punctuation() {
-        assert_eq!(
-            normalize_question("  How are   Chunks ranked?! "),
-            "how are chunks ranked"
-        );
-        assert_eq!(normalize_question("???"), "");
-    }
-
-    #[test]
     fn exact_hits_while_dependencies_are_unchanged_and_misses_after_an_edit() {
         let cache = AnswerCache::new(CacheConfig::default());
         let deps = vec![("a.rs".to_string(), Some(1))];
-        cache.put("q", scope(), unit(&[1.0, 0.0]), &answer("q", "a.rs"), deps);
+        cache.put(
+            "q",
+            scope(),
+            unit(&[1.0, 0.0]),
+            7,
+            &answer("q", "a.rs"),
+            deps,
+        );
         assert!(cache.get_exact("q", &scope(), &|_| Some(1)).is_some());
         assert!(
             cache
@@ -453,16 +476,29 @@ mod tests {
             "q",
             scope(),
             unit(&[1.0, 0.0, 0.0]),
+            7,
             &answer("q", "a.rs"),
             vec![("a.rs".into(), Some(1))],
         );
         let near = unit(&[1.0, 0.05, 0.0]);
         let far = unit(&[1.0, 1.0, 0.0]);
         let same = |_: &str| Some(1);
-        assert!(cache.get_semantic(&near, true, &scope(), &same).is_some());
-        assert!(cache.get_semantic(&far, true, &scope(), &same).is_none());
+        assert!(cache
+            .get_semantic("k", &near, 7, true, &scope(), &same)
+            .is_some());
+        assert!(cache
+            .get_semantic("k", &far, 7, true, &scope(), &same)
+            .is_none());
         assert!(
-            cache.get_semantic(&near, false, &scope(), &same).is_none(),
+            cache
+                .get_semantic("k", &near, 8, true, &scope(), &same)
+                .is_none(),
+            "other lexical signature"
+        );
+        assert!(
+            cache
+                .get_semantic("k", &near, 7, false, &scope(), &same)
+                .is_none(),
             "near-empty question"
         );
         let other_file = Scope {
@@ -470,11 +506,11 @@ mod tests {
             ..scope()
         };
         assert!(cache
-            .get_semantic(&near, true, &other_file, &same)
+            .get_semantic("k", &near, 7, true, &other_file, &same)
             .is_none());
         assert!(
             cache
-                .get_semantic(&near, true, &scope(), &|_| Some(9))
+                .get_semantic("k", &near, 7, true, &scope(), &|_| Some(9))
                 .is_none(),
             "stale"
         );
@@ -494,6 +530,7 @@ mod tests {
                 &format!("q{i}"),
                 scope(),
                 vec![0.0; 64],
+                7,
                 &answer("q", "a.rs"),
                 vec![],
             );
@@ -517,14 +554,14 @@ mod tests {
             ttl: Duration::from_millis(0),
             ..Default::default()
         });
-        cache.put("q", scope(), vec![1.0], &answer("q", "a.rs"), vec![]);
+        cache.put("q", scope(), vec![1.0], 7, &answer("q", "a.rs"), vec![]);
         assert!(cache.get_exact("q", &scope(), &|_| None).is_none());
     }
 
     #[test]
     fn a_disabled_cache_serves_nothing() {
         let cache = AnswerCache::new(CacheConfig::default());
-        cache.put("q", scope(), vec![1.0], &answer("q", "a.rs"), vec![]);
+        cache.put("q", scope(), vec![1.0], 7, &answer("q", "a.rs"), vec![]);
         cache.set_config(CacheConfig {
             enabled: false,
             ..Default::default()

@@ -6,7 +6,7 @@
 //! batches under a short exclusive lock.
 
 use crate::answer::*;
-use crate::cache::{normalize_question, AnswerCache, CacheConfig, CacheStats, CacheTier, Scope};
+use crate::cache::{AnswerCache, CacheConfig, CacheStats, CacheTier, Scope};
 use crate::config::{default_cache_dir, EngineConfig};
 use crate::embed::hashed::HashedTfIdf;
 use crate::embed::Embedder;
@@ -137,6 +137,8 @@ struct GitContext {
     history_path: Option<PathBuf>,
 }
 
+/// A query with at most one non-zero dimension in this many is searched exactly.
+const SPARSE_QUERY_SHARE: usize = 8;
 /// Sample one graph search in this many against the exact scan.
 const RECALL_SAMPLE_EVERY: u64 = 32;
 /// Below this sampled recall the graph is switched off; it returns above `RECALL_RECOVER`.
@@ -569,7 +571,8 @@ impl Engine {
         }
         let mut timings = Timings::default();
         let index = self.index.read();
-        let normalized = normalize_question(question);
+        let tokens = question_tokens(question);
+        let key = retrieval_key(question, &tokens, self.static_embedder.is_some());
         let scope = Scope {
             file: query.file.clone(),
             line: query.line,
@@ -586,7 +589,7 @@ impl Engine {
         let cacheable =
             query.retrieval == Retrieval::Hybrid && self.is_ready() && index.unembedded.is_empty();
         if cacheable {
-            if let Some(hit) = self.cache.get_exact(&normalized, &scope, &current_hash) {
+            if let Some(hit) = self.cache.get_exact(&key, &scope, &current_hash) {
                 return Ok(self.served_from_cache(
                     hit,
                     CacheTier::Exact,
@@ -596,25 +599,28 @@ impl Engine {
                 ));
             }
         }
-        let tokens = question_tokens(question);
+        let related = crate::text::expansions(&tokens);
+        let signature = lexical_signature(&index, &tokens, &related);
 
         let t = Instant::now();
         let epoch = self.embedder_epoch.load(Ordering::Acquire);
-        let qvec = self
-            .cache
-            .embedding(&format!("{epoch}\u{0}{normalized}"), || {
-                index.embedder.embed_question(question)
-            });
+        let qvec = self.cache.embedding(&format!("{epoch}\u{0}{key}"), || {
+            index.embedder.embed_question(question)
+        });
         timings.embed = ms(t);
         if cacheable {
             let known_terms = tokens
                 .iter()
                 .filter(|t| index.bm25.term_id(t).is_some())
                 .count();
-            if let Some(hit) =
-                self.cache
-                    .get_semantic(&qvec, known_terms >= 2, &scope, &current_hash)
-            {
+            if let Some(hit) = self.cache.get_semantic(
+                &key,
+                &qvec,
+                signature,
+                known_terms >= 2,
+                &scope,
+                &current_hash,
+            ) {
                 return Ok(self.served_from_cache(
                     hit,
                     CacheTier::Semantic,
@@ -635,7 +641,6 @@ impl Engine {
         let lexical = if query.retrieval == Retrieval::Vector {
             Vec::new()
         } else {
-            let related = crate::text::expansions(&tokens);
             let weighted: Vec<(&str, f32)> = tokens
                 .iter()
                 .map(|t| (t.as_str(), 1.0))
@@ -783,7 +788,7 @@ impl Engine {
                 .collect();
             // History, blame and permalinks change with HEAD.
             deps.push((HEAD_DEPENDENCY.to_string(), self.head_hash()));
-            self.cache.put(&normalized, scope, qvec, &answer, deps);
+            self.cache.put(&key, scope, qvec, signature, &answer, deps);
         }
         Ok(answer)
     }
@@ -947,8 +952,12 @@ impl Engine {
         query: &[f32],
         keep: &dyn Fn(u32) -> bool,
     ) -> Vec<(u32, f32)> {
+        // A sparse query (the hashed embedder's) reads only its non-zero dimensions in the
+        // exact scan, which is then faster than the graph and exact besides.
+        let sparse =
+            query.iter().filter(|&&x| x != 0.0).count() * SPARSE_QUERY_SHARE <= query.len();
         let graph = match &index.graph {
-            Some(g) if !self.config.exact_search => g,
+            Some(g) if !self.config.exact_search && !sparse => g,
             _ => return index.vectors.search(query, CANDIDATES, keep),
         };
         let n = self.graph_queries.fetch_add(1, Ordering::Relaxed);
@@ -1042,6 +1051,8 @@ impl Engine {
         started: Instant,
     ) -> Answer {
         hit.cache = tier;
+        // The summary quotes the question: quote this one, not the one first asked.
+        hit.summary = summarize(question, &hit.results, hit.confidence);
         hit.question = question.to_string();
         hit.timings = Timings {
             total: ms(started),
@@ -1094,6 +1105,63 @@ impl Engine {
             second: places.get(1).map_or(0.0, |p| p.candidate.score),
         })
     }
+}
+
+/// The exact tier's key: everything an answer is computed from. The question's tokens as a
+/// set (the lexical search, boosts and confidence read nothing else) and its plain tokens
+/// with their counts (what the built-in embedder reads); with a static model, which reads
+/// the text itself, the text with its spacing normalised. Questions with one key get the
+/// same answer, so case, punctuation and stop words that leave the tokens alone share an
+/// entry, while `parseArgs` and `parseargs`, which tokenise differently, do not.
+fn retrieval_key(question: &str, tokens: &[String], reads_text: bool) -> String {
+    let mut set: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    set.sort_unstable();
+    let mut plain: Vec<String> = Vec::new();
+    crate::text::for_each_token(question, |t| plain.push(t.to_string()));
+    plain.sort_unstable();
+    let mut key = set.join(" ");
+    key.push('\u{1}');
+    key.push_str(&plain.join(" "));
+    if reads_text {
+        key.push('\u{1}');
+        key.push_str(&question.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
+    key
+}
+
+/// A hash of everything in the question that the ranking reads besides its embedding: the
+/// tokens the lexical index knows, their related words, the unknown tokens that still
+/// change a boost (a qualified symbol's compound such as `configload`, any `test…` word).
+/// Questions with one signature and one embedding get the same places; word order that
+/// only moves unknown pairs, and unknown words, do not change it (an unknown word lowers
+/// the confidence a fresh answer would report, so a semantic hit keeps the cached one's).
+fn lexical_signature(index: &Index, tokens: &[String], related: &[String]) -> u64 {
+    let steers = |t: &str| {
+        index.bm25.term_id(t).is_some() || index.names_qualified_symbol(t) || t.starts_with("test")
+    };
+    let mut asked: Vec<&str> = tokens
+        .iter()
+        .map(String::as_str)
+        .filter(|t| steers(t))
+        .collect();
+    let mut relatives: Vec<&str> = related
+        .iter()
+        .map(String::as_str)
+        .filter(|t| index.bm25.term_id(t).is_some())
+        .collect();
+    asked.sort_unstable();
+    relatives.sort_unstable();
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for t in &asked {
+        hasher.update(t.as_bytes());
+        hasher.update(&[0]);
+    }
+    hasher.update(&[1]);
+    for t in &relatives {
+        hasher.update(t.as_bytes());
+        hasher.update(&[0]);
+    }
+    hasher.digest()
 }
 
 /// The chunks of `place`'s file that fall inside its (possibly widened) line range.

@@ -103,6 +103,10 @@ impl EmbedderChoice {
     }
 }
 
+/// Chunks embedded together by `Index::fit_and_embed`: 4096 float vectors of 512
+/// dimensions are 8 MiB.
+const EMBED_BLOCK: usize = 4096;
+
 /// How many times a chunk's symbol name counts, on top of its occurrence in the text.
 const SYMBOL_WEIGHT: usize = 3;
 
@@ -216,9 +220,13 @@ pub struct Index {
     pub generation: u64,
     pub skipped: BTreeMap<String, SkipReason>,
     /// Chunks waiting for a vector until the hashed embedder is fitted (first full pass).
-    pub unembedded: Vec<(u32, TermCounts)>,
+    pub unembedded: Vec<u32>,
     /// An HNSW graph over the same vectors, once the workspace is large enough for it.
     pub graph: Option<Arc<HnswIndex>>,
+    /// Hashes of the compounds of qualified symbols (`Config.load` -> `configload`), which a
+    /// question can name without the lexical index knowing the compound. Never shrinks; a
+    /// stale entry only makes the answer cache's signature stricter.
+    pub qualified_symbols: std::collections::HashSet<u64>,
 }
 
 impl Index {
@@ -236,7 +244,29 @@ impl Index {
             skipped: BTreeMap::new(),
             unembedded: Vec::new(),
             graph: None,
+            qualified_symbols: Default::default(),
         }
+    }
+
+    /// Remember `symbol`'s compound spellings when it is qualified, for
+    /// `names_qualified_symbol`.
+    pub fn note_symbol(&mut self, symbol: &str) {
+        let last = symbol
+            .rsplit(['.', ':', ' '])
+            .find(|s| !s.is_empty())
+            .unwrap_or(symbol);
+        if last.len() == symbol.len() {
+            return; // its tokens are in the lexical index already
+        }
+        let compound = crate::text::compound(symbol);
+        self.qualified_symbols.insert(xxh3_64(compound.as_bytes()));
+        self.qualified_symbols
+            .insert(xxh3_64(crate::text::stem(&compound).as_bytes()));
+    }
+
+    /// Whether `token` spells a qualified symbol's compound (see `note_symbol`).
+    pub fn names_qualified_symbol(&self, token: &str) -> bool {
+        self.qualified_symbols.contains(&xxh3_64(token.as_bytes()))
     }
 
     pub fn file_count(&self) -> usize {
@@ -291,7 +321,10 @@ impl Index {
                         h.embed_counts(counts.iter().map(|&(t, n)| (self.bm25.term_hash(t), n)));
                     self.vectors.insert(id, &v);
                 }
-                _ => self.unembedded.push((id, counts)),
+                _ => self.unembedded.push(id),
+            }
+            if let Some(symbol) = &c.span.symbol {
+                self.note_symbol(symbol);
             }
             self.chunks.push(Some(ChunkRecord {
                 file: file_id,
@@ -356,7 +389,11 @@ impl Index {
     }
 
     /// Fit the hashed embedder to the corpus and embed every chunk still waiting.
-    pub fn fit_and_embed(&mut self, threads: usize) {
+    ///
+    /// The vectors are built from the lexical index's postings (a chunk's postings are its
+    /// term counts), a block of chunks at a time, so the first pass keeps no per-chunk term
+    /// lists and never holds more than one block of float vectors.
+    pub fn fit_and_embed(&mut self, _threads: usize) {
         if let EmbedderChoice::Hashed(h) = &self.embedder {
             let fitted =
                 HashedTfIdf::fit(h.dim(), self.bm25.document_frequencies(), self.bm25.len());
@@ -366,23 +403,44 @@ impl Index {
             self.unembedded.clear();
             return;
         };
-        let pending = std::mem::take(&mut self.unembedded);
-        let bm25 = &self.bm25;
-        let vectors: Vec<(u32, Vec<f32>)> = crate::pool::run(threads, || {
-            use rayon::prelude::*;
-            pending
-                .par_iter()
-                .filter(|(id, _)| self.chunks.get(*id as usize).is_some_and(|c| c.is_some()))
-                .map(|(id, counts)| {
-                    (
-                        *id,
-                        h.embed_counts(counts.iter().map(|&(t, n)| (bm25.term_hash(t), n))),
-                    )
-                })
-                .collect()
-        });
-        for (id, v) in vectors {
-            self.vectors.insert(id, &v);
+        let mut pending = std::mem::take(&mut self.unembedded);
+        pending.retain(|&id| self.is_live(id));
+        pending.sort_unstable();
+        pending.dedup();
+        let dim = h.dim();
+        // Per term: its hash and weight factor, looked up once rather than per posting.
+        let terms: Vec<(u64, f32)> = (0..self.bm25.term_count() as u32)
+            .map(|t| {
+                let hash = self.bm25.term_hash(t);
+                (hash, h.idf_of(hash))
+            })
+            .collect();
+        let mut cursors = vec![0usize; terms.len()];
+        for block in pending.chunks(EMBED_BLOCK) {
+            let (lo, hi) = (block[0], block[block.len() - 1] + 1);
+            let mut slot_of = vec![u32::MAX; (hi - lo) as usize];
+            for (slot, &id) in block.iter().enumerate() {
+                slot_of[(id - lo) as usize] = slot as u32;
+            }
+            let mut vectors = vec![0.0f32; block.len() * dim];
+            // Terms in id order, as `embed_counts` adds a chunk's sorted counts: the same sums.
+            self.bm25
+                .for_each_posting_below(hi, &mut cursors, |term, doc, tf| {
+                    if doc < lo {
+                        return;
+                    }
+                    let slot = slot_of[(doc - lo) as usize];
+                    if slot != u32::MAX {
+                        let (hash, idf) = terms[term as usize];
+                        let at = slot as usize * dim;
+                        h.add_term(&mut vectors[at..at + dim], hash, tf, idf);
+                    }
+                });
+            for (slot, &id) in block.iter().enumerate() {
+                let v = &mut vectors[slot * dim..(slot + 1) * dim];
+                crate::embed::normalize(v);
+                self.vectors.insert(id, v);
+            }
         }
         self.generation += 1;
     }
@@ -442,11 +500,8 @@ impl Index {
             generation: self.generation + 1,
             skipped: self.skipped.clone(),
             graph: None,
-            unembedded: self
-                .unembedded
-                .iter()
-                .filter_map(|(id, c)| map(*id).map(|n| (n, c.clone())))
-                .collect(),
+            qualified_symbols: self.qualified_symbols.clone(),
+            unembedded: self.unembedded.iter().filter_map(|&id| map(id)).collect(),
         }
     }
 

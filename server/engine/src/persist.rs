@@ -21,7 +21,7 @@ use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 const MAGIC: &[u8; 8] = b"AILINDEX";
 /// Bump whenever the payload layout changes; older files are rebuilt.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 8;
 
 /// Why a persisted index was not used.
@@ -220,7 +220,7 @@ fn into_index(s: Snapshot, embedder: &EmbedderChoice) -> Result<Index, LoadError
         (other, _) => other.clone(),
     };
     let live_chunks = s.chunks.iter().flatten().count();
-    Ok(Index {
+    let mut index = Index {
         files: s.files,
         file_ids,
         live_chunks,
@@ -232,7 +232,18 @@ fn into_index(s: Snapshot, embedder: &EmbedderChoice) -> Result<Index, LoadError
         skipped: s.skipped,
         unembedded: Vec::new(),
         graph: None,
-    })
+        qualified_symbols: Default::default(),
+    };
+    let symbols: Vec<Box<str>> = index
+        .chunks
+        .iter()
+        .flatten()
+        .filter_map(|c| c.symbol.clone())
+        .collect();
+    for symbol in &symbols {
+        index.note_symbol(symbol);
+    }
+    Ok(index)
 }
 
 struct HashingWriter<'a, W: Write> {

@@ -140,12 +140,17 @@ fn near_empty_questions_never_match_semantically() {
     assert_eq!(
         ask(&engine, "cache?").cache,
         CacheTier::Exact,
-        "same normalised text"
+        "same tokens"
     );
     assert_eq!(
         ask(&engine, "caches").cache,
+        CacheTier::Exact,
+        "the same token after stemming: the same question"
+    );
+    assert_eq!(
+        ask(&engine, "cache frobnicator").cache,
         CacheTier::Miss,
-        "one word is not enough to call it the same question"
+        "one known word is not enough to call it the same question"
     );
 }
 
@@ -233,4 +238,50 @@ fn a_semantic_hit_gives_the_same_places_a_fresh_answer_would() {
             served.cache
         );
     }
+}
+
+#[test]
+fn punctuation_inside_the_question_and_stop_words_are_exact_hits() {
+    let (_dir, engine) = engine_with(&files());
+    let first = ask(&engine, "how is the oldest cache entry evicted");
+    let commas = ask(&engine, "How, is the oldest cache entry evicted?");
+    assert_eq!(commas.cache, CacheTier::Exact);
+    let padded = ask(&engine, "how is the oldest cache entry then evicted");
+    assert_eq!(padded.cache, CacheTier::Exact, "'then' is a stop word");
+    assert_eq!(padded.results, first.results);
+    assert!(
+        padded.summary.contains("then evicted"),
+        "{}",
+        padded.summary
+    );
+}
+
+#[test]
+fn swapped_words_hit_only_with_the_answer_a_fresh_query_gives() {
+    let (_dir, engine) = engine_with(&files());
+    ask(&engine, "how is the oldest cache entry evicted");
+    let swapped = ask(&engine, "how is the oldest entry cache evicted");
+    assert_eq!(swapped.cache, CacheTier::Semantic);
+    engine.set_cache_config(ail_engine::cache::CacheConfig {
+        enabled: false,
+        ..Default::default()
+    });
+    let fresh = ask(&engine, "how is the oldest entry cache evicted");
+    assert_eq!(fresh.cache, CacheTier::Miss);
+    assert_eq!(swapped.results, fresh.results);
+}
+
+#[test]
+fn questions_that_differ_in_a_known_word_are_not_semantic_hits() {
+    let (_dir, engine) = engine_with(&files());
+    ask(&engine, "where is the oldest cache entry evicted");
+    // Nearly the same embedding, but the lexical search would look for another word.
+    let other = ask(
+        &engine,
+        "where is the oldest cache entry evicted in release notes",
+    );
+    assert_eq!(other.cache, CacheTier::Miss);
+    // Case that changes how an identifier splits is a different question.
+    ask(&engine, "parseArguments");
+    assert_eq!(ask(&engine, "parsearguments").cache, CacheTier::Miss);
 }

@@ -69,6 +69,17 @@ impl HashedTfIdf {
         v
     }
 
+    /// The inverse document frequency the embedder gives a document term with hash `h`.
+    pub fn idf_of(&self, h: u64) -> f32 {
+        self.idf.get(&h).copied().unwrap_or(self.unseen_idf)
+    }
+
+    /// Add a document term's weight to an unnormalised vector, exactly as `embed_counts`
+    /// does for each of its pairs; `idf` is `idf_of(h)`.
+    pub fn add_term(&self, v: &mut [f32], h: u64, tf: u16, idf: f32) {
+        self.add(v, h, (1.0 + (tf as f32).ln()) * idf);
+    }
+
     fn add(&self, v: &mut [f32], h: u64, weight: f32) {
         let bucket = (h % self.dim as u64) as usize;
         let sign = if h >> 63 == 0 { 1.0 } else { -1.0 };
@@ -100,6 +111,9 @@ impl Embedder for HashedTfIdf {
             let c = counts.entry(term_hash(t)).or_insert(0);
             *c = c.saturating_add(1);
         });
+        // In hash order, so the float sums do not depend on the map's iteration order.
+        let mut counts: Vec<(u64, u16)> = counts.into_iter().collect();
+        counts.sort_unstable();
         let mut v = vec![0.0f32; self.dim];
         for (h, tf) in counts {
             let idf = match self.idf.get(&h) {
