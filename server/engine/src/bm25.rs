@@ -5,6 +5,7 @@
 //! posting lists and are skipped through their zero length until `renumber`
 //! compacts them away.
 
+use crate::vocab::Vocabulary;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -27,12 +28,10 @@ pub type TermCounts = Vec<(u32, u16)>;
 
 #[derive(Clone, Default, Serialize, Deserialize)]
 pub struct Bm25 {
-    terms: HashMap<Box<str>, u32>,
+    terms: Vocabulary,
     /// Per term id: the documents holding it, ascending, and how often.
     docs: Vec<Vec<u32>>,
     freqs: Vec<Vec<u16>>,
-    /// Per term id: the hash the hashed embedder buckets it by.
-    hashes: Vec<u64>,
     /// Per document id: its length in tokens (0 for ids never added or removed).
     doc_len: Vec<u32>,
     live_docs: u32,
@@ -58,25 +57,22 @@ impl Bm25 {
     }
 
     pub fn term_id(&self, term: &str) -> Option<u32> {
-        self.terms.get(term).copied()
+        self.terms.get(term)
     }
 
     /// The id of `term`, adding it to the vocabulary when new.
     pub fn intern(&mut self, term: &str) -> u32 {
-        if let Some(&id) = self.terms.get(term) {
-            return id;
+        let id = self.terms.intern(term);
+        if id as usize == self.docs.len() {
+            self.docs.push(Vec::new());
+            self.freqs.push(Vec::new());
         }
-        let id = self.docs.len() as u32;
-        self.terms.insert(term.into(), id);
-        self.docs.push(Vec::new());
-        self.freqs.push(Vec::new());
-        self.hashes.push(crate::embed::hashed::term_hash(term));
         id
     }
 
     /// The embedder's hash of term id `term`.
     pub fn term_hash(&self, term: u32) -> u64 {
-        self.hashes.get(term as usize).copied().unwrap_or(0)
+        self.terms.hash(term)
     }
 
     /// Give every document a new id (`None` drops it). `new_id` must preserve order.
@@ -110,12 +106,8 @@ impl Bm25 {
     /// Check internal consistency after loading from disk.
     pub fn validate(&self) -> bool {
         self.docs.len() == self.freqs.len()
-            && self.docs.len() == self.hashes.len()
             && self.terms.len() == self.docs.len()
-            && self
-                .terms
-                .values()
-                .all(|&id| (id as usize) < self.docs.len())
+            && self.terms.validate()
             && self
                 .docs
                 .iter()
@@ -181,7 +173,7 @@ impl Bm25 {
     pub fn document_frequencies(&self) -> impl Iterator<Item = (&str, usize)> {
         self.terms
             .iter()
-            .map(|(t, &id)| (&**t, self.docs[id as usize].len()))
+            .map(|(id, t)| (t, self.docs[id as usize].len()))
     }
 
     /// Calls `f(term, doc, tf)` for every posting with `doc < below`, term by term in id
@@ -296,7 +288,7 @@ impl Bm25 {
                 .iter()
                 .map(|f| f.capacity() * 2 + 24)
                 .sum::<usize>();
-        let terms: usize = self.terms.keys().map(|t| t.len() + 16 + 8).sum();
+        let terms = self.terms.memory_bytes();
         postings + terms + self.doc_len.capacity() * 4
     }
 }

@@ -600,7 +600,13 @@ impl Engine {
             }
         }
         let related = crate::text::expansions(&tokens);
-        let signature = lexical_signature(&index, &tokens, &related);
+        // Only the answer cache reads the signature; a one-shot caller with the cache off
+        // does not pay for it.
+        let signature = if cacheable && self.cache.config().enabled {
+            lexical_signature(&index, &tokens, &related)
+        } else {
+            0
+        };
 
         let t = Instant::now();
         let epoch = self.embedder_epoch.load(Ordering::Acquire);

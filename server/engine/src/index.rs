@@ -208,9 +208,27 @@ fn snippet(body: &str) -> Box<str> {
     out.into()
 }
 
+/// The hashes `Index::names_qualified_symbol` looks for: the compound of a qualified symbol
+/// (`Config.load` -> `configload`) and its stem; `None` for an unqualified one, whose tokens
+/// the lexical index holds already.
+pub fn qualified_symbol_keys(symbol: &str) -> Option<[u64; 2]> {
+    let last = symbol
+        .rsplit(['.', ':', ' '])
+        .find(|s| !s.is_empty())
+        .unwrap_or(symbol);
+    if last.len() == symbol.len() {
+        return None;
+    }
+    let compound = crate::text::compound(symbol);
+    Some([
+        xxh3_64(compound.as_bytes()),
+        xxh3_64(crate::text::stem(&compound).as_bytes()),
+    ])
+}
+
 pub struct Index {
     pub files: Vec<Option<FileRecord>>,
-    pub file_ids: HashMap<Box<str>, u32>,
+    pub file_ids: foldhash::HashMap<Box<str>, u32>,
     pub chunks: Vec<Option<ChunkRecord>>,
     pub live_chunks: usize,
     pub bm25: Bm25,
@@ -224,9 +242,10 @@ pub struct Index {
     /// An HNSW graph over the same vectors, once the workspace is large enough for it.
     pub graph: Option<Arc<HnswIndex>>,
     /// Hashes of the compounds of qualified symbols (`Config.load` -> `configload`), which a
-    /// question can name without the lexical index knowing the compound. Never shrinks; a
-    /// stale entry only makes the answer cache's signature stricter.
-    pub qualified_symbols: std::collections::HashSet<u64>,
+    /// question can name without the lexical index knowing the compound. Built on first use
+    /// (only the answer cache asks), then kept up to date. Never shrinks; a stale entry only
+    /// makes the answer cache's signature stricter.
+    pub qualified_symbols: std::sync::OnceLock<foldhash::HashSet<u64>>,
 }
 
 impl Index {
@@ -234,7 +253,7 @@ impl Index {
         let dim = embedder.dim();
         Index {
             files: Vec::new(),
-            file_ids: HashMap::new(),
+            file_ids: Default::default(),
             chunks: Vec::new(),
             live_chunks: 0,
             bm25: Bm25::new(),
@@ -251,22 +270,27 @@ impl Index {
     /// Remember `symbol`'s compound spellings when it is qualified, for
     /// `names_qualified_symbol`.
     pub fn note_symbol(&mut self, symbol: &str) {
-        let last = symbol
-            .rsplit(['.', ':', ' '])
-            .find(|s| !s.is_empty())
-            .unwrap_or(symbol);
-        if last.len() == symbol.len() {
-            return; // its tokens are in the lexical index already
+        if let (Some(set), Some(keys)) = (
+            self.qualified_symbols.get_mut(),
+            qualified_symbol_keys(symbol),
+        ) {
+            set.extend(keys);
         }
-        let compound = crate::text::compound(symbol);
-        self.qualified_symbols.insert(xxh3_64(compound.as_bytes()));
-        self.qualified_symbols
-            .insert(xxh3_64(crate::text::stem(&compound).as_bytes()));
     }
 
     /// Whether `token` spells a qualified symbol's compound (see `note_symbol`).
     pub fn names_qualified_symbol(&self, token: &str) -> bool {
-        self.qualified_symbols.contains(&xxh3_64(token.as_bytes()))
+        self.qualified_symbols
+            .get_or_init(|| {
+                self.chunks
+                    .iter()
+                    .flatten()
+                    .filter_map(|c| c.symbol.as_deref())
+                    .filter_map(qualified_symbol_keys)
+                    .flatten()
+                    .collect()
+            })
+            .contains(&xxh3_64(token.as_bytes()))
     }
 
     pub fn file_count(&self) -> usize {
@@ -459,7 +483,7 @@ impl Index {
         }
         let map = |old: u32| new_id.get(old as usize).copied().flatten();
         let mut files = Vec::new();
-        let mut file_ids = HashMap::new();
+        let mut file_ids = foldhash::HashMap::default();
         let mut chunks = Vec::with_capacity(self.live_chunks);
         for f in self.files.iter().flatten() {
             let fid = files.len() as u32;

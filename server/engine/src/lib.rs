@@ -16,6 +16,7 @@ mod pool;
 pub mod rank;
 pub mod text;
 pub mod vector;
+pub mod vocab;
 pub mod walk;
 
 pub use answer::{

@@ -20,7 +20,7 @@ pub const DEFAULT_DIM: usize = 512;
 pub struct HashedTfIdf {
     dim: usize,
     /// xxh3 of a term -> its inverse document frequency.
-    idf: HashMap<u64, f32>,
+    idf: foldhash::HashMap<u64, f32>,
     /// Weight for terms added after the fit (new documents only, never questions).
     unseen_idf: f32,
 }
@@ -30,7 +30,7 @@ impl HashedTfIdf {
     pub fn unfitted(dim: usize) -> Self {
         HashedTfIdf {
             dim: dim.max(8),
-            idf: HashMap::new(),
+            idf: Default::default(),
             unseen_idf: 1.0,
         }
     }
@@ -43,7 +43,7 @@ impl HashedTfIdf {
         documents: usize,
     ) -> Self {
         let n = documents.max(1) as f32;
-        let idf: HashMap<u64, f32> = frequencies
+        let idf: foldhash::HashMap<u64, f32> = frequencies
             .filter(|&(_, df)| df > 0)
             .map(|(t, df)| (term_hash(t), (1.0 + n / df as f32).ln()))
             .collect();

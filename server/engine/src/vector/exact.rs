@@ -216,6 +216,28 @@ impl ExactIndex {
         }
     }
 
+    /// Writes the rows in the persisted layout: dimension (u32), row count (u64), ids (u32
+    /// each), scales (f32 each), then the blocked codes, all little-endian, without copying
+    /// the codes first.
+    pub fn write_raw(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let rows = self.rows.read();
+        out.write_all(&(self.dim as u32).to_le_bytes())?;
+        out.write_all(&(rows.ids.len() as u64).to_le_bytes())?;
+        for id in &rows.ids {
+            out.write_all(&id.to_le_bytes())?;
+        }
+        for scale in &rows.scales {
+            out.write_all(&scale.to_le_bytes())?;
+        }
+        let blocks = rows.ids.len().div_ceil(BLOCK_ROWS);
+        let codes = &rows.codes[..blocks * BLOCK_ROWS * self.dim];
+        for chunk in codes.chunks(1 << 16) {
+            let bytes: Vec<u8> = chunk.iter().map(|&c| c as u8).collect();
+            out.write_all(&bytes)?;
+        }
+        Ok(())
+    }
+
     /// Rebuilds an index from persisted parts. Inconsistent lengths or bad scales (say, from a
     /// truncated or corrupt file) give an error, never a panic.
     pub fn from_parts(parts: ExactParts) -> Result<Self, VectorError> {
