@@ -198,6 +198,16 @@ impl Bm25 {
         }
     }
 
+    /// Give back the spare capacity posting lists kept while growing (a third of their
+    /// size after a full pass).
+    pub fn shrink_to_fit(&mut self) {
+        for (docs, freqs) in self.docs.iter_mut().zip(self.freqs.iter_mut()) {
+            docs.shrink_to_fit();
+            freqs.shrink_to_fit();
+        }
+        self.doc_len.shrink_to_fit();
+    }
+
     /// Whether document `doc` contains term id `term`.
     pub fn contains(&self, doc: u32, term: u32) -> bool {
         self.docs

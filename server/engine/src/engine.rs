@@ -346,7 +346,7 @@ impl Engine {
             for (result, found_file) in prepared.into_iter().zip(batch) {
                 match result {
                     Ok(Some(file)) => {
-                        index.apply(file);
+                        index.apply(file, false);
                         report.updated += 1;
                     }
                     Ok(None) => {
@@ -358,6 +358,13 @@ impl Engine {
             }
         }
 
+        // Reading and chunking thousands of files on worker threads leaves their freed
+        // buffers scattered over the allocator's arenas; hand them back before the index
+        // grows by its vectors.
+        if report.updated > BATCH {
+            self.index.write().bm25.shrink_to_fit();
+        }
+        crate::pool::release_free_memory();
         if !self.index.read().unembedded.is_empty() {
             progress(Progress {
                 phase: Phase::Embedding,
@@ -418,6 +425,7 @@ impl Engine {
     /// that is gone or unreadable is removed. Returns whether the index changed.
     pub fn update_file(&self, rel_path: &str, text: Option<&str>) -> bool {
         let abs = self.root.join(rel_path);
+        let in_memory = text.is_some();
         let (text, size, mtime) = match text {
             Some(t) => (Ok(t.to_string()), t.len() as u64, 0),
             None => match std::fs::metadata(&abs) {
@@ -454,7 +462,7 @@ impl Engine {
                     mtime,
                     self.static_embedder.as_deref(),
                 );
-                self.index.write().apply(prepared);
+                self.index.write().apply(prepared, in_memory);
                 true
             }
             Err(SkipReason::Unreadable) => self.remove_file(rel_path),
@@ -704,11 +712,16 @@ impl Engine {
         let best = rank::best_possible_score();
         let mut results = Vec::with_capacity(places.len());
         let mut citations = Vec::with_capacity(places.len());
+        let mut file_texts = FileTexts::default();
         for (i, p) in places.iter().enumerate() {
             let Some(chunk) = index.chunk(p.candidate.id) else {
                 continue;
             };
             let path = index.path_of(chunk).to_string();
+            let snippet = match &chunk.snippet {
+                Some(s) => s.to_string(),
+                None => file_texts.snippet(&self.root, &path, chunk, self.config.max_file_size),
+            };
             let citation = Citation {
                 id: i + 1,
                 path: path.clone(),
@@ -732,7 +745,7 @@ impl Engine {
                 symbol: chunk.symbol.as_deref().map(str::to_string),
                 kind: chunk.kind,
                 language: chunk.language,
-                snippet: chunk.snippet.to_string(),
+                snippet,
                 citation: i + 1,
             });
             citations.push(citation);
@@ -1110,6 +1123,48 @@ impl Engine {
             first: top.candidate.score,
             second: places.get(1).map_or(0.0, |p| p.candidate.score),
         })
+    }
+}
+
+/// Files read while formatting one answer, so several places in one file read it once.
+#[derive(Default)]
+struct FileTexts {
+    read: HashMap<String, Option<String>>,
+}
+
+impl FileTexts {
+    /// The snippet of `chunk` (in `path`) from the file on disk; empty when it cannot be read.
+    fn snippet(
+        &mut self,
+        root: &Path,
+        path: &str,
+        chunk: &crate::index::ChunkRecord,
+        max_size: u64,
+    ) -> String {
+        let text = self
+            .read
+            .entry(path.to_string())
+            .or_insert_with(|| walk::read_text(&root.join(path), max_size).ok());
+        let Some(text) = text else {
+            return String::new();
+        };
+        let mut start = 0usize;
+        let mut end = text.len();
+        let mut line = 0u32;
+        for (at, _) in text.match_indices('\n') {
+            line += 1;
+            if line == chunk.start_line {
+                start = at + 1;
+            }
+            if line == chunk.end_line {
+                end = at + 1;
+                break;
+            }
+        }
+        if chunk.start_line > line {
+            return String::new();
+        }
+        crate::index::snippet(text.get(start..end.max(start)).unwrap_or("")).into()
     }
 }
 

@@ -31,8 +31,10 @@ pub struct ChunkRecord {
     pub language: Language,
     /// xxh3 of the chunk's text.
     pub hash: u64,
-    /// The first lines, for display.
-    pub snippet: Box<str>,
+    /// The first lines, for display, kept only for text that is not on disk (an editor's
+    /// buffer); otherwise `None` and read from the file when an answer shows it, which
+    /// keeps the index about a fifth smaller.
+    pub snippet: Option<Box<str>>,
 }
 
 /// One indexed file.
@@ -103,9 +105,9 @@ impl EmbedderChoice {
     }
 }
 
-/// Chunks embedded together by `Index::fit_and_embed`: 4096 float vectors of 512
-/// dimensions are 8 MiB.
-const EMBED_BLOCK: usize = 4096;
+/// Chunks embedded together by `Index::fit_and_embed`: 1024 float vectors of 512
+/// dimensions are 2 MiB.
+const EMBED_BLOCK: usize = 1024;
 
 /// How many times a chunk's symbol name counts, on top of its occurrence in the text.
 const SYMBOL_WEIGHT: usize = 3;
@@ -186,7 +188,7 @@ pub fn prepare_file(
 }
 
 /// The first few non-empty lines of a chunk, at most about 300 bytes.
-fn snippet(body: &str) -> Box<str> {
+pub(crate) fn snippet(body: &str) -> Box<str> {
     let mut out = String::new();
     for line in body.lines().filter(|l| !l.trim().is_empty()).take(4) {
         if !out.is_empty() {
@@ -324,7 +326,8 @@ impl Index {
 
     /// Put a prepared file in the index, replacing what was there under its path.
     /// Vectors are added at once when the embedder can make them now, otherwise queued.
-    pub fn apply(&mut self, file: PreparedFile) {
+    /// `keep_snippets` for text that is not on disk (see `ChunkRecord::snippet`).
+    pub fn apply(&mut self, file: PreparedFile, keep_snippets: bool) {
         self.remove(&file.path);
         self.skipped.remove(&file.path);
         let file_id = self.files.len() as u32;
@@ -358,7 +361,7 @@ impl Index {
                 kind: c.span.kind,
                 language: file.language,
                 hash: c.hash,
-                snippet: c.snippet,
+                snippet: keep_snippets.then_some(c.snippet),
             }));
             chunk_ids.push(id);
             self.live_chunks += 1;
@@ -440,6 +443,7 @@ impl Index {
             })
             .collect();
         let mut cursors = vec![0usize; terms.len()];
+        self.vectors.reserve(pending.len());
         for block in pending.chunks(EMBED_BLOCK) {
             let (lo, hi) = (block[0], block[block.len() - 1] + 1);
             let mut slot_of = vec![u32::MAX; (hi - lo) as usize];
@@ -536,7 +540,10 @@ impl Index {
                 .chunks
                 .iter()
                 .flatten()
-                .map(|c| c.snippet.len() + c.symbol.as_ref().map_or(0, |s| s.len()))
+                .map(|c| {
+                    c.snippet.as_ref().map_or(0, |s| s.len())
+                        + c.symbol.as_ref().map_or(0, |s| s.len())
+                })
                 .sum::<usize>();
         let files = self
             .files

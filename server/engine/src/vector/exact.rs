@@ -144,6 +144,18 @@ impl ExactIndex {
         Ok(())
     }
 
+    /// Makes room for `more` rows at once, so that a large batch of inserts grows the code
+    /// array once instead of doubling (and copying) it several times on the way.
+    pub fn reserve(&self, more: usize) {
+        let mut rows = self.rows.write();
+        let total = rows.ids.len() + more;
+        let codes = total.div_ceil(BLOCK_ROWS) * BLOCK_ROWS * self.dim;
+        let extra = codes.saturating_sub(rows.codes.len());
+        rows.codes.reserve_exact(extra);
+        rows.ids.reserve_exact(more);
+        rows.scales.reserve_exact(more);
+    }
+
     /// The stored (dequantised, so approximately unit-length) vector of `id`. If the id was
     /// inserted more than once, the newest.
     pub fn vector(&self, id: VectorId) -> Option<Vec<f32>> {
