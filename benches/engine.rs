@@ -51,10 +51,21 @@ fn main() -> Result<(), String> {
     let (root, source) = workspace();
     println!("workspace: {} ({source})", root.display());
 
+    // AIL_BENCH_SEQUENTIAL=1 runs each question's searches one after the other, to
+    // measure what running them on two threads buys.
     let config = EngineConfig {
         persist: false,
+        parallel_stages: std::env::var_os("AIL_BENCH_SEQUENTIAL").is_none(),
         ..EngineConfig::default()
     };
+    println!(
+        "lexical and vector search: {}",
+        if config.parallel_stages {
+            "in parallel"
+        } else {
+            "in sequence"
+        }
+    );
     let threads = config.index_threads;
     let engine = Engine::open(&root, config).map_err(|e| e.to_string())?;
     let report = engine

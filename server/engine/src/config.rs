@@ -20,6 +20,8 @@ pub struct EngineConfig {
     pub index_threads: usize,
     /// Search vectors exactly instead of through the HNSW graph.
     pub exact_search: bool,
+    /// Run the lexical and the vector search of one question on two threads at once.
+    pub parallel_stages: bool,
     /// Build an HNSW graph over the vectors once there are enough of them (long-lived
     /// servers; a one-shot CLI query is faster with the exact scan than with a graph build).
     pub vector_graph: bool,
@@ -45,6 +47,7 @@ impl Default for EngineConfig {
             embedding_dim: crate::embed::hashed::DEFAULT_DIM,
             index_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             exact_search: false,
+            parallel_stages: true,
             vector_graph: false,
             max_graph_bytes: 48 * 1024 * 1024,
             git: true,

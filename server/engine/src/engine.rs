@@ -129,6 +129,12 @@ pub struct Engine {
     graph_queries: AtomicU64,
 }
 
+/// A blame running on its own thread for the answer being computed.
+struct PendingBlame {
+    rx: std::sync::mpsc::Receiver<Result<Vec<BlameHunk>, String>>,
+    started: Instant,
+}
+
 /// Everything git gives an answer.
 struct GitContext {
     repo: GitRepo,
@@ -579,7 +585,14 @@ impl Engine {
         }
         let mut timings = Timings::default();
         let index = self.index.read();
-        let tokens = question_tokens(question);
+        let mut tokens = question_tokens(question);
+        // Confidence counts the words and pairs only; longer runs are bonus evidence.
+        let counted_tokens = tokens.len();
+        crate::question::add_run_compounds(
+            question,
+            |t| index.bm25.term_id(t).is_some(),
+            &mut tokens,
+        );
         let key = retrieval_key(question, &tokens, self.static_embedder.is_some());
         let scope = Scope {
             file: query.file.clone(),
@@ -649,12 +662,14 @@ impl Engine {
             return Err(QueryError::Cancelled);
         }
 
+        let pending_blame = self.start_blame(query);
         let search_started = Instant::now();
-        let live = |id: u32| index.is_live(id);
-        let t = Instant::now();
-        let lexical = if query.retrieval == Retrieval::Vector {
-            Vec::new()
-        } else {
+        let searched: &Index = &index;
+        let lexical_search = || {
+            let t = Instant::now();
+            if query.retrieval == Retrieval::Vector {
+                return (Vec::new(), ms(t));
+            }
             let weighted: Vec<(&str, f32)> = tokens
                 .iter()
                 .map(|t| (t.as_str(), 1.0))
@@ -664,16 +679,25 @@ impl Engine {
                         .map(|t| (t.as_str(), crate::text::RELATED_WEIGHT)),
                 )
                 .collect();
-            index.bm25.search_weighted(&weighted, CANDIDATES, &live)
+            let live = |id: u32| searched.is_live(id);
+            let found = searched.bm25.search_weighted(&weighted, CANDIDATES, &live);
+            (found, ms(t))
         };
-        timings.lexical = ms(t);
-        let t = Instant::now();
-        let vector = if query.retrieval != Retrieval::Lexical && qvec.iter().any(|&x| x != 0.0) {
-            self.vector_search(&index, &qvec, &live)
+        let vector_search = || {
+            let t = Instant::now();
+            if query.retrieval == Retrieval::Lexical || qvec.iter().all(|&x| x == 0.0) {
+                return (Vec::new(), ms(t));
+            }
+            let live = |id: u32| searched.is_live(id);
+            (self.vector_search(searched, &qvec, &live), ms(t))
+        };
+        let ((lexical, lexical_ms), (vector, vector_ms)) = if self.config.parallel_stages {
+            rayon::join(lexical_search, vector_search)
         } else {
-            Vec::new()
+            (lexical_search(), vector_search())
         };
-        timings.vector = ms(t);
+        timings.lexical = lexical_ms;
+        timings.vector = vector_ms;
         timings.search = ms(search_started);
         if cancelled() {
             return Err(QueryError::Cancelled);
@@ -705,7 +729,13 @@ impl Engine {
             })
             .collect();
         let places = rank::merge_overlapping(places, query.limit);
-        let confidence = self.confidence(&index, &tokens, &places, &lexical, &vector);
+        let confidence = self.confidence(
+            &index,
+            &tokens[..counted_tokens],
+            &places,
+            &lexical,
+            &vector,
+        );
         timings.rank = ms(t);
 
         let t = Instant::now();
@@ -772,7 +802,7 @@ impl Engine {
         timings.format = ms(t);
         drop(index);
         let t = Instant::now();
-        let (history, blame) = self.git_context(query, &mut warnings);
+        let (history, blame) = self.git_context(query, pending_blame, &mut warnings);
         timings.history = ms(t);
         let summary = summarize(question, &results, confidence);
         timings.total = ms(started);
@@ -833,6 +863,7 @@ impl Engine {
     fn git_context(
         &self,
         query: &Query,
+        blame: Option<PendingBlame>,
         warnings: &mut Vec<String>,
     ) -> (Option<FileHistory>, Option<Vec<BlameHunk>>) {
         let Some(file) = &query.file else {
@@ -852,38 +883,52 @@ impl Engine {
             .as_ref()
             .and_then(|h| h.history(file, HISTORY_COMMITS));
         self.metrics.history.record(ms(t));
-        let blame = query.line.and_then(|line| {
+        let blame = blame.and_then(|pending| {
             let t = Instant::now();
-            let start = line.saturating_sub(BLAME_CONTEXT);
-            let end = line + BLAME_CONTEXT + 1;
-            let blame = self.blame_within(git, file, start, end, warnings);
+            let blame = self.finish_blame(pending, file, warnings);
             self.metrics.blame.record(ms(t));
             blame
         });
         (history, blame)
     }
 
-    /// Blame lines `start..end` of `path`, waiting at most `blame_wait`: a first blame of a
-    /// file with a long history takes seconds, so it finishes in the background and its
-    /// cached result serves the next answer.
-    fn blame_within(
-        &self,
-        git: &GitContext,
-        path: &str,
-        start: u32,
-        end: u32,
-        warnings: &mut Vec<String>,
-    ) -> Option<Vec<BlameHunk>> {
+    /// Start blaming the asked-about lines on their own thread, so the blame (seconds for a
+    /// file's first one, microseconds once cached) runs while the searches do.
+    fn start_blame(&self, query: &Query) -> Option<PendingBlame> {
+        let (file, line) = (query.file.as_ref()?, query.line?);
+        let git = self.git.as_ref().ok()?;
+        let start = line.saturating_sub(BLAME_CONTEXT);
+        let end = line + BLAME_CONTEXT + 1;
         let (tx, rx) = std::sync::mpsc::channel();
         let repo = git.repo.clone();
-        let path_owned = path.to_string();
+        let path = file.clone();
         std::thread::Builder::new()
             .name("ail-blame".into())
             .spawn(move || {
-                let _ = tx.send(repo.blame_range(&path_owned, start, end, None));
+                let result = repo.blame_range(&path, start, end, None);
+                let _ = tx.send(result.map_err(|e| e.to_string()));
             })
             .ok()?;
-        match rx.recv_timeout(self.config.blame_wait) {
+        Some(PendingBlame {
+            rx,
+            started: Instant::now(),
+        })
+    }
+
+    /// The blame started by `start_blame`, waiting until `blame_wait` after its start: a
+    /// first blame of a file with a long history takes seconds, so it finishes in the
+    /// background and its cached result serves the next answer.
+    fn finish_blame(
+        &self,
+        pending: PendingBlame,
+        path: &str,
+        warnings: &mut Vec<String>,
+    ) -> Option<Vec<BlameHunk>> {
+        let left = self
+            .config
+            .blame_wait
+            .saturating_sub(pending.started.elapsed());
+        match pending.rx.recv_timeout(left) {
             Ok(Ok(hunks)) => Some(hunks),
             Ok(Err(e)) => {
                 tracing::debug!("no blame for {path}: {e}");

@@ -13,6 +13,7 @@ pub mod index;
 pub mod metrics;
 pub mod persist;
 mod pool;
+mod question;
 pub mod rank;
 pub mod text;
 pub mod vector;

@@ -113,7 +113,7 @@ const STOP_WORDS: &[&str] = &[
     "elif",
 ];
 
-fn is_stop_word(word: &str) -> bool {
+pub(crate) fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.contains(&word)
 }
 

@@ -285,3 +285,88 @@ fn questions_that_differ_in_a_known_word_are_not_semantic_hits() {
     ask(&engine, "parseArguments");
     assert_eq!(ask(&engine, "parsearguments").cache, CacheTier::Miss);
 }
+
+/// The benchmark's false-hit check, as a test: on the polyglot fixture, every fixture question
+/// is asked, repeated, re-cased and punctuated, padded with a stop word and with two words
+/// swapped; every answer the cache serves must list the same places as a fresh answer to
+/// the same question with the cache off.
+#[test]
+fn cached_answers_never_differ_from_fresh_ones_on_the_fixture() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures.join("polyglot"), dir.path());
+    let engine = Engine::open(
+        dir.path(),
+        EngineConfig {
+            persist: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
+    let questions: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(fixtures.join("polyglot.questions.json")).unwrap(),
+    )
+    .unwrap();
+    let mut asked = Vec::new();
+    for q in &questions {
+        let q = q["question"].as_str().unwrap().to_string();
+        let words: Vec<&str> = q.split_whitespace().collect();
+        let mut swapped = words.clone();
+        if swapped.len() >= 3 {
+            swapped.swap(1, 2);
+        }
+        let mut padded = words.clone();
+        padded.insert(words.len() / 2, "the");
+        asked.push(q.clone());
+        asked.push(q.clone());
+        asked.push(format!("{}?!", q.to_uppercase()));
+        asked.push(padded.join(" "));
+        asked.push(swapped.join(" "));
+    }
+    let places = |a: &ail_engine::Answer| -> Vec<Place> {
+        a.results
+            .iter()
+            .map(|h| (h.path.clone(), h.start_line, h.end_line))
+            .collect()
+    };
+    let served: Vec<(String, Vec<Place>)> = asked
+        .iter()
+        .filter_map(|q| {
+            let a = ask(&engine, q);
+            (a.cache != CacheTier::Miss).then(|| (q.clone(), places(&a)))
+        })
+        .collect();
+    assert!(
+        served.len() * 2 >= asked.len(),
+        "only {} of {} served from the cache",
+        served.len(),
+        asked.len()
+    );
+    engine.set_cache_config(ail_engine::cache::CacheConfig {
+        enabled: false,
+        ..Default::default()
+    });
+    let false_hits: Vec<&String> = served
+        .iter()
+        .filter(|(q, cached)| places(&ask(&engine, q)) != *cached)
+        .map(|(q, _)| q)
+        .collect();
+    assert!(false_hits.is_empty(), "false hits: {false_hits:?}");
+}
+
+/// Path, first line, end line.
+type Place = (String, u32, u32);
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

@@ -14,6 +14,8 @@ pub struct Settings {
     pub model_dir: Option<PathBuf>,
     pub cache_dir: Option<PathBuf>,
     pub exact_search: bool,
+    /// Lexical and vector search of one question on two threads.
+    pub parallel_stages: bool,
     /// The answer cache, and its semantic tier.
     pub cache: bool,
     pub semantic_cache: bool,
@@ -28,6 +30,7 @@ const KNOWN: &[&str] = &[
     "modelDir",
     "cacheDir",
     "exactSearch",
+    "parallelStages",
     "cache",
     "semanticCache",
     "persist",
@@ -44,6 +47,7 @@ impl Settings {
             model_dir: defaults.model_dir.clone(),
             cache_dir: defaults.cache_dir.clone(),
             exact_search: defaults.exact_search,
+            parallel_stages: defaults.parallel_stages,
             cache: true,
             semantic_cache: true,
             persist: defaults.persist,
@@ -85,6 +89,7 @@ impl Settings {
             persist: self.persist,
             model_dir: self.model_dir.clone(),
             exact_search: self.exact_search,
+            parallel_stages: self.parallel_stages,
             index_threads: cores.saturating_sub(1).max(1),
             // A long-lived server amortises an HNSW graph build; the engine still checks
             // the workspace size and the graph's memory budget first.
@@ -156,15 +161,18 @@ fn read(object: &Map<String, Value>, out: &mut Settings, warnings: &mut Vec<Stri
                 }
                 None => warnings.push(wrong("a directory path")),
             },
-            "exactSearch" | "cache" | "semanticCache" | "persist" => match value.as_bool() {
-                Some(b) => match key.as_str() {
-                    "exactSearch" => out.exact_search = b,
-                    "cache" => out.cache = b,
-                    "semanticCache" => out.semantic_cache = b,
-                    _ => out.persist = b,
-                },
-                None => warnings.push(wrong("true or false")),
-            },
+            "exactSearch" | "parallelStages" | "cache" | "semanticCache" | "persist" => {
+                match value.as_bool() {
+                    Some(b) => match key.as_str() {
+                        "exactSearch" => out.exact_search = b,
+                        "parallelStages" => out.parallel_stages = b,
+                        "cache" => out.cache = b,
+                        "semanticCache" => out.semantic_cache = b,
+                        _ => out.persist = b,
+                    },
+                    None => warnings.push(wrong("true or false")),
+                }
+            }
             "permalinkTemplate" => match value.as_str() {
                 Some(t) if t.contains("{sha}") && t.contains("{path}") => {
                     out.permalinks.template = Some(t.to_string())

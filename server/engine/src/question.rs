@@ -1,0 +1,75 @@
+//! Compounds of longer runs of a question's words, so that "where is get object or 404
+//! defined" also looks for `get_object_or_404` (`getobjector404`), which the pairs of
+//! adjacent words (`getobject`, `object404`) never spell.
+
+use crate::text::is_stop_word;
+
+/// Longest run of words joined into one compound.
+const MAX_RUN: usize = 5;
+/// Longest compound kept, as for identifier compounds.
+const MAX_COMPOUND: usize = 64;
+
+/// Add to `tokens` the compounds of every run of three to five words of `question` that
+/// `known` accepts (the index's vocabulary), both as written (stop words kept: `get` and
+/// `or` in `get_object_or_404`) and with stop words left out (`the absolute url path` ->
+/// `absoluteurlpath`). Only known compounds are added: an unknown one could never match,
+/// and leaving it out keeps a question padded with a stop word the same question.
+pub fn add_run_compounds(question: &str, known: impl Fn(&str) -> bool, tokens: &mut Vec<String>) {
+    let words: Vec<String> = question
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase().replace('_', ""))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let content: Vec<String> = words.iter().filter(|w| !is_stop_word(w)).cloned().collect();
+    for list in [&words, &content] {
+        for start in 0..list.len() {
+            for len in 3..=MAX_RUN {
+                let Some(run) = list.get(start..start + len) else {
+                    break;
+                };
+                let compound: String = run.concat();
+                if compound.len() <= MAX_COMPOUND && !tokens.contains(&compound) && known(&compound)
+                {
+                    tokens.push(compound);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compounds(q: &str, vocabulary: &[&str]) -> Vec<String> {
+        let mut t = Vec::new();
+        add_run_compounds(q, |c| vocabulary.contains(&c), &mut t);
+        t
+    }
+
+    #[test]
+    fn runs_spell_long_snake_case_names_the_index_knows() {
+        let vocabulary = ["getobjector404", "getabsoluteurl", "absoluteurlpath"];
+        let t = compounds("where is get object or 404 defined", &vocabulary);
+        assert_eq!(t, vec!["getobjector404".to_string()]);
+        let t = compounds("where is get absolute url", &vocabulary);
+        assert_eq!(t, vec!["getabsoluteurl".to_string()]);
+        let t = compounds("the absolute url of the path", &vocabulary);
+        assert_eq!(
+            t,
+            vec!["absoluteurlpath".to_string()],
+            "stop words left out"
+        );
+    }
+
+    #[test]
+    fn unknown_runs_short_questions_and_duplicates_add_nothing() {
+        assert!(compounds("where is get object or 404 defined", &[]).is_empty());
+        assert!(compounds("cache eviction", &["cacheeviction"]).is_empty());
+        assert!(compounds("", &["x"]).is_empty());
+        let mut t = vec!["parseargsnow".to_string()];
+        add_run_compounds("parse args now", |_| true, &mut t);
+        assert_eq!(t, vec!["parseargsnow".to_string()]);
+    }
+}
