@@ -51,11 +51,11 @@ fn main() -> Result<(), String> {
     let (root, source) = workspace();
     println!("workspace: {} ({source})", root.display());
 
-    // AIL_BENCH_SEQUENTIAL=1 runs each question's searches one after the other, to
-    // measure what running them on two threads buys.
+    // AIL_BENCH_PARALLEL=1 runs each question's two searches on two threads, to measure
+    // what that buys over the default (one after the other).
     let config = EngineConfig {
         persist: false,
-        parallel_stages: std::env::var_os("AIL_BENCH_SEQUENTIAL").is_none(),
+        parallel_stages: std::env::var_os("AIL_BENCH_PARALLEL").is_some(),
         ..EngineConfig::default()
     };
     println!(

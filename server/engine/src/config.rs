@@ -20,7 +20,10 @@ pub struct EngineConfig {
     pub index_threads: usize,
     /// Search vectors exactly instead of through the HNSW graph.
     pub exact_search: bool,
-    /// Run the lexical and the vector search of one question on two threads at once.
+    /// Run the lexical and the vector search of one question on two threads at once. Off by
+    /// default: each search takes about a millisecond on a 5,500-file workspace, and on two
+    /// shared cores the hand-off cost as much as it saved (`cargo bench --bench engine`,
+    /// with and without `AIL_BENCH_PARALLEL=1`; see BENCHMARKS.md).
     pub parallel_stages: bool,
     /// Build an HNSW graph over the vectors once there are enough of them (long-lived
     /// servers; a one-shot CLI query is faster with the exact scan than with a graph build).
@@ -47,7 +50,7 @@ impl Default for EngineConfig {
             embedding_dim: crate::embed::hashed::DEFAULT_DIM,
             index_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             exact_search: false,
-            parallel_stages: true,
+            parallel_stages: false,
             vector_graph: false,
             max_graph_bytes: 48 * 1024 * 1024,
             git: true,
