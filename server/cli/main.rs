@@ -87,6 +87,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    ail_engine::limit_allocator_arenas();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(

@@ -39,3 +39,15 @@ pub fn release_free_memory() {
         libc::malloc_trim(0);
     }
 }
+
+/// Cap glibc's malloc arenas at two. By default it keeps up to eight per core, one for each
+/// thread that allocated under contention, and memory freed into one is not reused by the
+/// others: the language server measured 156 MiB peak with the default and 120 MiB with two
+/// (`cargo bench --bench lsp_load`, Django). Call before starting threads. Elsewhere a no-op.
+pub fn limit_allocator_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` only sets an allocator parameter; it takes no pointers.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
