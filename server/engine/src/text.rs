@@ -380,6 +380,124 @@ fn for_each_part(ident: &str, mut f: impl FnMut(&str)) {
     }
 }
 
+/// The tokenizer as it was before its fast paths, kept verbatim as the reference the
+/// optimised one must agree with token for token.
+#[cfg(test)]
+mod reference {
+    use super::{stem, ABBREVIATIONS, STOP_WORDS};
+
+    fn is_stop_word(word: &str) -> bool {
+        STOP_WORDS.contains(&word)
+    }
+
+    pub fn for_each_token(text: &str, mut emit: impl FnMut(&str)) {
+        let mut part = String::with_capacity(32);
+        let mut compound = String::with_capacity(64);
+        for_each_identifier(text, |ident| {
+            compound.clear();
+            let mut parts = 0;
+            for_each_part(ident, |p| {
+                part.clear();
+                part.extend(p.chars().flat_map(char::to_lowercase));
+                compound.push_str(&part);
+                parts += 1;
+                emit_word(&part, &mut emit);
+            });
+            if parts > 1 && compound.len() <= 64 {
+                emit(&compound);
+            }
+        });
+    }
+
+    pub fn question_tokens(question: &str) -> Vec<String> {
+        let mut tokens: Vec<String> = Vec::new();
+        let push = |t: &str, tokens: &mut Vec<String>| {
+            if !tokens.iter().any(|x| x == t) {
+                tokens.push(t.to_string());
+            }
+        };
+        for_each_token(question, |t| push(t, &mut tokens));
+        let words: Vec<String> = question
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .filter(|w| !w.is_empty())
+            .map(|w| w.to_lowercase().replace('_', ""))
+            .filter(|w| !is_stop_word(w))
+            .collect();
+        for pair in words.windows(2) {
+            let joined = format!("{}{}", pair[0], pair[1]);
+            if joined.len() <= 64 && pair.iter().all(|w| w.len() > 1) {
+                push(&joined, &mut tokens);
+            }
+        }
+        tokens
+    }
+
+    fn emit_word(word: &str, emit: &mut impl FnMut(&str)) {
+        if word.len() < 2 || word.bytes().all(|b| b.is_ascii_digit()) || is_stop_word(word) {
+            return;
+        }
+        let stemmed = canonical(stem(word));
+        if !is_stop_word(stemmed) {
+            emit(stemmed);
+        }
+    }
+
+    fn canonical(stemmed: &str) -> &str {
+        ABBREVIATIONS
+            .iter()
+            .find(|(long, _)| *long == stemmed)
+            .map_or(stemmed, |(_, short)| short)
+    }
+
+    fn for_each_identifier(text: &str, mut f: impl FnMut(&str)) {
+        let mut start = None;
+        for (i, c) in text.char_indices() {
+            let word_char = c.is_alphanumeric() || c == '_';
+            match (word_char, start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    f(&text[s..i]);
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            f(&text[s..]);
+        }
+    }
+
+    fn for_each_part(ident: &str, mut f: impl FnMut(&str)) {
+        let chars: Vec<(usize, char)> = ident.char_indices().collect();
+        let mut start: Option<usize> = None;
+        for (k, &(i, c)) in chars.iter().enumerate() {
+            if c == '_' {
+                if let Some(s) = start.take() {
+                    f(&ident[s..i]);
+                }
+                continue;
+            }
+            if let Some(s) = start {
+                let prev = chars[k - 1].1;
+                let next = chars.get(k + 1).map(|&(_, n)| n);
+                let lower_to_upper = prev.is_lowercase() && c.is_uppercase();
+                let acronym_end = prev.is_uppercase()
+                    && c.is_uppercase()
+                    && next.is_some_and(|n| n.is_lowercase());
+                if lower_to_upper || acronym_end {
+                    f(&ident[s..i]);
+                    start = Some(i);
+                }
+            } else {
+                start = Some(i);
+            }
+        }
+        if let Some(s) = start {
+            f(&ident[s..]);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,6 +506,137 @@ mod tests {
         let mut out = Vec::new();
         for_each_token(text, |t| out.push(t.to_string()));
         out
+    }
+
+    fn reference_tokens(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        reference::for_each_token(text, |t| out.push(t.to_string()));
+        out
+    }
+
+    /// Texts that exercise every branch of the tokenizer: ASCII and Unicode identifiers,
+    /// every case convention, digits, stop words, abbreviations, punctuation and
+    /// identifiers longer than the compound limit.
+    fn varied_corpus() -> Vec<String> {
+        let mut corpus: Vec<String> = [
+            "",
+            " ",
+            "_",
+            "__",
+            "a",
+            "ab",
+            "42",
+            "x1",
+            "parseArgs parse_args ParseArgs PARSE_ARGS parse-args parse.args",
+            "parseHTTPRequest2 HTTPServer getHTTPResponseCode XMLHttpRequest IOError",
+            "utf8_decode utf8Decode UTF8Decode base64 sha256sum v2 2fa i18n l10n",
+            "MAX_RETRY_COUNT __init__ __dict__ _private __all__ self.__class__.__name__",
+            "SCREAMING_SNAKE_CASE camelCaseIdentifier PascalCaseIdentifier kebab-case-name",
+            "ABC ABCd ABCdef aB aBC aBCd AbC A_B a_b A1B2 a1b2 AB1cd ab1CD _a_ __a__b__",
+            "The cache evicts entries when they are stale; caching is done by the LRU.",
+            "environment authentication authorization configuration arguments directories",
+            "databases repositories initialization messages parameters errors maximum",
+            "temporary documents specifications calculating previous lengths strings",
+            "fmt ctx req res resp btn img idx num cnt src dst dest pkg lib util utilities",
+            "err errs cfg conf str strs env auth repo db dir msg param arg args init",
+            "Grüße größe GRÜSSE café naïveTokenizer Straße ÆsirVanir ǅungla ǈubljana İstanbul",
+            "ΣΊΣΥΦΟΣ σίσυφος ὈΔΥΣΣΕΎΣ Привет мир ПриветМир привет_мир",
+            "日本語 中文字符 한국어 日本語Text textの中 カタカナ",
+            "emoji 🎉 party🎉time rocket🚀launch 👍🏽 a\u{200d}b",
+            "٣٤٥ ١٢abc Ⅻ ⅻ ² ³ ½ x² ①②",
+            "e\u{301}cole combining\u{308}marks \u{200b}zero\u{200b}width",
+            "!@#$%^&*()[]{}<>?/\\|`~'\";:,.+=-",
+            "fn main() { let x = foo::bar(baz, qux)?; return x; }",
+            "def get_user(self, user_id: int) -> Optional[User]:\n    return None",
+            "const fooBar = async () => { await fetchJSONData(); };",
+            "\t\r\n\u{a0}\u{3000}mixed\u{a0}spaces\u{3000}here",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        corpus.extend(STOP_WORDS.iter().map(|w| w.to_string()));
+        corpus.push(STOP_WORDS.join(" "));
+        corpus.push(STOP_WORDS.join("_"));
+        corpus.push(
+            STOP_WORDS
+                .iter()
+                .map(|w| w.to_uppercase())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        for (long, short) in ABBREVIATIONS {
+            corpus.push(format!(
+                "{long} {short} {long}s {long}ed {long}ing {short}_{long}"
+            ));
+        }
+        for word in ["remove", "entries", "boxes", "classes"] {
+            corpus.push(format!("{word} {} {}", word.to_uppercase(), word.len()));
+        }
+        // Long identifiers around the 64-byte compound limit, in both alphabets.
+        for n in [30, 31, 32, 33, 60, 63, 64, 65, 100, 1000] {
+            corpus.push(format!("{}_{}", "a".repeat(n / 2), "b".repeat(n - n / 2)));
+            corpus.push(format!("{}{}", "a".repeat(n / 2), "B".repeat(n - n / 2)));
+            corpus.push(format!("partOne{}", "x".repeat(n)));
+            corpus.push(format!("{}Ü{}", "a".repeat(n), "b".repeat(n)));
+            corpus.push("getValue".repeat(n / 8 + 1));
+            corpus.push("ß".repeat(n));
+        }
+        // Pseudo-random strings over an alphabet that mixes every character class.
+        let alphabet: Vec<char> = "aAbBzZeEsSiIxX019_ _-.:()/\nßÜüİıΣσς日本🎉\u{301}٣Ⅻǅ"
+            .chars()
+            .collect();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..4000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 40) as usize;
+            let mut s = String::new();
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                s.push(alphabet[(state % alphabet.len() as u64) as usize]);
+            }
+            corpus.push(s);
+        }
+        // Real code and prose.
+        corpus.push(include_str!("text.rs").to_string());
+        corpus.push(include_str!("index.rs").to_string());
+        corpus.push(include_str!("chunk/syntax.rs").to_string());
+        corpus.push(include_str!("../../../README.md").to_string());
+        corpus
+    }
+
+    #[test]
+    fn tokens_match_the_reference_tokenizer() {
+        for text in varied_corpus() {
+            assert_eq!(
+                tokens(&text),
+                reference_tokens(&text),
+                "for_each_token({text:?})"
+            );
+            assert_eq!(
+                question_tokens(&text),
+                reference::question_tokens(&text),
+                "question_tokens({text:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn stop_words_and_abbreviations_are_all_found() {
+        for word in STOP_WORDS {
+            assert!(is_stop_word(word), "{word}");
+            assert!(!is_stop_word(&format!("{word}x")), "{word}x");
+        }
+        for (long, short) in ABBREVIATIONS {
+            assert_eq!(canonical(long), *short);
+        }
+        for word in ["", "x", "cache", "implementation", "the_", "THE"] {
+            assert!(!is_stop_word(word), "{word}");
+            assert_eq!(canonical(word), word);
+        }
     }
 
     #[test]
