@@ -114,8 +114,83 @@ const STOP_WORDS: &[&str] = &[
 ];
 
 fn is_stop_word(word: &str) -> bool {
-    STOP_WORDS.contains(&word)
+    STOP_WORD_SET.contains(word)
 }
+
+/// A set of short words, looked up by a hash of their length and a few bytes instead of a
+/// scan: the tokenizer asks about every identifier part, twice. Built at compile time from
+/// the word lists, which stay the single source of truth.
+struct WordSet<const SLOTS: usize> {
+    words: &'static [&'static str],
+    /// Index + 1 into `words`; 0 is empty. Open addressing, linear probing.
+    slots: [u8; SLOTS],
+    longest: usize,
+}
+
+impl<const SLOTS: usize> WordSet<SLOTS> {
+    const fn new(words: &'static [&'static str]) -> Self {
+        assert!(SLOTS.is_power_of_two() && words.len() < SLOTS && words.len() < 255);
+        let mut slots = [0u8; SLOTS];
+        let mut longest = 0;
+        let mut w = 0;
+        while w < words.len() {
+            let bytes = words[w].as_bytes();
+            assert!(!bytes.is_empty());
+            if bytes.len() > longest {
+                longest = bytes.len();
+            }
+            let mut at = word_hash(bytes) & (SLOTS - 1);
+            while slots[at] != 0 {
+                at = (at + 1) & (SLOTS - 1);
+            }
+            slots[at] = (w + 1) as u8;
+            w += 1;
+        }
+        WordSet {
+            words,
+            slots,
+            longest,
+        }
+    }
+
+    /// The index of `word` in the list it was built from.
+    #[inline]
+    fn find(&self, word: &str) -> Option<usize> {
+        let bytes = word.as_bytes();
+        if bytes.is_empty() || bytes.len() > self.longest {
+            return None;
+        }
+        let mut at = word_hash(bytes) & (SLOTS - 1);
+        loop {
+            let slot = self.slots[at] as usize;
+            if slot == 0 {
+                return None;
+            }
+            if self.words[slot - 1] == word {
+                return Some(slot - 1);
+            }
+            at = (at + 1) & (SLOTS - 1);
+        }
+    }
+
+    #[inline]
+    fn contains(&self, word: &str) -> bool {
+        self.find(word).is_some()
+    }
+}
+
+/// A hash of a non-empty word's length and its first, middle and last bytes.
+#[inline]
+const fn word_hash(bytes: &[u8]) -> usize {
+    let n = bytes.len();
+    let key = (n as u32)
+        | (bytes[0] as u32) << 8
+        | (bytes[n / 2] as u32) << 16
+        | (bytes[n - 1] as u32) << 24;
+    (key.wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
+
+static STOP_WORD_SET: WordSet<256> = WordSet::new(STOP_WORDS);
 
 /// Reduce a lower-case word to a crude stem so that "caches", "cached" and "caching" meet.
 /// Consistency between documents and questions matters more than linguistics here.
@@ -157,23 +232,134 @@ pub fn stem(word: &str) -> &str {
 /// identifier parts, plus compounds of multi-part identifiers. Stop words, single letters
 /// and pure numbers are dropped.
 pub fn for_each_token(text: &str, mut emit: impl FnMut(&str)) {
-    let mut part = String::with_capacity(32);
-    let mut compound = String::with_capacity(64);
-    for_each_identifier(text, |ident| {
-        compound.clear();
-        let mut parts = 0;
-        for_each_part(ident, |p| {
-            part.clear();
-            part.extend(p.chars().flat_map(char::to_lowercase));
-            compound.push_str(&part);
-            parts += 1;
-            emit_word(&part, &mut emit);
-        });
-        if parts > 1 && compound.len() <= 64 {
-            emit(&compound);
+    let mut scratch = Scratch {
+        lower: String::with_capacity(64),
+        compound: String::new(),
+    };
+    for_each_identifier(text, |ident, ascii| {
+        if ascii {
+            ascii_identifier_tokens(ident, &mut scratch, &mut emit);
+        } else {
+            unicode_identifier_tokens(ident, &mut scratch, &mut emit);
         }
     });
 }
+
+/// Buffers reused across the identifiers of one text.
+struct Scratch {
+    /// The identifier (ASCII) or the current part (Unicode), lower-cased.
+    lower: String,
+    compound: String,
+}
+
+/// Tokens of an identifier made only of ASCII letters, digits and underscores: split and
+/// lower-cased byte by byte, the way `unicode_identifier_tokens` does it char by char.
+fn ascii_identifier_tokens(ident: &str, scratch: &mut Scratch, emit: &mut impl FnMut(&str)) {
+    let bytes = ident.as_bytes();
+    let lower = &mut scratch.lower;
+    lower.clear();
+    lower.push_str(ident);
+    lower.make_ascii_lowercase();
+    let mut parts = 0usize;
+    let mut underscores = 0usize;
+    let mut start: Option<usize> = None;
+    for (k, &b) in bytes.iter().enumerate() {
+        let class = CLASS[b as usize];
+        if class == UNDERSCORE {
+            underscores += 1;
+            if let Some(s) = start.take() {
+                parts += 1;
+                emit_word(&lower[s..k], emit);
+            }
+            continue;
+        }
+        match start {
+            Some(s) => {
+                // Within a part the previous byte is never an underscore.
+                let prev = CLASS[bytes[k - 1] as usize];
+                let lower_to_upper = prev == LOWER && class == UPPER;
+                let acronym_end = prev == UPPER
+                    && class == UPPER
+                    && bytes
+                        .get(k + 1)
+                        .is_some_and(|&next| CLASS[next as usize] == LOWER);
+                if lower_to_upper || acronym_end {
+                    parts += 1;
+                    emit_word(&lower[s..k], emit);
+                    start = Some(k);
+                }
+            }
+            None => start = Some(k),
+        }
+    }
+    if let Some(s) = start {
+        parts += 1;
+        emit_word(&lower[s..], emit);
+    }
+    // The compound is the parts joined: the identifier without its underscores.
+    if parts > 1 && bytes.len() - underscores <= 64 {
+        if underscores == 0 {
+            emit(lower);
+        } else {
+            let compound = &mut scratch.compound;
+            compound.clear();
+            compound.extend(lower.split('_'));
+            emit(compound);
+        }
+    }
+}
+
+/// Tokens of an identifier with non-ASCII letters or digits.
+fn unicode_identifier_tokens(ident: &str, scratch: &mut Scratch, emit: &mut impl FnMut(&str)) {
+    let Scratch {
+        lower: part,
+        compound,
+    } = scratch;
+    compound.clear();
+    let mut parts = 0;
+    for_each_part(ident, |p| {
+        part.clear();
+        for c in p.chars() {
+            if c.is_ascii() {
+                part.push(c.to_ascii_lowercase());
+            } else {
+                part.extend(c.to_lowercase());
+            }
+        }
+        compound.push_str(part);
+        parts += 1;
+        emit_word(part, emit);
+    });
+    if parts > 1 && compound.len() <= 64 {
+        emit(compound);
+    }
+}
+
+/// Byte classes for ASCII fast paths.
+const OTHER: u8 = 0;
+const LOWER: u8 = 1;
+const UPPER: u8 = 2;
+const DIGIT: u8 = 3;
+const UNDERSCORE: u8 = 4;
+/// Part of a multi-byte character: decode it to classify it.
+const NON_ASCII: u8 = 5;
+
+static CLASS: [u8; 256] = {
+    let mut class = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        class[b] = match b as u8 {
+            b'a'..=b'z' => LOWER,
+            b'A'..=b'Z' => UPPER,
+            b'0'..=b'9' => DIGIT,
+            b'_' => UNDERSCORE,
+            0x80.. => NON_ASCII,
+            _ => OTHER,
+        };
+        b += 1;
+    }
+    class
+};
 
 /// Tokens of a question: the document tokens plus the compound of each adjacent pair of
 /// words, so "parse args" also looks for `parseArgs`. Duplicates removed, order kept.
@@ -324,49 +510,106 @@ const ABBREVIATIONS: &[(&str, &str)] = &[
 ];
 
 fn canonical(stemmed: &str) -> &str {
-    ABBREVIATIONS
-        .iter()
-        .find(|(long, _)| *long == stemmed)
-        .map_or(stemmed, |(_, short)| short)
+    ABBREVIATION_SET
+        .find(stemmed)
+        .map_or(stemmed, |at| ABBREVIATIONS[at].1)
 }
 
-/// Runs of letters, digits and underscores.
-fn for_each_identifier(text: &str, mut f: impl FnMut(&str)) {
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        let word_char = c.is_alphanumeric() || c == '_';
-        match (word_char, start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                f(&text[s..i]);
-                start = None;
-            }
-            _ => {}
-        }
+/// The long spellings of `ABBREVIATIONS`, in the same order.
+const ABBREVIATED: [&str; ABBREVIATIONS.len()] = {
+    let mut out = [""; ABBREVIATIONS.len()];
+    let mut at = 0;
+    while at < out.len() {
+        out[at] = ABBREVIATIONS[at].0;
+        at += 1;
     }
-    if let Some(s) = start {
-        f(&text[s..]);
+    out
+};
+
+static ABBREVIATION_SET: WordSet<128> = WordSet::new(&ABBREVIATED);
+
+/// `char::is_alphanumeric`, with the Basic Multilingual Plane answered from a bitmap:
+/// text in other scripts (translations, comments) asks about every character, and the
+/// standard library's table search costs far more than a bit test.
+fn is_alphanumeric(c: char) -> bool {
+    static BMP: std::sync::OnceLock<Box<[u64; 1024]>> = std::sync::OnceLock::new();
+    let code = c as u32;
+    if code >= 0x1_0000 {
+        return c.is_alphanumeric();
+    }
+    let bits = BMP.get_or_init(|| {
+        let mut bits = Box::new([0u64; 1024]);
+        for code in 0..0x1_0000u32 {
+            if char::from_u32(code).is_some_and(char::is_alphanumeric) {
+                bits[(code / 64) as usize] |= 1 << (code % 64);
+            }
+        }
+        bits
+    });
+    bits[(code / 64) as usize] & (1 << (code % 64)) != 0
+}
+
+/// Runs of letters, digits and underscores, each with whether it is all ASCII.
+fn for_each_identifier(text: &str, mut f: impl FnMut(&str, bool)) {
+    let bytes = text.as_bytes();
+    // The word character at `at` and its length in bytes, if there is one.
+    let word_char_len = |at: usize| -> Option<usize> {
+        match CLASS[bytes[at] as usize] {
+            OTHER => None,
+            NON_ASCII => {
+                let c = text[at..].chars().next()?;
+                is_alphanumeric(c).then(|| c.len_utf8())
+            }
+            _ => Some(1),
+        }
+    };
+    let mut at = 0;
+    while at < bytes.len() {
+        let Some(len) = word_char_len(at) else {
+            at += if bytes[at] < 0x80 {
+                1
+            } else {
+                text[at..].chars().next().map_or(1, char::len_utf8)
+            };
+            continue;
+        };
+        let start = at;
+        let mut ascii = len == 1;
+        at += len;
+        while at < bytes.len() {
+            match CLASS[bytes[at] as usize] {
+                OTHER => break,
+                NON_ASCII => match word_char_len(at) {
+                    Some(len) => {
+                        ascii = false;
+                        at += len;
+                    }
+                    None => break,
+                },
+                _ => at += 1,
+            }
+        }
+        f(&text[start..at], ascii);
     }
 }
 
 /// Splits an identifier at underscores and case changes: `parseHTTPRequest2` ->
 /// `parse`, `HTTP`, `Request2`.
 fn for_each_part(ident: &str, mut f: impl FnMut(&str)) {
-    let chars: Vec<(usize, char)> = ident.char_indices().collect();
     let mut start: Option<usize> = None;
-    for (k, &(i, c)) in chars.iter().enumerate() {
+    // Within a part the previous character is never an underscore.
+    let mut prev = '_';
+    let mut chars = ident.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
         if c == '_' {
             if let Some(s) = start.take() {
                 f(&ident[s..i]);
             }
-            continue;
-        }
-        if let Some(s) = start {
-            let prev = chars[k - 1].1;
-            let next = chars.get(k + 1).map(|&(_, n)| n);
+        } else if let Some(s) = start {
             let lower_to_upper = prev.is_lowercase() && c.is_uppercase();
-            let acronym_end =
-                prev.is_uppercase() && c.is_uppercase() && next.is_some_and(|n| n.is_lowercase());
+            let acronym_end = prev.is_uppercase()
+                && c.is_uppercase()
+                && chars.peek().is_some_and(|&(_, next)| next.is_lowercase());
             if lower_to_upper || acronym_end {
                 f(&ident[s..i]);
                 start = Some(i);
@@ -374,6 +617,7 @@ fn for_each_part(ident: &str, mut f: impl FnMut(&str)) {
         } else {
             start = Some(i);
         }
+        prev = c;
     }
     if let Some(s) = start {
         f(&ident[s..]);
@@ -621,6 +865,15 @@ mod tests {
                 reference::question_tokens(&text),
                 "question_tokens({text:?})"
             );
+        }
+    }
+
+    #[test]
+    fn alphanumeric_bitmap_matches_the_standard_library() {
+        for code in (0..0x11_0000u32).step_by(7).chain(0..0x1_0000) {
+            if let Some(c) = char::from_u32(code) {
+                assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{code:#x}");
+            }
         }
     }
 
