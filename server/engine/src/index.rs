@@ -16,7 +16,7 @@ use crate::vector::HnswIndex;
 use crate::vector::VectorIndex;
 use crate::walk::SkipReason;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -129,19 +129,13 @@ pub fn prepare_file(
         .rsplit_once('.')
         .map_or(file_name, |(stem, _)| stem)
         .replace(['.', '-'], " ");
+    let mut counter = TokenCounter::default();
     let chunks = spans
         .into_iter()
         .filter_map(|span| {
             let body = text.get(span.start_byte..span.end_byte)?;
-            let mut owned: Vec<(Box<str>, u16)> = Vec::new();
-            let mut positions: HashMap<Box<str>, usize> = HashMap::new();
-            let mut push = |t: &str| match positions.get(t) {
-                Some(&i) => owned[i].1 = owned[i].1.saturating_add(1),
-                None => {
-                    positions.insert(t.into(), owned.len());
-                    owned.push((t.into(), 1));
-                }
-            };
+            counter.clear();
+            let mut push = |t: &str| counter.add(t);
             for_each_token(body, &mut push);
             // A definition's name is the strongest evidence of what it is about.
             // Its container (`Config` in `Config::load`) counts once, like any other word.
@@ -170,7 +164,7 @@ pub fn prepare_file(
             Some(PreparedChunk {
                 hash: xxh3_64(body.as_bytes()),
                 snippet: snippet(body),
-                tokens: owned,
+                tokens: counter.counts(),
                 vector,
                 span,
             })
@@ -182,9 +176,96 @@ pub fn prepare_file(
         mtime_ns,
         hash: xxh3_64(text.as_bytes()),
         language,
-        lines: text.lines().count() as u32,
+        lines: line_count(text),
         chunks,
     }
+}
+
+/// Counts a chunk's tokens in order of first occurrence. The distinct tokens are kept in
+/// one string and found through an open-addressing table, so counting allocates nothing
+/// per token; each distinct token is copied out once, by `counts`.
+#[derive(Default)]
+struct TokenCounter {
+    /// The distinct tokens, back to back.
+    text: String,
+    entries: Vec<TokenEntry>,
+    /// Index + 1 into `entries`; 0 is empty. The length is 0 or a power of two.
+    slots: Vec<u32>,
+}
+
+struct TokenEntry {
+    start: usize,
+    end: usize,
+    hash: u64,
+    count: u16,
+}
+
+impl TokenCounter {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.entries.clear();
+        self.slots.fill(0);
+    }
+
+    fn add(&mut self, token: &str) {
+        if self.entries.len() * 2 >= self.slots.len() {
+            self.grow();
+        }
+        let hash = xxh3_64(token.as_bytes());
+        let mask = self.slots.len() - 1;
+        let mut at = hash as usize & mask;
+        loop {
+            let slot = self.slots[at] as usize;
+            if slot == 0 {
+                break;
+            }
+            let entry = &mut self.entries[slot - 1];
+            if entry.hash == hash && &self.text[entry.start..entry.end] == token {
+                entry.count = entry.count.saturating_add(1);
+                return;
+            }
+            at = (at + 1) & mask;
+        }
+        let start = self.text.len();
+        self.text.push_str(token);
+        self.entries.push(TokenEntry {
+            start,
+            end: self.text.len(),
+            hash,
+            count: 1,
+        });
+        self.slots[at] = self.entries.len() as u32;
+    }
+
+    /// Doubles the table (keeping it at most half full) and re-files every entry.
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(64);
+        self.slots.clear();
+        self.slots.resize(size, 0);
+        let mask = size - 1;
+        for (index, entry) in self.entries.iter().enumerate() {
+            let mut at = entry.hash as usize & mask;
+            while self.slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = index as u32 + 1;
+        }
+    }
+
+    /// The tokens with their counts, in order of first occurrence.
+    fn counts(&self) -> Vec<(Box<str>, u16)> {
+        self.entries
+            .iter()
+            .map(|e| (Box::from(&self.text[e.start..e.end]), e.count))
+            .collect()
+    }
+}
+
+/// `text.lines().count()`, counting newline bytes instead of iterating over lines.
+fn line_count(text: &str) -> u32 {
+    let newlines = text.bytes().filter(|&b| b == b'\n').count();
+    let unterminated = !text.is_empty() && !text.ends_with('\n');
+    (newlines + usize::from(unterminated)) as u32
 }
 
 /// The first few non-empty lines of a chunk, at most about 300 bytes.
@@ -556,5 +637,58 @@ impl Index {
             EmbedderChoice::Static(_) => 0,
         };
         chunks + files + self.bm25.memory_bytes() + self.vectors.memory_bytes() + embedder
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_counter_counts_in_order_of_first_occurrence() {
+        // Enough distinct tokens to grow the table several times, some repeated past u16.
+        let mut stream: Vec<String> = Vec::new();
+        for round in 0..3 {
+            for i in 0..500 {
+                stream.push(format!("t{}", (i * 7 + round) % 450));
+            }
+        }
+        stream.extend(std::iter::repeat_n("many".to_string(), 70_000));
+        stream.extend(["", "é", "t1", "many"].map(String::from));
+        let mut expected: Vec<(Box<str>, u16)> = Vec::new();
+        for t in &stream {
+            match expected.iter_mut().find(|(x, _)| &**x == t.as_str()) {
+                Some((_, n)) => *n = n.saturating_add(1),
+                None => expected.push((t.as_str().into(), 1)),
+            }
+        }
+        let mut counter = TokenCounter::default();
+        for _ in 0..2 {
+            counter.clear();
+            for t in &stream {
+                counter.add(t);
+            }
+            assert_eq!(counter.counts(), expected);
+        }
+        counter.clear();
+        assert!(counter.counts().is_empty());
+    }
+
+    #[test]
+    fn line_count_matches_lines() {
+        for text in [
+            "",
+            "\n",
+            "\n\n",
+            "a",
+            "a\n",
+            "a\r\n",
+            "a\r",
+            "a\nb",
+            "\r\n\r\n",
+            "é\n\u{2028}x",
+        ] {
+            assert_eq!(line_count(text) as usize, text.lines().count(), "{text:?}");
+        }
     }
 }

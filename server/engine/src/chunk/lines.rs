@@ -40,10 +40,7 @@ impl<'a> LineTable<'a> {
         starts.push(text.len());
         let blank = starts
             .windows(2)
-            .map(|pair| {
-                text.get(pair[0]..pair[1])
-                    .is_none_or(|line| line.trim().is_empty())
-            })
+            .map(|pair| text.get(pair[0]..pair[1]).is_none_or(is_blank_line))
             .collect();
         LineTable {
             text,
@@ -89,6 +86,20 @@ impl<'a> LineTable<'a> {
         let last = (first..end).rev().find(|&line| !self.is_blank(line))?;
         Some((first, last + 1))
     }
+}
+
+/// Whether `line` is nothing but whitespace (as `str::trim` counts it), looking at bytes
+/// until the first one that decides it: most lines start with a few spaces and then code.
+fn is_blank_line(line: &str) -> bool {
+    for &byte in line.as_bytes() {
+        match byte {
+            // The ASCII characters `char::is_whitespace` accepts.
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => {}
+            0x80.. => return line.trim().is_empty(),
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// A chunk measured in lines, before byte offsets are attached.
@@ -208,4 +219,50 @@ pub(super) fn finish(lines: &LineTable, mut spans: Vec<LineSpan>) -> Vec<ChunkSp
 
 fn line_number(line: usize) -> u32 {
     u32::try_from(line).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_blank_line;
+
+    #[test]
+    fn blank_lines_are_those_that_trim_to_nothing() {
+        let mut lines: Vec<String> = [
+            "",
+            " ",
+            "\t",
+            "\n",
+            "\r\n",
+            " \t\r\n",
+            "\x0b",
+            "\x0c",
+            "\u{85}",
+            "\u{a0}",
+            "\u{3000}",
+            "\u{2028}",
+            "\u{feff}",
+            "x",
+            " x",
+            "\tx\n",
+            "  \u{a0}x",
+            "\u{a0} ",
+            "é",
+            " é ",
+            "\0",
+            "\x1f",
+            "#",
+            "  }\n",
+            "\u{200b}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for c in (0u32..0x3100).filter_map(char::from_u32) {
+            lines.push(format!(" {c} "));
+            lines.push(c.to_string());
+        }
+        for line in &lines {
+            assert_eq!(is_blank_line(line), line.trim().is_empty(), "{line:?}");
+        }
+    }
 }
