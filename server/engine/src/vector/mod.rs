@@ -26,6 +26,11 @@ pub use recall::{measure_recall, recall_at_k, MIN_ACCEPTABLE_RECALL};
 /// | 50k     | 4.0–4.9 ms     | 311–354 µs (32)              |
 /// | 100k    | 15.7–16.7 ms   | 305–414 µs (32–48)           |
 ///
+/// (The exact figures predate the blocked, dimension-major layout of `ExactIndex`; a dense
+/// query still reads every code, so they should hold, but they have not been re-measured. A
+/// sparse query, such as the built-in embedder's, never uses the graph: see
+/// `Engine::vector_search`.)
+///
 /// The graph is faster from 5k, but only by 0.15 ms there, at 0.99 recall reached at a
 /// narrow ef (so `HnswIndex::calibrate_ef_search` must have run), and at the memory cost
 /// below; from 10k it wins by 4× or more. Hence 10k.
