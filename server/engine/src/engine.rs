@@ -377,7 +377,7 @@ impl Engine {
                 done: 0,
                 total: 1,
             });
-            self.index.write().fit_and_embed(self.config.index_threads);
+            self.index.write().fit_and_embed();
             self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
         }
         {

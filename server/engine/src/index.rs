@@ -501,7 +501,7 @@ impl Index {
     /// The vectors are built from the lexical index's postings (a chunk's postings are its
     /// term counts), a block of chunks at a time, so the first pass keeps no per-chunk term
     /// lists and never holds more than one block of float vectors.
-    pub fn fit_and_embed(&mut self, _threads: usize) {
+    pub fn fit_and_embed(&mut self) {
         if let EmbedderChoice::Hashed(h) = &self.embedder {
             let fitted =
                 HashedTfIdf::fit(h.dim(), self.bm25.document_frequencies(), self.bm25.len());

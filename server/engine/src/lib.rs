@@ -25,4 +25,4 @@ pub use answer::{
 };
 pub use config::EngineConfig;
 pub use engine::{Engine, EngineError, EngineStatus, Phase, Progress, RefreshReport};
-pub use pool::{limit_allocator_arenas, release_free_memory};
+pub use pool::limit_allocator_arenas;

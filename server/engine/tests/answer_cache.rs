@@ -12,8 +12,14 @@ fn engine_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Engine) {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
+    let engine = indexed_engine(dir.path());
+    (dir, engine)
+}
+
+/// An engine over `root`, not persisted, after one full refresh.
+fn indexed_engine(root: &std::path::Path) -> Engine {
     let engine = Engine::open(
-        dir.path(),
+        root,
         EngineConfig {
             persist: false,
             ..Default::default()
@@ -21,7 +27,7 @@ fn engine_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Engine) {
     )
     .unwrap();
     engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
-    (dir, engine)
+    engine
 }
 
 fn files() -> Vec<(&'static str, &'static str)> {
@@ -295,15 +301,7 @@ fn cached_answers_never_differ_from_fresh_ones_on_the_fixture() {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixtures.join("polyglot"), dir.path());
-    let engine = Engine::open(
-        dir.path(),
-        EngineConfig {
-            persist: false,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
+    let engine = indexed_engine(dir.path());
     let questions: Vec<serde_json::Value> = serde_json::from_str(
         &std::fs::read_to_string(fixtures.join("polyglot.questions.json")).unwrap(),
     )
