@@ -7,6 +7,7 @@
 
 use crate::answer::*;
 use crate::cache::{AnswerCache, CacheConfig, CacheStats, CacheTier, Scope};
+use crate::chunk::ChunkKind;
 use crate::config::{default_cache_dir, EngineConfig};
 use crate::embed::hashed::HashedTfIdf;
 use crate::embed::Embedder;
@@ -704,6 +705,11 @@ impl Engine {
         }
 
         let t = Instant::now();
+        let known_tokens: Vec<&str> = tokens
+            .iter()
+            .map(String::as_str)
+            .filter(|t| index.bm25.term_id(t).is_some())
+            .collect();
         let mut candidates = rank::fuse(&lexical, &vector);
         for c in &mut candidates {
             if let Some(chunk) = index.chunk(c.id) {
@@ -712,6 +718,7 @@ impl Engine {
                     chunk.symbol.as_deref(),
                     query.file.as_deref(),
                     &tokens,
+                    &known_tokens,
                 );
             }
         }
@@ -725,6 +732,7 @@ impl Engine {
                     path_id: chunk.file,
                     start_line: chunk.start_line,
                     end_line: chunk.end_line,
+                    function: matches!(chunk.kind, ChunkKind::Function | ChunkKind::Method),
                 })
             })
             .collect();

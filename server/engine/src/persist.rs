@@ -23,8 +23,9 @@ use std::sync::Arc;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 const MAGIC: &[u8; 8] = b"AILINDEX";
-/// Bump whenever the payload layout changes; older files are rebuilt.
-pub const FORMAT_VERSION: u32 = 3;
+/// Bump whenever the payload layout or what is stored in it changes (how files are
+/// chunked or tokenised); older files are rebuilt. 4: nested functions have chunks.
+pub const FORMAT_VERSION: u32 = 4;
 /// Metadata, chunks, lexical index, vectors.
 const SECTIONS: usize = 4;
 const HEADER_LEN: usize = 8 + 4 + 4 + SECTIONS * 16;

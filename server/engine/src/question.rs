@@ -1,6 +1,7 @@
-//! Compounds of longer runs of a question's words, so that "where is get object or 404
-//! defined" also looks for `get_object_or_404` (`getobjector404`), which the pairs of
-//! adjacent words (`getobject`, `object404`) never spell.
+//! Compounds of runs of a question's words, so that "where is get object or 404 defined"
+//! also looks for `get_object_or_404` (`getobjector404`), which the pairs of adjacent
+//! words (`getobject`, `object404`) never spell, and "where is as datetime defined" for
+//! `as_datetime`, whose stop word the pairs leave out.
 
 use crate::text::is_stop_word;
 
@@ -9,10 +10,10 @@ const MAX_RUN: usize = 5;
 /// Longest compound kept, as for identifier compounds.
 const MAX_COMPOUND: usize = 64;
 
-/// Add to `tokens` the compounds of every run of three to five words of `question` that
+/// Add to `tokens` the compounds of every run of two to five words of `question` that
 /// `known` accepts (the index's vocabulary), both as written (stop words kept: `get` and
-/// `or` in `get_object_or_404`) and with stop words left out (`the absolute url path` ->
-/// `absoluteurlpath`). Only known compounds are added: an unknown one could never match,
+/// `or` in `get_object_or_404`) and, for three words or more, with stop words left out
+/// (`the absolute url path` -> `absoluteurlpath`; `question_tokens` has the pairs). Only known compounds are added: an unknown one could never match,
 /// and leaving it out keeps a question padded with a stop word the same question.
 pub fn add_run_compounds(question: &str, known: impl Fn(&str) -> bool, tokens: &mut Vec<String>) {
     let words: Vec<String> = question
@@ -22,9 +23,9 @@ pub fn add_run_compounds(question: &str, known: impl Fn(&str) -> bool, tokens: &
         .filter(|w| !w.is_empty())
         .collect();
     let content: Vec<String> = words.iter().filter(|w| !is_stop_word(w)).cloned().collect();
-    for list in [&words, &content] {
+    for (list, shortest) in [(&words, 2), (&content, 3)] {
         for start in 0..list.len() {
-            for len in 3..=MAX_RUN {
+            for len in shortest..=MAX_RUN {
                 let Some(run) = list.get(start..start + len) else {
                     break;
                 };
@@ -64,12 +65,26 @@ mod tests {
     }
 
     #[test]
+    fn pairs_with_a_stop_word_spell_names_too() {
+        let vocabulary = ["asdatetime", "allvalid"];
+        assert_eq!(
+            compounds("where is as datetime defined", &vocabulary),
+            vec!["asdatetime".to_string()]
+        );
+        assert_eq!(
+            compounds("where is all valid", &vocabulary),
+            vec!["allvalid".to_string()]
+        );
+    }
+
+    #[test]
     fn unknown_runs_short_questions_and_duplicates_add_nothing() {
         assert!(compounds("where is get object or 404 defined", &[]).is_empty());
-        assert!(compounds("cache eviction", &["cacheeviction"]).is_empty());
+        assert!(compounds("cache", &["cache"]).is_empty());
         assert!(compounds("", &["x"]).is_empty());
-        let mut t = vec!["parseargsnow".to_string()];
+        let known = ["parseargs", "argsnow", "parseargsnow"].map(String::from);
+        let mut t = known.to_vec();
         add_run_compounds("parse args now", |_| true, &mut t);
-        assert_eq!(t, vec!["parseargsnow".to_string()]);
+        assert_eq!(t, known.to_vec());
     }
 }

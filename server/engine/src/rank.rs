@@ -20,6 +20,10 @@ pub const SAME_DIR_BOOST: f32 = 1.1;
 pub const TEST_CODE_FACTOR: f32 = 0.8;
 /// Boost for a chunk whose symbol the question names exactly.
 pub const EXACT_SYMBOL_BOOST: f32 = 1.6;
+/// What is left of a symbol's match when the question also names a longer symbol that
+/// contains it: "test get app configs" names `test_get_app_configs` more than
+/// `get_app_configs`.
+pub const OUTNAMED_FACTOR: f32 = 0.25;
 
 /// A merged place never grows past this many lines.
 pub const MAX_MERGED_LINES: u32 = 120;
@@ -77,12 +81,14 @@ pub fn sort(candidates: &mut [Candidate]) {
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
 }
 
-/// The boost for a chunk given where it is and what it defines.
+/// The boost for a chunk given where it is and what it defines. `known_tokens` are the
+/// question's tokens that the index knows (see `outnamed`).
 pub fn boost(
     chunk_path: &str,
     symbol: Option<&str>,
     asked_file: Option<&str>,
     question_tokens: &[String],
+    known_tokens: &[&str],
 ) -> f32 {
     let mut b = 1.0;
     if let Some(asked) = asked_file {
@@ -93,7 +99,11 @@ pub fn boost(
         }
     }
     if let Some(symbol) = symbol {
-        b *= 1.0 + (EXACT_SYMBOL_BOOST - 1.0) * symbol_match(symbol, question_tokens);
+        let mut strength = symbol_match(symbol, question_tokens);
+        if strength > 0.0 && outnamed(symbol, known_tokens) {
+            strength *= OUTNAMED_FACTOR;
+        }
+        b *= 1.0 + (EXACT_SYMBOL_BOOST - 1.0) * strength;
     }
     // People ask about the code, rarely about its tests, unless they say so.
     if is_test_code(chunk_path, symbol) && !question_tokens.iter().any(|t| t.starts_with("test")) {
@@ -133,15 +143,36 @@ pub fn symbol_match(symbol: &str, question_tokens: &[String]) -> f32 {
         parts.pop(); // the compound
     }
     if names_symbol(symbol, question_tokens) {
-        // A one-word name ("Args") is weaker evidence than a compound one ("parse_args").
-        return if parts.len() > 1 { 1.0 } else { 0.5 };
+        if parts.len() > 1 {
+            return 1.0;
+        }
+        // A one-word name ("Args") is weaker evidence than a compound one ("parse_args"),
+        // and one met only through its stem weaker the more letters the stem drops:
+        // "debounce" names `debounce` more than `debounced`.
+        let compound = crate::text::compound(last);
+        let stem = crate::text::stem(&compound);
+        return 0.5 * stem.len() as f32 / compound.len().max(1) as f32;
     }
     let found = parts.iter().filter(|p| question_tokens.contains(p)).count();
     if found >= 2 {
-        found as f32 / parts.len() as f32
+        // "test ticket" names only part of `test_ticket_20820`.
+        found as f32 / (parts.len() + number_parts(last)) as f32
     } else {
         0.0
     }
+}
+
+/// How many runs of digits an identifier holds (`test_ticket_20820` 1): numbers are not
+/// tokens, yet a name with one is not named by its words alone.
+fn number_parts(name: &str) -> usize {
+    let mut runs = 0;
+    let mut in_digits = false;
+    for c in name.chars() {
+        let digit = c.is_ascii_digit();
+        runs += usize::from(digit && !in_digits);
+        in_digits = digit;
+    }
+    runs
 }
 
 /// Whether the question names `symbol` (or its last segment, `Config::load` -> `load`) as
@@ -163,6 +194,22 @@ pub fn names_symbol(symbol: &str, question_tokens: &[String]) -> bool {
     })
 }
 
+/// Whether the question spells a longer name that contains this symbol's: one of
+/// `known_tokens` (words and compounds the index has seen) holds the compound of the
+/// symbol's last segment and more. Only known tokens count, since a compound nobody wrote
+/// names nothing.
+pub fn outnamed(symbol: &str, known_tokens: &[&str]) -> bool {
+    let last = symbol
+        .rsplit(['.', ':', ' '])
+        .find(|s| !s.is_empty())
+        .unwrap_or(symbol);
+    let compound = crate::text::compound(last);
+    !compound.is_empty()
+        && known_tokens
+            .iter()
+            .any(|t| t.len() > compound.len() && t.contains(compound.as_str()))
+}
+
 fn parent(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
@@ -174,11 +221,15 @@ pub struct Place {
     pub path_id: u32,
     pub start_line: u32,
     pub end_line: u32,
+    /// The place is a function or method (not a class, section or window of lines).
+    pub function: bool,
 }
 
 /// Fold places that overlap a better place of the same file into it: a place nested with a
 /// better one (a method in its class, or the class around a better method) disappears; a
-/// partial overlap widens the better one.
+/// partial overlap widens the better one. A function around a better nested function
+/// widens it instead, up to a readable size: a closure reads with the scope it closes over
+/// (`debounced` inside `debounce`).
 pub fn merge_overlapping(places: Vec<Place>, limit: usize) -> Vec<Place> {
     let mut kept: Vec<Place> = Vec::with_capacity(limit);
     for p in places {
@@ -188,11 +239,13 @@ pub fn merge_overlapping(places: Vec<Place>, limit: usize) -> Vec<Place> {
         match overlapping {
             Some(i) => {
                 let k = &mut kept[i];
-                let nested = (p.start_line >= k.start_line && p.end_line <= k.end_line)
-                    || (k.start_line >= p.start_line && k.end_line <= p.end_line);
+                let inside_kept = p.start_line >= k.start_line && p.end_line <= k.end_line;
+                let around_kept = k.start_line >= p.start_line && k.end_line <= p.end_line;
+                let enclosing_function = around_kept && p.function && k.function;
                 let (start, end) = (k.start_line.min(p.start_line), k.end_line.max(p.end_line));
                 // Widening stops at a readable size: past it the lesser place just drops.
-                if !nested && end - start <= MAX_MERGED_LINES {
+                let widen = enclosing_function || !(inside_kept || around_kept);
+                if widen && end - start <= MAX_MERGED_LINES {
                     k.start_line = start;
                     k.end_line = end;
                 }
@@ -264,19 +317,19 @@ mod tests {
     fn boosts_file_directory_and_exact_symbol() {
         let q = question_tokens("where is parse args");
         assert!(
-            boost("src/cli/args.rs", None, Some("src/cli/args.rs"), &q)
-                > boost("src/cli/main.rs", None, Some("src/cli/args.rs"), &q)
+            boost("src/cli/args.rs", None, Some("src/cli/args.rs"), &q, &[])
+                > boost("src/cli/main.rs", None, Some("src/cli/args.rs"), &q, &[])
         );
         assert!(
-            boost("src/cli/main.rs", None, Some("src/cli/args.rs"), &q)
-                > boost("lib/x.rs", None, Some("src/cli/args.rs"), &q)
+            boost("src/cli/main.rs", None, Some("src/cli/args.rs"), &q, &[])
+                > boost("lib/x.rs", None, Some("src/cli/args.rs"), &q, &[])
         );
         assert_eq!(
-            boost("a.rs", Some("parse_args"), None, &q),
+            boost("a.rs", Some("parse_args"), None, &q, &[]),
             EXACT_SYMBOL_BOOST
         );
         assert_eq!(
-            boost("a.rs", Some("Cli::parseArgs"), None, &q),
+            boost("a.rs", Some("Cli::parseArgs"), None, &q, &[]),
             EXACT_SYMBOL_BOOST
         );
         assert_eq!(
@@ -284,11 +337,41 @@ mod tests {
                 "a.rs",
                 Some("new"),
                 None,
-                &question_tokens("make a new parser")
+                &question_tokens("make a new parser"),
+                &[]
             ),
             1.0,
             "a short word is too weak"
         );
+    }
+
+    #[test]
+    fn a_longer_known_name_outranks_the_name_it_contains() {
+        let q = question_tokens("where is test get app configs defined");
+        let known = ["test", "app", "getappconfigs", "testgetappconfigs"];
+        let test = boost(
+            "t.py",
+            Some("AppsTests.test_get_app_configs"),
+            None,
+            &q,
+            &known,
+        );
+        let method = boost("r.py", Some("Apps.get_app_configs"), None, &q, &known);
+        assert!(test > method, "{test} vs {method}");
+        assert!(method > 1.0, "still named, if less");
+        assert!(outnamed("get_app_configs", &known));
+        assert!(!outnamed("test_get_app_configs", &known));
+        assert!(!outnamed("get_app_configs", &["getapp", "configs"]));
+    }
+
+    #[test]
+    fn numbers_in_a_name_leave_it_partly_named() {
+        assert_eq!(number_parts("test_ticket_20820"), 1);
+        assert_eq!(number_parts("HTTP2Server3"), 2);
+        assert_eq!(number_parts("parseArgs"), 0);
+        let q = question_tokens("where is test ticket 21366 defined");
+        assert!(symbol_match("test_ticket_20820", &q) < 1.0);
+        assert_eq!(symbol_match("test_ticket", &q), 1.0);
     }
 
     #[test]
@@ -328,6 +411,7 @@ mod tests {
             path_id,
             start_line: s,
             end_line: e,
+            function: false,
         };
         let merged = merge_overlapping(
             vec![
@@ -343,6 +427,34 @@ mod tests {
         assert_eq!(merged.len(), 2);
         assert_eq!((merged[0].start_line, merged[0].end_line), (10, 60));
         assert_eq!(merged[1].candidate.id, 4);
+
+        // A nested function widens to the function around it, within the readable size.
+        let function = |id, s, e| Place {
+            function: true,
+            ..place(id, 0, s, e)
+        };
+        let merged = merge_overlapping(vec![function(1, 4, 14), function(2, 0, 30)], 5);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(
+            (
+                merged[0].candidate.id,
+                merged[0].start_line,
+                merged[0].end_line
+            ),
+            (1, 0, 30)
+        );
+        let merged = merge_overlapping(vec![function(1, 4, 14), function(2, 0, 300)], 5);
+        assert_eq!(
+            (merged[0].start_line, merged[0].end_line),
+            (4, 14),
+            "too long to widen"
+        );
+        let merged = merge_overlapping(vec![function(1, 4, 14), place(2, 0, 0, 30)], 5);
+        assert_eq!(
+            (merged[0].start_line, merged[0].end_line),
+            (4, 14),
+            "a class does not"
+        );
     }
 
     #[test]

@@ -178,6 +178,9 @@ struct Item {
     kind: ChunkKind,
     symbol: Option<String>,
     members: Vec<Item>,
+    /// A function with functions inside: cited whole however long it is, its inner
+    /// functions as chunks of their own besides.
+    whole: bool,
 }
 
 /// Where definitions are being looked for.
@@ -188,6 +191,10 @@ struct Scope {
     prefix: String,
     /// Functions here belong to a type (impl, trait, class): they are methods.
     in_type: bool,
+    /// This is a function's body: only functions and classes defined here are worth a
+    /// chunk of their own (`outer.helper`), so that a question naming a nested function
+    /// finds it by its name; constants and aliases stay part of the function.
+    in_function: bool,
 }
 
 impl Scope {
@@ -195,6 +202,14 @@ impl Scope {
         Scope {
             prefix: format!("{}{name}{separator}", self.prefix),
             in_type,
+            in_function: false,
+        }
+    }
+
+    fn function_body(&self, name: &str) -> Scope {
+        Scope {
+            in_function: true,
+            ..self.nested(name, ".", false)
         }
     }
 }
@@ -301,7 +316,9 @@ impl<'a> Finder<'a> {
             let (outer_start, outer_end) = self.lines_of(child);
             for (index, definition) in definitions.into_iter().enumerate() {
                 let (own_start, own_end) = self.lines_of(definition.node);
-                if definition.minor && own_end - own_start < MINOR_DEFINITION_MIN_LINES {
+                let too_minor = definition.minor
+                    && (scope.in_function || own_end - own_start < MINOR_DEFINITION_MIN_LINES);
+                if too_minor {
                     continue;
                 }
                 let (mut start, mut end) = if count == 1 {
@@ -318,6 +335,10 @@ impl<'a> Finder<'a> {
                 if index + 1 == count {
                     end = end.max(outer_end);
                 }
+                let whole = definition
+                    .body
+                    .as_ref()
+                    .is_some_and(|(_, inner)| inner.in_function);
                 let members = match definition.body {
                     Some((body, inner)) => self
                         .scope_items(body, &inner, depth + 1)
@@ -332,6 +353,7 @@ impl<'a> Finder<'a> {
                     kind: definition.kind,
                     symbol: Some(definition.symbol),
                     members,
+                    whole,
                 });
             }
         }
@@ -421,6 +443,22 @@ impl<'a> Finder<'a> {
         self.plain(node, kind, format!("{}{name}", scope.prefix))
     }
 
+    /// A function whose body may define functions of its own.
+    fn function_with_body<'tree>(
+        &self,
+        node: Node<'tree>,
+        scope: &Scope,
+        name: String,
+    ) -> Definition<'tree> {
+        let body = node
+            .child_by_field_name("body")
+            .map(|body| (body, scope.function_body(&name)));
+        Definition {
+            body,
+            ..self.function(node, scope, name)
+        }
+    }
+
     /// The plain name of a type as written in an impl or receiver: `Config` for
     /// `Config<T>`, `&'a Config`, `*Config` or `crate::Config`.
     fn base_type_name(&self, node: Node) -> String {
@@ -451,7 +489,9 @@ impl<'a> Finder<'a> {
             ))
         };
         match node.kind() {
-            "function_item" => Some(self.function(node, scope, self.field_name(node, "name")?)),
+            "function_item" => {
+                Some(self.function_with_body(node, scope, self.field_name(node, "name")?))
+            }
             "function_signature_item" if scope.in_type => {
                 Some(self.function(node, scope, self.field_name(node, "name")?))
             }
@@ -519,7 +559,7 @@ impl<'a> Finder<'a> {
     fn python<'tree>(&self, node: Node<'tree>, scope: &Scope) -> Option<Definition<'tree>> {
         match node.kind() {
             "function_definition" => {
-                Some(self.function(node, scope, self.field_name(node, "name")?))
+                Some(self.function_with_body(node, scope, self.field_name(node, "name")?))
             }
             "class_definition" => {
                 let name = self.field_name(node, "name")?;
@@ -617,7 +657,7 @@ impl<'a> Finder<'a> {
         match node.kind() {
             "function_declaration" | "generator_function_declaration" => single(
                 self.field_name(node, "name")
-                    .map(|name| self.function(node, scope, name)),
+                    .map(|name| self.function_with_body(node, scope, name)),
             ),
             "class_declaration" | "abstract_class_declaration" | "class" => {
                 let name = self
@@ -627,7 +667,7 @@ impl<'a> Finder<'a> {
             }
             "method_definition" | "abstract_method_signature" if scope.in_type => single(
                 self.field_name(node, "name")
-                    .map(|name| self.function(node, scope, name)),
+                    .map(|name| self.function_with_body(node, scope, name)),
             ),
             // `handleClick = () => {...}` in a class body is a method in all but syntax.
             "field_definition" | "public_field_definition" if scope.in_type => {
@@ -742,11 +782,18 @@ impl<'a> Finder<'a> {
         let name = self.name(name_node);
         let value = declarator.child_by_field_name("value")?;
         if is_function_value(value) {
-            return Some(self.plain(
-                declarator,
-                ChunkKind::Function,
-                format!("{}{name}", scope.prefix),
-            ));
+            let body = value
+                .child_by_field_name("body")
+                .filter(|body| body.kind() == "statement_block")
+                .map(|body| (body, scope.function_body(&name)));
+            return Some(Definition {
+                body,
+                ..self.plain(
+                    declarator,
+                    ChunkKind::Function,
+                    format!("{}{name}", scope.prefix),
+                )
+            });
         }
         if matches!(value.kind(), "class" | "class_expression") {
             let class = self.class(value, scope, name);
@@ -802,7 +849,7 @@ fn emit_items(
             push_unit(out, item.start, item.end, item.kind, &item.symbol);
             continue;
         };
-        if item.end - item.start <= SHORT_CONTAINER_LINES {
+        if item.whole || item.end - item.start <= SHORT_CONTAINER_LINES {
             push_unit(out, item.start, item.end, item.kind, &item.symbol);
             emit_items(lines, &item.members, out, slivers);
             continue;

@@ -943,3 +943,95 @@ fn chunking_on_many_threads_matches_one_thread() {
         }
     });
 }
+
+#[test]
+fn nested_functions_get_chunks_of_their_own_inside_the_whole_function() {
+    use ChunkKind::*;
+    let python = "\
+def cached(func):
+    LIMIT = {
+        'size': 10,
+        'ttl': 60,
+    }
+
+    @wraps(func)
+    def wrapper(*args):
+        return func(*args)
+
+    class Entry:
+        pass
+
+    return wrapper
+";
+    assert_chunks(
+        Language::Python,
+        python,
+        &[
+            (0, 14, Function, Some("cached")),
+            (6, 9, Function, Some("cached.wrapper")),
+            (10, 12, Class, Some("cached.Entry")),
+        ],
+    );
+
+    let script = "\
+export function makeStore(initial) {
+  const limit = {
+    size: 10,
+    ttl: 60,
+  };
+  function save(value) {
+    localStorage.setItem('k', value);
+  }
+  const load = () => {
+    return localStorage.getItem('k');
+  };
+  return { save, load };
+}
+";
+    assert_chunks(
+        Language::JavaScript,
+        script,
+        &[
+            (0, 13, Function, Some("makeStore")),
+            (5, 8, Function, Some("makeStore.save")),
+            (8, 11, Function, Some("makeStore.load")),
+        ],
+    );
+
+    let rust = "\
+fn outer(values: &[u32]) -> u32 {
+    fn square(x: u32) -> u32 {
+        x * x
+    }
+    values.iter().map(|&v| square(v)).sum()
+}
+";
+    assert_chunks(
+        Language::Rust,
+        rust,
+        &[
+            (0, 6, Function, Some("outer")),
+            (1, 4, Function, Some("outer.square")),
+        ],
+    );
+}
+
+#[test]
+fn a_long_function_stays_whole_beside_its_nested_functions() {
+    let mut text = String::from("def outer():\n    def inner():\n        return 1\n");
+    for i in 0..80 {
+        text.push_str(&format!("    value_{i} = inner()\n"));
+    }
+    let chunks = assert_well_formed(Language::Python, &text);
+    let outer = chunks
+        .iter()
+        .find(|c| c.symbol.as_deref() == Some("outer"))
+        .expect("outer function chunk");
+    assert_eq!(outer.start_line, 0, "{chunks:?}");
+    assert!(
+        chunks
+            .iter()
+            .any(|c| c.symbol.as_deref() == Some("outer.inner") && c.start_line == 1),
+        "{chunks:?}"
+    );
+}
