@@ -6,11 +6,11 @@
 use crate::text::is_stop_word;
 
 /// Longest run of words joined into one compound.
-const MAX_RUN: usize = 5;
+const MAX_RUN: usize = 8;
 /// Longest compound kept, as for identifier compounds.
 const MAX_COMPOUND: usize = 64;
 
-/// Add to `tokens` the compounds of every run of two to five words of `question` that
+/// Add to `tokens` the compounds of every run of two to eight words of `question` that
 /// `known` accepts (the index's vocabulary), both as written (stop words kept: `get` and
 /// `or` in `get_object_or_404`) and, for three words or more, with stop words left out
 /// (`the absolute url path` -> `absoluteurlpath`; `question_tokens` has the pairs). Only known compounds are added: an unknown one could never match,
