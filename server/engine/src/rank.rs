@@ -24,6 +24,9 @@ pub const EXACT_SYMBOL_BOOST: f32 = 1.6;
 /// contains it: "test get app configs" names `test_get_app_configs` more than
 /// `get_app_configs`.
 pub const OUTNAMED_FACTOR: f32 = 0.25;
+/// How much more a name spelled out counts for each word past two, up to a limit.
+pub const LONG_NAME_STEP: f32 = 0.1;
+pub const LONG_NAME_MAX: f32 = 1.5;
 
 /// A merged place never grows past this many lines.
 pub const MAX_MERGED_LINES: u32 = 120;
@@ -129,9 +132,9 @@ pub fn is_test_code(path: &str, symbol: Option<&str>) -> bool {
     in_test_dir || test_file || test_symbol
 }
 
-/// How strongly the question names `symbol`, 0..1: 1 when it names it exactly, else the
-/// share of the name's parts the question mentions (at least two of them), so "book search
-/// hook" partly names `useBookSearch`.
+/// How strongly the question names `symbol`: 1 when it names it exactly (more for a long
+/// name, up to `LONG_NAME_MAX`), else the share of the name's parts the question mentions
+/// (at least two of them), so "book search hook" partly names `useBookSearch`.
 pub fn symbol_match(symbol: &str, question_tokens: &[String]) -> f32 {
     let last = symbol
         .rsplit(['.', ':', ' '])
@@ -144,7 +147,9 @@ pub fn symbol_match(symbol: &str, question_tokens: &[String]) -> f32 {
     }
     if names_symbol(symbol, question_tokens) {
         if parts.len() > 1 {
-            return 1.0;
+            // A long name spelled out is rarer by chance than its words met one by one.
+            let extra = (parts.len() + number_parts(last)).saturating_sub(2) as f32;
+            return (1.0 + LONG_NAME_STEP * extra).min(LONG_NAME_MAX);
         }
         // A one-word name ("Args") is weaker evidence than a compound one ("parse_args"),
         // and one met only through its stem weaker the more letters the stem drops:
@@ -372,6 +377,24 @@ mod tests {
         let q = question_tokens("where is test ticket 21366 defined");
         assert!(symbol_match("test_ticket_20820", &q) < 1.0);
         assert_eq!(symbol_match("test_ticket", &q), 1.0);
+    }
+
+    #[test]
+    fn a_long_name_spelled_out_outweighs_its_words_met_one_by_one() {
+        let q = question_tokens("where is test tuple lookup names defined");
+        let spelled = {
+            let mut q = q.clone();
+            q.push("testtuplelookupnames".to_string());
+            q
+        };
+        let exact = symbol_match("TupleLookupsTests.test_tuple_lookup_names", &spelled);
+        let words = symbol_match("TupleLookupsTests", &spelled);
+        assert!(exact > words, "{exact} vs {words}");
+        assert!(exact <= LONG_NAME_MAX);
+        assert_eq!(
+            symbol_match("parse_args", &question_tokens("parse args")),
+            1.0
+        );
     }
 
     #[test]
