@@ -1,10 +1,10 @@
 //! Answer quality on a fixture repository of 37 files in six languages: 24 questions whose
 //! right place is known, asked through the real binary.
 //!
-//! The goal is hit@3 >= 0.9; today's ranking reaches 0.875 (21 of 24: the misses need
-//! semantic matching that a lexical signal cannot give, e.g. "give up on a server that takes
-//! too long" for `fetchWithTimeout`). The assertion holds the measured level so that a
-//! regression fails; raise it as ranking improves.
+//! Asserts hit@3 >= 0.9. Today's ranking finds 22 of 24 (0.917); the two misses need
+//! semantic matching that the built-in embedder cannot give ("give up on a server that
+//! takes too long" for `fetchWithTimeout`; "what status does the handler return" for
+//! `ServeHTTP`).
 
 use serde_json::Value;
 use std::path::Path;
@@ -82,5 +82,5 @@ fn fixture_questions_find_their_answer_in_the_top_three() {
     }
     let hit_at_3 = hits as f64 / questions.len() as f64;
     eprintln!("{report}hit@3 = {hit_at_3:.3}");
-    assert!(hit_at_3 >= 0.85, "hit@3 {hit_at_3:.3} below 0.85\n{report}");
+    assert!(hit_at_3 >= 0.9, "hit@3 {hit_at_3:.3} below 0.9\n{report}");
 }

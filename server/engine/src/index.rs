@@ -85,6 +85,7 @@ pub enum EmbedderChoice {
 impl EmbedderChoice {
     pub fn embed_question(&self, question: &str) -> Vec<f32> {
         match self {
+            EmbedderChoice::Hashed(h) if h.is_fitted() => h.embed_question(question),
             EmbedderChoice::Hashed(h) => h.embed(question),
             EmbedderChoice::Static(e) => e.embed(question),
         }

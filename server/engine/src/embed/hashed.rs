@@ -86,6 +86,44 @@ impl HashedTfIdf {
         v[bucket] += sign * weight;
     }
 
+    /// Embed a question: its terms as `embed` weighs them, plus each related word (see
+    /// `text::expansions`) at `RELATED_WEIGHT` of the weight it would have had, so that
+    /// "the wait between tries" leans towards chunks about `backoff` and `attempt`, as the
+    /// lexical search does.
+    pub fn embed_question(&self, question: &str) -> Vec<f32> {
+        let mut plain: Vec<String> = Vec::new();
+        for_each_token(question, |t| plain.push(t.to_string()));
+        let related = crate::text::expansions(&plain);
+        let mut weighted: HashMap<u64, f32> = HashMap::new();
+        let mut counts: HashMap<u64, u16> = HashMap::new();
+        for t in &plain {
+            let c = counts.entry(term_hash(t)).or_insert(0);
+            *c = c.saturating_add(1);
+        }
+        for (h, tf) in counts {
+            if let Some(&idf) = self.idf.get(&h) {
+                weighted.insert(h, (1.0 + (tf as f32).ln()) * idf);
+            }
+        }
+        for t in &related {
+            let h = term_hash(t);
+            if let Some(&idf) = self.idf.get(&h) {
+                weighted
+                    .entry(h)
+                    .or_insert(crate::text::RELATED_WEIGHT * idf);
+            }
+        }
+        // In hash order, so the float sums do not depend on the map's iteration order.
+        let mut weighted: Vec<(u64, f32)> = weighted.into_iter().collect();
+        weighted.sort_unstable_by_key(|&(h, _)| h);
+        let mut v = vec![0.0f32; self.dim];
+        for (h, weight) in weighted {
+            self.add(&mut v, h, weight);
+        }
+        normalize(&mut v);
+        v
+    }
+
     pub fn memory_bytes(&self) -> usize {
         self.idf.capacity() * 16
     }
@@ -131,6 +169,36 @@ impl Embedder for HashedTfIdf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_question_leans_towards_related_words_the_corpus_knows() {
+        let corpus = ["retry backoff attempt", "debounce timer", "wait loop"];
+        let mut df: HashMap<String, usize> = HashMap::new();
+        for doc in corpus {
+            let mut seen = std::collections::HashSet::new();
+            for_each_token(doc, |t| {
+                if seen.insert(t.to_string()) {
+                    *df.entry(t.to_string()).or_insert(0) += 1;
+                }
+            });
+        }
+        let e = HashedTfIdf::fit(64, df.iter().map(|(t, &n)| (t.as_str(), n)), corpus.len());
+        let backoff = e.embed("backoff");
+        let cos = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+        let q = "how long is the wait";
+        assert!(
+            cos(&e.embed_question(q), &backoff) > 0.0,
+            "related word reached"
+        );
+        assert_eq!(
+            cos(&e.embed(q), &backoff),
+            0.0,
+            "plain embedding has no relatives"
+        );
+        let norm: f32 = e.embed_question(q).iter().map(|x| x * x).sum();
+        assert!((norm - 1.0).abs() < 1e-4);
+        assert!(e.embed_question("zzz unknown").iter().all(|&x| x == 0.0));
+    }
 
     fn cosine(a: &[f32], b: &[f32]) -> f32 {
         a.iter().zip(b).map(|(x, y)| x * y).sum()
