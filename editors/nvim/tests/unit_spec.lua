@@ -104,9 +104,19 @@ end)
 test('settings the server does not know, or of the wrong type, are reported', function()
   local problems = require('ail.config').settings_problems({ maxFileSize = '1M', exclud = {}, cache = true })
   h.eq({
-    'vim.g.ail.settings.exclud is not an AIL setting (known: cache, cacheDir, exactSearch, exclude, maxFileSize, modelDir, persist)',
+    'vim.g.ail.settings.exclud is not an AIL setting (known: cache, cacheDir, exactSearch, exclude, maxFileSize, modelDir, parallelStages, persist, semanticCache)',
     'vim.g.ail.settings.maxFileSize should be a number, not a string',
   }, problems, 'problems')
+end)
+
+test('the semantic cache and parallel stages switches are known and reach the server as set', function()
+  vim.g.ail = { settings = { semanticCache = false, parallelStages = true } }
+  h.eq({}, require('ail.config').settings_problems(require('ail.config').get().settings), 'problems')
+  local params = {}
+  require('ail.lsp').enable_config().before_init(params)
+  h.eq(false, params.initializationOptions.semanticCache, 'semanticCache')
+  h.eq(true, params.initializationOptions.parallelStages, 'parallelStages')
+  vim.g.ail = nil
 end)
 
 test('directory settings have ~ expanded before they reach the server', function()

@@ -14,7 +14,9 @@ export interface AilConfig {
   modelDir: string;
   cacheDir: string;
   exactSearch: boolean;
+  parallelStages: boolean;
   cache: boolean;
+  semanticCache: boolean;
   persist: boolean;
 }
 
@@ -25,7 +27,9 @@ export interface ServerSettings {
   modelDir?: string;
   cacheDir?: string;
   exactSearch?: boolean;
+  parallelStages?: boolean;
   cache?: boolean;
+  semanticCache?: boolean;
   persist?: boolean;
 }
 
@@ -38,7 +42,9 @@ export const defaults: AilConfig = {
   modelDir: '',
   cacheDir: '',
   exactSearch: false,
+  parallelStages: false,
   cache: true,
+  semanticCache: true,
   persist: true,
 };
 
@@ -46,7 +52,7 @@ export const defaults: AilConfig = {
 export const restartKeys = ['server.path', 'server.extraEnv'] as const;
 
 /** Setting keys (under `ail.`) that the server reads; a change is sent to the running server. */
-export const serverKeys = ['maxFileSize', 'exclude', 'modelDir', 'cacheDir', 'exactSearch', 'cache', 'persist'] as const;
+export const serverKeys = ['maxFileSize', 'exclude', 'modelDir', 'cacheDir', 'exactSearch', 'parallelStages', 'cache', 'semanticCache', 'persist'] as const;
 
 /** Reads one setting under `ail.`; `vscode.workspace.getConfiguration('ail').get` fits. */
 export type Getter = (key: string) => unknown;
@@ -78,7 +84,9 @@ export function readConfig(get: Getter): AilConfig {
     modelDir: str(get('modelDir'), ''),
     cacheDir: str(get('cacheDir'), ''),
     exactSearch: bool(get('exactSearch'), defaults.exactSearch),
+    parallelStages: bool(get('parallelStages'), defaults.parallelStages),
     cache: bool(get('cache'), defaults.cache),
+    semanticCache: bool(get('semanticCache'), defaults.semanticCache),
     persist: bool(get('persist'), defaults.persist),
   };
 }
@@ -110,7 +118,9 @@ export function serverSettings(config: AilConfig, ctx: PathContext): ServerSetti
     maxFileSize: config.maxFileSize,
     exclude: config.exclude,
     exactSearch: config.exactSearch,
+    parallelStages: config.parallelStages,
     cache: config.cache,
+    semanticCache: config.semanticCache,
     persist: config.persist,
   };
   const modelDir = expandPath(config.modelDir, ctx);

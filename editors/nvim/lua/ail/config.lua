@@ -39,7 +39,9 @@ M.server_settings = {
   modelDir = 'string',
   cacheDir = 'string',
   exactSearch = 'boolean',
+  parallelStages = 'boolean',
   cache = 'boolean',
+  semanticCache = 'boolean',
   persist = 'boolean',
 }
 

@@ -37,7 +37,7 @@ test('a blank server path means the default `ail` on PATH', () => {
 
 test('the server gets its own settings only, with empty directories left out', () => {
   const settings = serverSettings(readConfig(getter({})), { home: '/home/ada' });
-  assert.deepEqual(settings, { maxFileSize: 1048576, exclude: [], exactSearch: false, cache: true, persist: true });
+  assert.deepEqual(settings, { maxFileSize: 1048576, exclude: [], exactSearch: false, parallelStages: false, cache: true, semanticCache: true, persist: true });
   assert.equal(JSON.stringify(settings).includes('server'), false, 'no client-only keys reach the server');
 });
 
@@ -52,7 +52,15 @@ test('directory settings expand ~ and ${workspaceFolder}', () => {
 
 test('server settings use exactly the keys the server knows', () => {
   const settings = serverSettings(readConfig(getter({ modelDir: '/m', cacheDir: '/c' })), { home: '/h' });
-  assert.deepEqual(Object.keys(settings).sort(), ['cache', 'cacheDir', 'exactSearch', 'exclude', 'maxFileSize', 'modelDir', 'persist']);
+  assert.deepEqual(Object.keys(settings).sort(), ['cache', 'cacheDir', 'exactSearch', 'exclude', 'maxFileSize', 'modelDir', 'parallelStages', 'persist', 'semanticCache']);
+});
+
+test('the semantic cache and parallel stages switches reach the server as set', () => {
+  const settings = serverSettings(readConfig(getter({ semanticCache: false, parallelStages: true })), { home: '/h' });
+  assert.equal(settings.semanticCache, false);
+  assert.equal(settings.parallelStages, true);
+  assert.equal(changeEffect((section) => section === 'ail.semanticCache'), 'notify');
+  assert.equal(changeEffect((section) => section === 'ail.parallelStages'), 'notify');
 });
 
 test('changing the binary restarts; changing server settings notifies; tracing needs neither', () => {
