@@ -62,7 +62,12 @@ impl Bm25 {
 
     /// The id of `term`, adding it to the vocabulary when new.
     pub fn intern(&mut self, term: &str) -> u32 {
-        let id = self.terms.intern(term);
+        self.intern_hashed(term, xxhash_rust::xxh3::xxh3_64(term.as_bytes()))
+    }
+
+    /// `intern` for a term whose xxh3 hash is known already (computed while counting).
+    pub fn intern_hashed(&mut self, term: &str, hash: u64) -> u32 {
+        let id = self.terms.intern_hashed(term, hash);
         if id as usize == self.docs.len() {
             self.docs.push(Vec::new());
             self.freqs.push(Vec::new());

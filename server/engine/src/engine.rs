@@ -343,6 +343,7 @@ impl Engine {
                                         f.size,
                                         f.mtime_ns,
                                         static_embedder,
+                                        false,
                                     )))
                                 }
                             }
@@ -353,7 +354,7 @@ impl Engine {
             for (result, found_file) in prepared.into_iter().zip(batch) {
                 match result {
                     Ok(Some(file)) => {
-                        index.apply(file, false);
+                        index.apply(file);
                         report.updated += 1;
                     }
                     Ok(None) => {
@@ -468,8 +469,9 @@ impl Engine {
                     size,
                     mtime,
                     self.static_embedder.as_deref(),
+                    in_memory,
                 );
-                self.index.write().apply(prepared, in_memory);
+                self.index.write().apply(prepared);
                 true
             }
             Err(SkipReason::Unreadable) => self.remove_file(rel_path),
