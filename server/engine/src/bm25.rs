@@ -187,19 +187,19 @@ impl Bm25 {
     pub fn for_each_posting_below(
         &self,
         below: u32,
-        cursors: &mut [usize],
+        cursors: &mut [u32],
         mut f: impl FnMut(u32, u32, u16),
     ) {
+        // A posting list holds at most one posting per document id, so a u32 cursor fits.
         for (term, ((docs, freqs), cursor)) in
             self.docs.iter().zip(&self.freqs).zip(cursors).enumerate()
         {
-            while let (Some(&doc), Some(&tf)) = (docs.get(*cursor), freqs.get(*cursor)) {
-                if doc >= below {
-                    break;
-                }
+            let at = *cursor as usize;
+            let below_at = docs[at..].partition_point(|&doc| doc < below);
+            for (&doc, &tf) in docs[at..at + below_at].iter().zip(&freqs[at..]) {
                 f(term as u32, doc, tf);
-                *cursor += 1;
             }
+            *cursor = (at + below_at) as u32;
         }
     }
 

@@ -558,14 +558,12 @@ impl Index {
         pending.sort_unstable();
         pending.dedup();
         let dim = h.dim();
-        // Per term: its hash and weight factor, looked up once rather than per posting.
-        let terms: Vec<(u64, f32)> = (0..self.bm25.term_count() as u32)
-            .map(|t| {
-                let hash = self.bm25.term_hash(t);
-                (hash, h.idf_of(hash))
-            })
+        // Per term its weight factor, looked up once rather than per posting (its hash the
+        // vocabulary keeps already).
+        let idfs: Vec<f32> = (0..self.bm25.term_count() as u32)
+            .map(|t| h.idf_of(self.bm25.term_hash(t)))
             .collect();
-        let mut cursors = vec![0usize; terms.len()];
+        let mut cursors = vec![0u32; idfs.len()];
         self.vectors.reserve(pending.len());
         for block in pending.chunks(EMBED_BLOCK) {
             let (lo, hi) = (block[0], block[block.len() - 1] + 1);
@@ -582,7 +580,7 @@ impl Index {
                     }
                     let slot = slot_of[(doc - lo) as usize];
                     if slot != u32::MAX {
-                        let (hash, idf) = terms[term as usize];
+                        let (hash, idf) = (self.bm25.term_hash(term), idfs[term as usize]);
                         let at = slot as usize * dim;
                         h.add_term(&mut vectors[at..at + dim], hash, tf, idf);
                     }
