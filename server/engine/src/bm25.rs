@@ -62,7 +62,12 @@ impl Bm25 {
 
     /// The id of `term`, adding it to the vocabulary when new.
     pub fn intern(&mut self, term: &str) -> u32 {
-        let id = self.terms.intern(term);
+        self.intern_hashed(term, xxhash_rust::xxh3::xxh3_64(term.as_bytes()))
+    }
+
+    /// `intern` for a term whose xxh3 hash is known already (computed while counting).
+    pub fn intern_hashed(&mut self, term: &str, hash: u64) -> u32 {
+        let id = self.terms.intern_hashed(term, hash);
         if id as usize == self.docs.len() {
             self.docs.push(Vec::new());
             self.freqs.push(Vec::new());
@@ -182,19 +187,19 @@ impl Bm25 {
     pub fn for_each_posting_below(
         &self,
         below: u32,
-        cursors: &mut [usize],
+        cursors: &mut [u32],
         mut f: impl FnMut(u32, u32, u16),
     ) {
+        // A posting list holds at most one posting per document id, so a u32 cursor fits.
         for (term, ((docs, freqs), cursor)) in
             self.docs.iter().zip(&self.freqs).zip(cursors).enumerate()
         {
-            while let (Some(&doc), Some(&tf)) = (docs.get(*cursor), freqs.get(*cursor)) {
-                if doc >= below {
-                    break;
-                }
+            let at = *cursor as usize;
+            let below_at = docs[at..].partition_point(|&doc| doc < below);
+            for (&doc, &tf) in docs[at..at + below_at].iter().zip(&freqs[at..]) {
                 f(term as u32, doc, tf);
-                *cursor += 1;
             }
+            *cursor = (at + below_at) as u32;
         }
     }
 

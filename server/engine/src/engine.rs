@@ -37,6 +37,9 @@ const BLAME_CONTEXT: u32 = 2;
 const CANDIDATES: usize = 100;
 /// Files prepared per batch between progress reports and lock acquisitions.
 const BATCH: usize = 256;
+/// What preparing one file gives: the file ready to apply, `None` when its content is
+/// unchanged, or why it was skipped.
+type Prepared = Result<Option<PreparedFile>, (String, SkipReason)>;
 /// Compact once this share of chunk slots are tombstones.
 const COMPACT_RATIO: f64 = 0.2;
 
@@ -316,54 +319,80 @@ impl Engine {
         let total = to_read.len();
         let static_embedder = self.static_embedder.as_deref();
         let max_size = self.config.max_file_size;
-        for (done, batch) in to_read.chunks(BATCH).enumerate() {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(EngineError::Cancelled);
-            }
-            progress(Progress {
-                phase: Phase::Indexing,
-                done: done * BATCH,
-                total,
-            });
-            let prepared: Vec<Result<Option<PreparedFile>, (String, SkipReason)>> =
-                crate::pool::run(self.config.index_threads, || {
-                    use rayon::prelude::*;
-                    batch
-                        .par_iter()
-                        .map(|f| match walk::read_text(&f.abs_path, max_size) {
-                            Err(reason) => Err((f.rel_path.clone(), reason)),
-                            Ok(text) => {
-                                let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
-                                if known.get(&f.rel_path).is_some_and(|k| k.2 == hash) && !rebuild {
-                                    Ok(None) // touched but identical
-                                } else {
-                                    Ok(Some(prepare_file(
-                                        &f.rel_path,
-                                        &text,
-                                        f.size,
-                                        f.mtime_ns,
-                                        static_embedder,
-                                    )))
-                                }
-                            }
-                        })
-                        .collect()
-                });
-            let mut index = self.index.write();
-            for (result, found_file) in prepared.into_iter().zip(batch) {
-                match result {
-                    Ok(Some(file)) => {
-                        index.apply(file, false);
-                        report.updated += 1;
+        let threads = self.config.index_threads;
+        let prepare = |f: &walk::FoundFile| -> Prepared {
+            match walk::read_text(&f.abs_path, max_size) {
+                Err(reason) => Err((f.rel_path.clone(), reason)),
+                Ok(text) => {
+                    let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+                    if known.get(&f.rel_path).is_some_and(|k| k.2 == hash) && !rebuild {
+                        Ok(None) // touched but identical
+                    } else {
+                        Ok(Some(prepare_file(
+                            &f.rel_path,
+                            &text,
+                            f.size,
+                            f.mtime_ns,
+                            static_embedder,
+                            false,
+                        )))
                     }
-                    Ok(None) => {
-                        index.touch(&found_file.rel_path, found_file.size, found_file.mtime_ns);
-                        report.unchanged += 1;
-                    }
-                    Err((path, reason)) => index.skip(&path, reason),
                 }
             }
-        }
+        };
+        // The pool prepares the next batch while this thread applies the last one: applying
+        // is a fifth of the work and would otherwise leave the pool idle. One prepared batch
+        // waits at most, so memory holds no more than three.
+        let batches: Vec<&[&walk::FoundFile]> = to_read.chunks(BATCH).collect();
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
+        std::thread::scope(|scope| {
+            // Owned here, so that returning early drops it and a waiting producer stops.
+            let receiver = receiver;
+            scope.spawn(|| {
+                for batch in &batches {
+                    if cancel.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let prepared = crate::pool::run(threads, || {
+                        use rayon::prelude::*;
+                        batch.par_iter().map(|f| prepare(f)).collect()
+                    });
+                    if sender.send(prepared).is_err() {
+                        break; // the applying side stopped
+                    }
+                }
+                drop(sender);
+            });
+            for (done, batch) in batches.iter().enumerate() {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(EngineError::Cancelled);
+                }
+                progress(Progress {
+                    phase: Phase::Indexing,
+                    done: done * BATCH,
+                    total,
+                });
+                let Ok(prepared) = receiver.recv() else {
+                    // Only a cancelled producer stops early.
+                    return Err(EngineError::Cancelled);
+                };
+                let mut index = self.index.write();
+                for (result, found_file) in prepared.into_iter().zip(batch.iter()) {
+                    match result {
+                        Ok(Some(file)) => {
+                            index.apply(file);
+                            report.updated += 1;
+                        }
+                        Ok(None) => {
+                            index.touch(&found_file.rel_path, found_file.size, found_file.mtime_ns);
+                            report.unchanged += 1;
+                        }
+                        Err((path, reason)) => index.skip(&path, reason),
+                    }
+                }
+            }
+            Ok(())
+        })?;
 
         // Reading and chunking thousands of files on worker threads leaves their freed
         // buffers scattered over the allocator's arenas; hand them back before the index
@@ -468,8 +497,9 @@ impl Engine {
                     size,
                     mtime,
                     self.static_embedder.as_deref(),
+                    in_memory,
                 );
-                self.index.write().apply(prepared, in_memory);
+                self.index.write().apply(prepared);
                 true
             }
             Err(SkipReason::Unreadable) => self.remove_file(rel_path),

@@ -61,16 +61,41 @@ pub struct PreparedFile {
     pub language: Language,
     pub lines: u32,
     pub chunks: Vec<PreparedChunk>,
+    /// Every chunk's distinct tokens, chunk after chunk, each in order of first occurrence.
+    /// Kept in two buffers per file rather than a string per token: a cold index prepares
+    /// millions of them, and their allocations cost more than the counting.
+    pub tokens: Vec<PreparedToken>,
+    /// The tokens' text, back to back.
+    pub token_text: String,
 }
 
 pub struct PreparedChunk {
     pub span: ChunkSpan,
     pub hash: u64,
-    pub snippet: Box<str>,
-    /// Tokens with counts, still as strings (interned when applied).
-    pub tokens: Vec<(Box<str>, u16)>,
+    /// Only made for text that is not on disk (see `ChunkRecord::snippet`).
+    pub snippet: Option<Box<str>>,
+    /// This chunk's tokens: a range of `PreparedFile::tokens`.
+    pub tokens: std::ops::Range<usize>,
     /// Present when the embedder needs no corpus statistics (a static model).
     pub vector: Option<Vec<f32>>,
+}
+
+/// One distinct token of a chunk, with its count (interned when applied).
+pub struct PreparedToken {
+    /// xxh3 of the token, as the vocabulary keys it.
+    pub hash: u64,
+    /// Where the token ends in `PreparedFile::token_text`; it starts where the previous
+    /// token of the file ends.
+    pub end: usize,
+    pub count: u16,
+}
+
+impl PreparedFile {
+    /// The text of `tokens[at]`.
+    fn token(&self, at: usize) -> &str {
+        let start = at.checked_sub(1).map_or(0, |p| self.tokens[p].end);
+        &self.token_text[start..self.tokens[at].end]
+    }
 }
 
 /// How chunks become vectors.
@@ -115,12 +140,14 @@ const SYMBOL_WEIGHT: usize = 3;
 
 /// Read a file's text into a `PreparedFile`: chunk it, tokenise each chunk (its symbol and
 /// path count as text too), and embed it when the embedder is corpus-independent.
+/// `keep_snippets` for text that is not on disk (see `ChunkRecord::snippet`).
 pub fn prepare_file(
     path: &str,
     text: &str,
     size: u64,
     mtime_ns: u64,
     static_embedder: Option<&dyn Embedder>,
+    keep_snippets: bool,
 ) -> PreparedFile {
     let language = Language::from_path(path);
     let spans = crate::chunk::chunk_file(language, text);
@@ -131,6 +158,8 @@ pub fn prepare_file(
         .map_or(file_name, |(stem, _)| stem)
         .replace(['.', '-'], " ");
     let mut counter = TokenCounter::default();
+    let mut tokens = Vec::new();
+    let mut token_text = String::new();
     let chunks = spans
         .into_iter()
         .filter_map(|span| {
@@ -162,10 +191,12 @@ pub fn prepare_file(
                 );
                 e.embed(&context)
             });
+            let first = tokens.len();
+            counter.append_to(&mut tokens, &mut token_text);
             Some(PreparedChunk {
                 hash: xxh3_64(body.as_bytes()),
-                snippet: snippet(body),
-                tokens: counter.counts(),
+                snippet: keep_snippets.then(|| snippet(body)),
+                tokens: first..tokens.len(),
                 vector,
                 span,
             })
@@ -179,6 +210,8 @@ pub fn prepare_file(
         language,
         lines: line_count(text),
         chunks,
+        tokens,
+        token_text,
     }
 }
 
@@ -253,12 +286,18 @@ impl TokenCounter {
         }
     }
 
-    /// The tokens with their counts, in order of first occurrence.
-    fn counts(&self) -> Vec<(Box<str>, u16)> {
-        self.entries
-            .iter()
-            .map(|e| (Box::from(&self.text[e.start..e.end]), e.count))
-            .collect()
+    /// Append the tokens with their counts, in order of first occurrence, to a file's
+    /// token buffers.
+    fn append_to(&self, tokens: &mut Vec<PreparedToken>, text: &mut String) {
+        text.reserve(self.text.len());
+        tokens.extend(self.entries.iter().map(|e| {
+            text.push_str(&self.text[e.start..e.end]);
+            PreparedToken {
+                hash: e.hash,
+                end: text.len(),
+                count: e.count,
+            }
+        }));
     }
 }
 
@@ -408,19 +447,22 @@ impl Index {
 
     /// Put a prepared file in the index, replacing what was there under its path.
     /// Vectors are added at once when the embedder can make them now, otherwise queued.
-    /// `keep_snippets` for text that is not on disk (see `ChunkRecord::snippet`).
-    pub fn apply(&mut self, file: PreparedFile, keep_snippets: bool) {
+    pub fn apply(&mut self, mut file: PreparedFile) {
         self.remove(&file.path);
         self.skipped.remove(&file.path);
         let file_id = self.files.len() as u32;
         let mut chunk_ids = Vec::with_capacity(file.chunks.len());
-        for c in file.chunks {
+        let mut counts: TermCounts = Vec::new();
+        for c in std::mem::take(&mut file.chunks) {
             let id = self.chunks.len() as u32;
-            let mut counts: TermCounts = c
-                .tokens
-                .iter()
-                .map(|(t, n)| (self.bm25.intern(t), *n))
-                .collect();
+            counts.clear();
+            counts.extend(c.tokens.map(|at| {
+                let token = &file.tokens[at];
+                (
+                    self.bm25.intern_hashed(file.token(at), token.hash),
+                    token.count,
+                )
+            }));
             counts.sort_unstable();
             self.bm25.add(id, &counts);
             match (&self.embedder, c.vector) {
@@ -443,7 +485,7 @@ impl Index {
                 kind: c.span.kind,
                 language: file.language,
                 hash: c.hash,
-                snippet: keep_snippets.then_some(c.snippet),
+                snippet: c.snippet,
             }));
             chunk_ids.push(id);
             self.live_chunks += 1;
@@ -517,14 +559,12 @@ impl Index {
         pending.sort_unstable();
         pending.dedup();
         let dim = h.dim();
-        // Per term: its hash and weight factor, looked up once rather than per posting.
-        let terms: Vec<(u64, f32)> = (0..self.bm25.term_count() as u32)
-            .map(|t| {
-                let hash = self.bm25.term_hash(t);
-                (hash, h.idf_of(hash))
-            })
+        // Per term its weight factor, looked up once rather than per posting (its hash the
+        // vocabulary keeps already).
+        let idfs: Vec<f32> = (0..self.bm25.term_count() as u32)
+            .map(|t| h.idf_of(self.bm25.term_hash(t)))
             .collect();
-        let mut cursors = vec![0usize; terms.len()];
+        let mut cursors = vec![0u32; idfs.len()];
         self.vectors.reserve(pending.len());
         for block in pending.chunks(EMBED_BLOCK) {
             let (lo, hi) = (block[0], block[block.len() - 1] + 1);
@@ -541,7 +581,7 @@ impl Index {
                     }
                     let slot = slot_of[(doc - lo) as usize];
                     if slot != u32::MAX {
-                        let (hash, idf) = terms[term as usize];
+                        let (hash, idf) = (self.bm25.term_hash(term), idfs[term as usize]);
                         let at = slot as usize * dim;
                         h.add_term(&mut vectors[at..at + dim], hash, tf, idf);
                     }
@@ -663,16 +703,34 @@ mod tests {
                 None => expected.push((t.as_str().into(), 1)),
             }
         }
+        // What `append_to` leaves in a file's buffers, read back as (token, count).
+        let counts = |counter: &TokenCounter| {
+            let mut tokens = vec![PreparedToken {
+                hash: 0,
+                end: 1,
+                count: 0,
+            }];
+            let mut text = "x".to_string(); // a previous chunk's token
+            counter.append_to(&mut tokens, &mut text);
+            let mut out = Vec::new();
+            for at in 1..tokens.len() {
+                let start = tokens[at - 1].end;
+                let token = &text[start..tokens[at].end];
+                assert_eq!(tokens[at].hash, xxh3_64(token.as_bytes()));
+                out.push((Box::<str>::from(token), tokens[at].count));
+            }
+            out
+        };
         let mut counter = TokenCounter::default();
         for _ in 0..2 {
             counter.clear();
             for t in &stream {
                 counter.add(t);
             }
-            assert_eq!(counter.counts(), expected);
+            assert_eq!(counts(&counter), expected);
         }
         counter.clear();
-        assert!(counter.counts().is_empty());
+        assert!(counts(&counter).is_empty());
     }
 
     #[test]

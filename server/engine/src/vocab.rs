@@ -65,7 +65,12 @@ impl Vocabulary {
 
     /// The id of `term`, adding it when new.
     pub fn intern(&mut self, term: &str) -> u32 {
-        let hash = xxh3_64(term.as_bytes());
+        self.intern_hashed(term, xxh3_64(term.as_bytes()))
+    }
+
+    /// `intern` with the term's xxh3 hash computed by the caller.
+    pub fn intern_hashed(&mut self, term: &str, hash: u64) -> u32 {
+        debug_assert_eq!(hash, xxh3_64(term.as_bytes()));
         let slot = match self.find(term, hash) {
             Ok(id) => return id,
             Err(slot) => slot,
