@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 const K1: f32 = 1.2;
+const B: f32 = 0.5;
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
@@ -21,7 +22,6 @@ struct Scratch {
     scores: Vec<f32>,
     touched: Vec<u32>,
 }
-const B: f32 = 0.5;
 
 /// Term frequencies of one document: (term id, count), one entry per distinct term.
 pub type TermCounts = Vec<(u32, u16)>;

@@ -19,7 +19,9 @@ pub const DEFAULT_DIM: usize = 512;
 #[derive(Clone, Serialize, Deserialize)]
 pub struct HashedTfIdf {
     dim: usize,
-    /// xxh3 of a term -> its inverse document frequency.
+    /// xxh3 of a term -> its inverse document frequency. Written in hash order, so that
+    /// one corpus always gives the same index file.
+    #[serde(serialize_with = "serialize_sorted")]
     idf: foldhash::HashMap<u64, f32>,
     /// Weight for terms added after the fit (new documents only, never questions).
     unseen_idf: f32,
@@ -129,6 +131,16 @@ impl HashedTfIdf {
     }
 }
 
+/// A map as its entries in key order; encoded like the map itself, so it reads back as one.
+fn serialize_sorted<S: serde::Serializer>(
+    map: &foldhash::HashMap<u64, f32>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut entries: Vec<(&u64, &f32)> = map.iter().collect();
+    entries.sort_unstable_by_key(|&(k, _)| *k);
+    serializer.collect_map(entries)
+}
+
 /// The hash a term is bucketed by.
 pub fn term_hash(term: &str) -> u64 {
     xxh3_64(term.as_bytes())
@@ -169,6 +181,19 @@ impl Embedder for HashedTfIdf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_corpus_always_serialises_the_same_bytes_and_reads_back() {
+        let frequencies: Vec<(String, usize)> =
+            (0..500).map(|i| (format!("term{i}"), 1 + i % 7)).collect();
+        let fit = || HashedTfIdf::fit(64, frequencies.iter().map(|(t, n)| (t.as_str(), *n)), 100);
+        let bytes = postcard::to_allocvec(&fit()).unwrap();
+        for _ in 0..5 {
+            assert_eq!(postcard::to_allocvec(&fit()).unwrap(), bytes);
+        }
+        let back: HashedTfIdf = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back.embed("term3 term42"), fit().embed("term3 term42"));
+    }
 
     #[test]
     fn a_question_leans_towards_related_words_the_corpus_knows() {
