@@ -651,6 +651,12 @@ impl Engine {
                 ));
             }
         }
+        // The tokens the index knows: the semantic tier needs two, the boosts read them.
+        let known_tokens: Vec<&str> = tokens
+            .iter()
+            .map(String::as_str)
+            .filter(|t| index.bm25.term_id(t).is_some())
+            .collect();
         let related = crate::text::expansions(&tokens);
         // Only the answer cache reads the signature; a one-shot caller with the cache off
         // does not pay for it.
@@ -667,10 +673,7 @@ impl Engine {
         });
         timings.embed = ms(t);
         if cacheable {
-            let known_terms = tokens
-                .iter()
-                .filter(|t| index.bm25.term_id(t).is_some())
-                .count();
+            let known_terms = known_tokens.len();
             if let Some(hit) = self.cache.get_semantic(
                 &key,
                 &qvec,
@@ -735,11 +738,6 @@ impl Engine {
         }
 
         let t = Instant::now();
-        let known_tokens: Vec<&str> = tokens
-            .iter()
-            .map(String::as_str)
-            .filter(|t| index.bm25.term_id(t).is_some())
-            .collect();
         let mut candidates = rank::fuse(&lexical, &vector);
         for c in &mut candidates {
             if let Some(chunk) = index.chunk(c.id) {

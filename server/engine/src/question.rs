@@ -13,8 +13,9 @@ const MAX_COMPOUND: usize = 64;
 /// Add to `tokens` the compounds of every run of two to eight words of `question` that
 /// `known` accepts (the index's vocabulary), both as written (stop words kept: `get` and
 /// `or` in `get_object_or_404`) and, for three words or more, with stop words left out
-/// (`the absolute url path` -> `absoluteurlpath`; `question_tokens` has the pairs). Only known compounds are added: an unknown one could never match,
-/// and leaving it out keeps a question padded with a stop word the same question.
+/// (`the absolute url path` -> `absoluteurlpath`; `question_tokens` has the pairs). Only
+/// known compounds are added: an unknown one could never match, and leaving it out keeps a
+/// question padded with a stop word the same question.
 pub fn add_run_compounds(question: &str, known: impl Fn(&str) -> bool, tokens: &mut Vec<String>) {
     let words: Vec<String> = question
         .split(|c: char| !c.is_alphanumeric() && c != '_')

@@ -136,10 +136,7 @@ pub fn is_test_code(path: &str, symbol: Option<&str>) -> bool {
 /// name, up to `LONG_NAME_MAX`), else the share of the name's parts the question mentions
 /// (at least two of them), so "book search hook" partly names `useBookSearch`.
 pub fn symbol_match(symbol: &str, question_tokens: &[String]) -> f32 {
-    let last = symbol
-        .rsplit(['.', ':', ' '])
-        .find(|s| !s.is_empty())
-        .unwrap_or(symbol);
+    let last = last_segment(symbol);
     let mut parts = Vec::new();
     crate::text::for_each_token(last, |t| parts.push(t.to_string()));
     if parts.len() > 1 {
@@ -184,10 +181,7 @@ fn number_parts(name: &str) -> usize {
 /// a whole: its compound spelling is one of the question's tokens. Single-word names must be
 /// at least four letters to count, so "get" or "new" do not boost everything.
 pub fn names_symbol(symbol: &str, question_tokens: &[String]) -> bool {
-    let last = symbol
-        .rsplit(['.', ':', ' '])
-        .find(|s| !s.is_empty())
-        .unwrap_or(symbol);
+    let last = last_segment(symbol);
     [symbol, last].iter().any(|name| {
         let compound = crate::text::compound(name);
         let multi_part = name.contains('_') || name.chars().skip(1).any(|c| c.is_uppercase());
@@ -204,15 +198,20 @@ pub fn names_symbol(symbol: &str, question_tokens: &[String]) -> bool {
 /// symbol's last segment and more. Only known tokens count, since a compound nobody wrote
 /// names nothing.
 pub fn outnamed(symbol: &str, known_tokens: &[&str]) -> bool {
-    let last = symbol
-        .rsplit(['.', ':', ' '])
-        .find(|s| !s.is_empty())
-        .unwrap_or(symbol);
+    let last = last_segment(symbol);
     let compound = crate::text::compound(last);
     !compound.is_empty()
         && known_tokens
             .iter()
             .any(|t| t.len() > compound.len() && t.contains(compound.as_str()))
+}
+
+/// A symbol's own name without its container: `Config::load` -> `load`.
+fn last_segment(symbol: &str) -> &str {
+    symbol
+        .rsplit(['.', ':', ' '])
+        .find(|s| !s.is_empty())
+        .unwrap_or(symbol)
 }
 
 fn parent(path: &str) -> &str {

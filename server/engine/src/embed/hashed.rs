@@ -10,7 +10,7 @@
 use super::{normalize, Embedder};
 use crate::text::for_each_token;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use xxhash_rust::xxh3::xxh3_64;
 
 /// 512 dimensions: hash collisions hurt recall measurably at 256 (see dependencies.md).
@@ -95,31 +95,44 @@ impl HashedTfIdf {
     pub fn embed_question(&self, question: &str) -> Vec<f32> {
         let mut plain: Vec<String> = Vec::new();
         for_each_token(question, |t| plain.push(t.to_string()));
-        let related = crate::text::expansions(&plain);
-        let mut weighted: HashMap<u64, f32> = HashMap::new();
-        let mut counts: HashMap<u64, u16> = HashMap::new();
-        for t in &plain {
-            let c = counts.entry(term_hash(t)).or_insert(0);
-            *c = c.saturating_add(1);
-        }
-        for (h, tf) in counts {
+        let mut weights = self.term_weights(question);
+        for t in crate::text::expansions(&plain) {
+            let h = term_hash(&t);
             if let Some(&idf) = self.idf.get(&h) {
-                weighted.insert(h, (1.0 + (tf as f32).ln()) * idf);
-            }
-        }
-        for t in &related {
-            let h = term_hash(t);
-            if let Some(&idf) = self.idf.get(&h) {
-                weighted
+                weights
                     .entry(h)
                     .or_insert(crate::text::RELATED_WEIGHT * idf);
             }
         }
-        // In hash order, so the float sums do not depend on the map's iteration order.
-        let mut weighted: Vec<(u64, f32)> = weighted.into_iter().collect();
-        weighted.sort_unstable_by_key(|&(h, _)| h);
+        self.vector_of(weights)
+    }
+
+    /// Each term of `text` by hash, with its TF-IDF weight. Terms the fitted corpus never
+    /// saw are left out (see the module comment).
+    fn term_weights(&self, text: &str) -> BTreeMap<u64, f32> {
+        let mut counts: BTreeMap<u64, u16> = BTreeMap::new();
+        for_each_token(text, |t| {
+            let c = counts.entry(term_hash(t)).or_insert(0);
+            *c = c.saturating_add(1);
+        });
+        counts
+            .into_iter()
+            .filter_map(|(h, tf)| {
+                let idf = match self.idf.get(&h) {
+                    Some(&idf) => idf,
+                    None if self.is_fitted() => return None,
+                    None => self.unseen_idf,
+                };
+                Some((h, (1.0 + (tf as f32).ln()) * idf))
+            })
+            .collect()
+    }
+
+    /// The unit vector of weighted terms, summed in hash order so that the float sums do
+    /// not depend on any map's iteration order.
+    fn vector_of(&self, weights: BTreeMap<u64, f32>) -> Vec<f32> {
         let mut v = vec![0.0f32; self.dim];
-        for (h, weight) in weighted {
+        for (h, weight) in weights {
             self.add(&mut v, h, weight);
         }
         normalize(&mut v);
@@ -156,31 +169,14 @@ impl Embedder for HashedTfIdf {
     }
 
     fn embed(&self, text: &str) -> Vec<f32> {
-        let mut counts: HashMap<u64, u16> = HashMap::new();
-        for_each_token(text, |t| {
-            let c = counts.entry(term_hash(t)).or_insert(0);
-            *c = c.saturating_add(1);
-        });
-        // In hash order, so the float sums do not depend on the map's iteration order.
-        let mut counts: Vec<(u64, u16)> = counts.into_iter().collect();
-        counts.sort_unstable();
-        let mut v = vec![0.0f32; self.dim];
-        for (h, tf) in counts {
-            let idf = match self.idf.get(&h) {
-                Some(&idf) => idf,
-                None if self.is_fitted() => continue,
-                None => self.unseen_idf,
-            };
-            self.add(&mut v, h, (1.0 + (tf as f32).ln()) * idf);
-        }
-        normalize(&mut v);
-        v
+        self.vector_of(self.term_weights(text))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     #[test]
     fn one_corpus_always_serialises_the_same_bytes_and_reads_back() {
