@@ -109,6 +109,17 @@ impl Segment {
     /// Map and check the segment at `path`. Only a regular file is opened, without
     /// blocking (a named pipe in its place is refused at once).
     pub fn open(path: &Path) -> Result<Segment, SegmentError> {
+        Segment::open_checked(path, true)
+    }
+
+    /// `open` for a segment this process has just written and synced: the header and the
+    /// section sizes are checked, but the contents are not read through again (which would
+    /// page the whole file in for nothing).
+    pub fn open_written(path: &Path) -> Result<Segment, SegmentError> {
+        Segment::open_checked(path, false)
+    }
+
+    fn open_checked(path: &Path, deep: bool) -> Result<Segment, SegmentError> {
         if cfg!(target_endian = "big") {
             return Err(corrupt("segments are little-endian"));
         }
@@ -128,7 +139,7 @@ impl Segment {
         let _ = map.advise(memmap2::Advice::Random);
         let sections = check_header(&map)?;
         check_gaps(&map, &sections)?;
-        for (i, range) in sections.iter().enumerate() {
+        for (i, range) in sections.iter().enumerate().filter(|_| deep) {
             let expected = u64::from_le_bytes(
                 map[16 + i * 24 + 16..16 + i * 24 + 24]
                     .try_into()
@@ -138,15 +149,16 @@ impl Segment {
                 return Err(corrupt(format!("section {i} fails its checksum")));
             }
         }
-        let meta: SegmentMeta = postcard::from_bytes(&map[sections[Section::Meta as usize].clone()])
-            .map_err(|e| corrupt(format!("metadata: {e}")))?;
+        let meta: SegmentMeta =
+            postcard::from_bytes(&map[sections[Section::Meta as usize].clone()])
+                .map_err(|e| corrupt(format!("metadata: {e}")))?;
         let segment = Segment {
             map,
             sections,
             meta,
             path: path.to_path_buf(),
         };
-        segment.validate()?;
+        segment.validate(deep)?;
         Ok(segment)
     }
 
@@ -190,7 +202,7 @@ impl Segment {
 
     /// Check that every section has the size the metadata implies and that every offset
     /// points inside its target, so that later reads can index without checking.
-    fn validate(&self) -> Result<(), SegmentError> {
+    fn validate(&self, deep: bool) -> Result<(), SegmentError> {
         let m = &self.meta;
         let (files, chunks, terms) = (m.files as usize, m.chunks as usize, m.terms as usize);
         let sized = |section: Section, row: usize, count: usize| -> Result<(), SegmentError> {
@@ -214,6 +226,18 @@ impl Segment {
         sized(Section::PostingFreqs, 2, m.postings as usize)?;
         sized(Section::DocLens, 4, chunks)?;
         sized(Section::VectorScales, 4, chunks)?;
+        match m.layout {
+            VectorLayout::Dense => sized(Section::VectorCodes, m.dim, chunks)?,
+            VectorLayout::Sparse => {
+                sized(Section::VectorStarts, 4, m.dim + 1)?;
+                let entries = self.slice::<u32>(Section::VectorStarts)[m.dim] as usize;
+                sized(Section::VectorDocs, 4, entries)?;
+                sized(Section::VectorCodes, 1, entries)?;
+            }
+        }
+        if !deep {
+            return Ok(());
+        }
         let strings = self.bytes(Section::Strings).len();
         let in_strings = |start: u32, len: u32| {
             len == NONE_LEN || (start as usize).saturating_add(len as usize) <= strings
@@ -272,31 +296,23 @@ impl Segment {
         let docs = self.slice::<u32>(Section::PostingDocs);
         for t in 0..terms {
             let list = &docs[posting_starts[t] as usize..posting_starts[t + 1] as usize];
-            if list.windows(2).any(|w| w[0] >= w[1]) || list.last().is_some_and(|&d| d as usize >= chunks)
+            if list.windows(2).any(|w| w[0] >= w[1])
+                || list.last().is_some_and(|&d| d as usize >= chunks)
             {
                 return Err(corrupt("postings"));
             }
         }
-        match m.layout {
-            VectorLayout::Dense => {
-                sized(Section::VectorCodes, m.dim, chunks)?;
+        if m.layout == VectorLayout::Sparse {
+            let starts = self.slice::<u32>(Section::VectorStarts);
+            if starts[0] != 0 || starts.windows(2).any(|w| w[0] > w[1]) {
+                return Err(corrupt("vector offsets"));
             }
-            VectorLayout::Sparse => {
-                sized(Section::VectorStarts, 4, m.dim + 1)?;
-                let starts = self.slice::<u32>(Section::VectorStarts);
-                let entries = starts[m.dim] as usize;
-                if starts[0] != 0 || starts.windows(2).any(|w| w[0] > w[1]) {
-                    return Err(corrupt("vector offsets"));
-                }
-                sized(Section::VectorDocs, 4, entries)?;
-                sized(Section::VectorCodes, 1, entries)?;
-                if self
-                    .slice::<u32>(Section::VectorDocs)
-                    .iter()
-                    .any(|&d| d as usize >= chunks)
-                {
-                    return Err(corrupt("vector entries"));
-                }
+            if self
+                .slice::<u32>(Section::VectorDocs)
+                .iter()
+                .any(|&d| d as usize >= chunks)
+            {
+                return Err(corrupt("vector entries"));
             }
         }
         Ok(())
@@ -326,11 +342,9 @@ impl Segment {
     }
 
     pub fn file_path(&self, file: u32) -> &str {
-        self.file_rows()
-            .get(file as usize)
-            .map_or("", |row| {
-                std::str::from_utf8(self.string(row.path_start, row.path_len)).unwrap_or("")
-            })
+        self.file_rows().get(file as usize).map_or("", |row| {
+            std::str::from_utf8(self.string(row.path_start, row.path_len)).unwrap_or("")
+        })
     }
 
     /// The id of the file at `path`.
@@ -370,7 +384,10 @@ impl Segment {
     pub fn term(&self, id: u32) -> &str {
         let starts = self.slice::<u32>(Section::TermStarts);
         let text = self.bytes(Section::TermText);
-        let (a, b) = (starts[id as usize] as usize, starts[id as usize + 1] as usize);
+        let (a, b) = (
+            starts[id as usize] as usize,
+            starts[id as usize + 1] as usize,
+        );
         std::str::from_utf8(&text[a..b]).unwrap_or("")
     }
 
@@ -422,7 +439,9 @@ impl Segment {
 
     /// The quantised vector of a chunk (gathered from the sparse layout when sparse).
     pub fn vector(&self, chunk: u32) -> Option<(Vec<i8>, f32)> {
-        let scale = *self.slice::<f32>(Section::VectorScales).get(chunk as usize)?;
+        let scale = *self
+            .slice::<f32>(Section::VectorScales)
+            .get(chunk as usize)?;
         let dim = self.meta.dim;
         let codes: &[i8] = self.slice(Section::VectorCodes);
         match self.meta.layout {
@@ -523,7 +542,10 @@ fn check_gaps(map: &[u8], sections: &[Range<usize>; SECTIONS]) -> Result<(), Seg
     let mut ranges: Vec<Range<usize>> = sections.to_vec();
     ranges.sort_by_key(|r| (r.start, r.end));
     let mut at = HEADER_LEN;
-    for r in ranges.iter().chain(std::iter::once(&(map.len()..map.len()))) {
+    for r in ranges
+        .iter()
+        .chain(std::iter::once(&(map.len()..map.len())))
+    {
         if r.start < at || r.start - at >= 8 || map[at..r.start].iter().any(|&b| b != 0) {
             return Err(corrupt("bytes outside the sections"));
         }

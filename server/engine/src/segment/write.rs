@@ -56,8 +56,9 @@ pub trait SegmentSource {
     fn vector(&self, id: u32) -> Option<(Vec<i8>, f32)>;
 }
 
-/// Bytes of sparse vector entries gathered in memory per pass over the vectors.
-const SPARSE_PASS_BUDGET: usize = 16 << 20;
+/// Bytes of sparse vector entries gathered in memory per pass over the vectors (each pass
+/// reads every vector once; 4 MiB is a few passes for a large workspace).
+const SPARSE_PASS_BUDGET: usize = 4 << 20;
 
 /// Write `source` as a segment at `path` (atomically). `meta` gives everything but the
 /// counts, which the writer fills in. Returns the bytes written.
@@ -86,7 +87,10 @@ pub fn write_segment(
         }
     }
     let chunk_count = next;
-    let order: Vec<u32> = files.iter().flat_map(|f| f.chunks.iter().copied()).collect();
+    let order: Vec<u32> = files
+        .iter()
+        .flat_map(|f| f.chunks.iter().copied())
+        .collect();
     let dim = meta.dim;
     {
         let mut out = Out::new(BufWriter::with_capacity(1 << 20, tmp.as_file_mut()));
@@ -213,8 +217,7 @@ pub fn write_segment(
             let mut result = Ok(());
             for &i in &kept {
                 source.postings(i as usize, &mut |doc, tf| {
-                    if new_id.get(doc as usize).is_some_and(|&n| n != u32::MAX) && result.is_ok()
-                    {
+                    if new_id.get(doc as usize).is_some_and(|&n| n != u32::MAX) && result.is_ok() {
                         result = w.write_all(&tf.to_le_bytes());
                     }
                 });
@@ -278,7 +281,8 @@ pub fn write_segment(
                     }
                     Ok(())
                 })?;
-                let groups = dimension_groups(&per_dim, SPARSE_PASS_BUDGET / 5);
+                let entry = std::mem::size_of::<(u32, i8)>();
+                let groups = dimension_groups(&per_dim, SPARSE_PASS_BUDGET / entry);
                 let mut gathered: Vec<Vec<(u32, i8)>> = Vec::new();
                 let mut codes_spill = Spill::new(dir)?;
                 table[Section::VectorDocs as usize] = out.section(|w| {
@@ -305,8 +309,7 @@ pub fn write_segment(
                     }
                     Ok(())
                 })?;
-                table[Section::VectorCodes as usize] =
-                    out.section(|w| codes_spill.copy_into(w))?;
+                table[Section::VectorCodes as usize] = out.section(|w| codes_spill.copy_into(w))?;
             }
         }
 
