@@ -16,6 +16,7 @@ mod pool;
 mod question;
 pub mod rank;
 pub mod safe_path;
+mod scratch;
 pub mod segment;
 pub mod store;
 pub mod text;

@@ -80,10 +80,8 @@ fn set_bit(bits: &mut [u64], i: usize) -> bool {
     }
 }
 
-thread_local! {
-    /// Per-thread BM25 accumulator over segment + overlay ids; only touched slots are reset.
-    static SCORES: std::cell::RefCell<(Vec<f32>, Vec<u32>)> = Default::default();
-}
+/// BM25 accumulators over segment + overlay ids.
+static SCORES: crate::scratch::Pool<f32> = crate::scratch::Pool::new();
 
 impl Store {
     /// An empty store: everything will live in memory until a segment is written.
@@ -434,13 +432,11 @@ impl Store {
         // Float sums: one fixed order of terms makes a score a function of the set of terms.
         let mut terms = terms.to_vec();
         terms.sort_by(|a, b| a.0.cmp(b.0).then(a.1.total_cmp(&b.1)));
-        SCORES.with(|cell| {
-            let mut scratch = cell.borrow_mut();
-            let (scores, touched) = &mut *scratch;
-            let slots = self.id_count();
-            if scores.len() < slots {
-                scores.resize(slots, 0.0);
-            }
+        SCORES.with(self.id_count(), |acc| {
+            let crate::scratch::Accumulator {
+                values: scores,
+                touched,
+            } = acc;
             let mut add = |doc: u32, tf: u16, len: u32, idf: f32| {
                 let slot = &mut scores[doc as usize];
                 if *slot == 0.0 {
