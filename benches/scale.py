@@ -11,7 +11,7 @@ takes any directory, then drives the release `ail lsp` over a pipe:
   * `ail/reindex`: peak anonymous and total RSS while it runs;
   * cold start: a new server on the persisted segment, `initialize` to the first answer.
 
-Usage: benches/scale.py [--workspace DIR] [--questions N] [--out FILE.json]
+Usage: benches/scale.py [--workspace DIR] [--questions N] [--out FILE.json] [--binary AIL]
 Prints a markdown table; --out also writes the figures as JSON.
 """
 
@@ -229,10 +229,13 @@ def main():
     parser.add_argument("--workspace")
     parser.add_argument("--questions", type=int, default=300)
     parser.add_argument("--out")
+    parser.add_argument("--binary", help="an `ail` binary to measure instead of this tree's release build")
     args = parser.parse_args()
     workspace = os.path.realpath(args.workspace or assemble_workspace())
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "ail"], cwd=ROOT, check=True)
-    binary = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "ail")
+    binary = args.binary
+    if binary is None:
+        subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "ail"], cwd=ROOT, check=True)
+        binary = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "ail")
     cache = tempfile.mkdtemp(prefix="ail-scale-")
     files = sum(len(f) for _, _, f in os.walk(workspace))
     figures = {"workspace": workspace, "files_on_disk": files, "cores": os.cpu_count(),
