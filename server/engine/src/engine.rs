@@ -11,6 +11,7 @@ use crate::chunk::ChunkKind;
 use crate::config::{default_cache_dir, EngineConfig};
 use crate::embed::hashed::HashedTfIdf;
 use crate::embed::Embedder;
+use crate::file_kind::{FileKind, KindRules};
 use crate::git::{BlameHunk, FileHistory, GitRepo, HistoryIndex, Permalinker};
 use crate::index::{prepare_file, EmbedderChoice, Index, PreparedFile};
 use crate::metrics::{Metrics, MetricsSnapshot};
@@ -107,6 +108,8 @@ pub struct EngineStatus {
     pub git: GitStatus,
     /// Feature flags switched off automatically, with why.
     pub fallbacks: Vec<String>,
+    /// Indexed files of each kind, in `FileKind::ALL` order.
+    pub files_by_kind: [usize; FileKind::ALL.len()],
 }
 
 pub struct Engine {
@@ -131,6 +134,8 @@ pub struct Engine {
     /// Moving average of the sampled recall@10 of the graph.
     graph_recall: Mutex<f64>,
     graph_queries: AtomicU64,
+    /// The workspace's `.gitattributes` overrides of file kinds, as of the last walk.
+    kind_rules: RwLock<Arc<KindRules>>,
 }
 
 /// A blame running on its own thread for the answer being computed.
@@ -211,6 +216,7 @@ impl Engine {
             graph_fallback: AtomicBool::new(false),
             graph_recall: Mutex::new(1.0),
             graph_queries: AtomicU64::new(0),
+            kind_rules: RwLock::new(Arc::new(KindRules::default())),
         })
     }
 
@@ -254,6 +260,8 @@ impl Engine {
             threads: self.config.index_threads,
         };
         let found = walk::walk(&self.root, &options);
+        let kinds = Arc::new(KindRules::load(&self.root, walked_folders(&found)));
+        *self.kind_rules.write() = kinds.clone();
         let mut report = RefreshReport::default();
 
         // What the index holds now: path -> (size, mtime, hash).
@@ -328,6 +336,7 @@ impl Engine {
                             f.mtime_ns,
                             static_embedder,
                             false,
+                            &kinds,
                         )))
                     }
                 }
@@ -402,6 +411,14 @@ impl Engine {
             });
             self.index.write().fit_and_embed();
             self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
+        }
+        if rebuild && report.updated > 0 {
+            // Learned under the shared lock (queries go on), installed under a short write.
+            let learned = {
+                let index = self.index.read();
+                crate::related::RelatedWords::learn(&index.bm25, |doc| index.is_live(doc))
+            };
+            self.index.write().related = learned;
         }
         {
             let mut index = self.index.write();
@@ -489,6 +506,7 @@ impl Engine {
                 {
                     return false;
                 }
+                let kinds = self.kind_rules.read().clone();
                 let prepared = prepare_file(
                     rel_path,
                     &text,
@@ -496,6 +514,7 @@ impl Engine {
                     mtime,
                     self.static_embedder.as_deref(),
                     in_memory,
+                    &kinds,
                 );
                 self.index.write().apply(prepared);
                 true
@@ -520,6 +539,10 @@ impl Engine {
         let mut skipped = SkipCounts::default();
         for reason in index.skipped.values() {
             skipped.add(*reason);
+        }
+        let mut files_by_kind = [0; FileKind::ALL.len()];
+        for &id in index.file_ids.values() {
+            files_by_kind[index.file_kind(id).as_u8() as usize] += 1;
         }
         EngineStatus {
             root: self.root.clone(),
@@ -546,6 +569,7 @@ impl Engine {
             metrics: self.metrics.snapshot(),
             git: self.git_status(),
             fallbacks: self.fallbacks(),
+            files_by_kind,
         }
     }
 
@@ -655,7 +679,7 @@ impl Engine {
             .map(String::as_str)
             .filter(|t| index.bm25.term_id(t).is_some())
             .collect();
-        let related = crate::text::expansions(&tokens);
+        let related = crate::related::question_expansions(&index.related, &tokens);
         // Only the answer cache reads the signature; a one-shot caller with the cache off
         // does not pay for it.
         let signature = if cacheable && self.cache.config().enabled {
@@ -705,11 +729,7 @@ impl Engine {
             let weighted: Vec<(&str, f32)> = tokens
                 .iter()
                 .map(|t| (t.as_str(), 1.0))
-                .chain(
-                    related
-                        .iter()
-                        .map(|t| (t.as_str(), crate::text::RELATED_WEIGHT)),
-                )
+                .chain(related.iter().map(|(t, w)| (t.as_str(), *w)))
                 .collect();
             let live = |id: u32| searched.is_live(id);
             let found = searched.bm25.search_weighted(&weighted, CANDIDATES, &live);
@@ -737,28 +757,42 @@ impl Engine {
 
         let t = Instant::now();
         let mut candidates = rank::fuse(&lexical, &vector);
+        let priors = rank::Priors {
+            vendored: self.config.vendored_weight,
+            ..rank::Priors::default()
+        };
+        let about_tests = rank::about_tests(&tokens);
         for c in &mut candidates {
             if let Some(chunk) = index.chunk(c.id) {
+                let symbol = chunk.symbol.as_deref();
                 c.score *= rank::boost(
                     index.path_of(chunk),
-                    chunk.symbol.as_deref(),
+                    symbol,
                     query.file.as_deref(),
                     &tokens,
                     &known_tokens,
-                );
+                ) * priors.factor(index.file_kind(chunk.file), symbol, about_tests);
             }
         }
         rank::sort(&mut candidates);
-        let places: Vec<Place> = candidates
-            .iter()
-            .filter_map(|c| {
-                let chunk = index.chunk(c.id)?;
+        let folded = crate::copies::fold_copies(candidates, |id| {
+            index.chunk(id).map(|c| crate::copies::ChunkFacts {
+                hash: c.hash,
+                kind: index.file_kind(c.file),
+                lines: c.end_line.saturating_sub(c.start_line),
+            })
+        });
+        let places: Vec<Place> = folded
+            .into_iter()
+            .filter_map(|f| {
+                let chunk = index.chunk(f.candidate.id)?;
                 Some(Place {
-                    candidate: c.clone(),
                     path_id: chunk.file,
                     start_line: chunk.start_line,
                     end_line: chunk.end_line,
                     function: matches!(chunk.kind, ChunkKind::Function | ChunkKind::Method),
+                    copies: f.copies,
+                    candidate: f.candidate,
                 })
             })
             .collect();
@@ -811,6 +845,19 @@ impl Engine {
                 language: chunk.language,
                 snippet,
                 citation: i + 1,
+                file_kind: index.file_kind(chunk.file),
+                copies: p
+                    .copies
+                    .iter()
+                    .filter_map(|&id| {
+                        let copy = index.chunk(id)?;
+                        Some(CopyPlace {
+                            path: index.path_of(copy).to_string(),
+                            start_line: copy.start_line,
+                            end_line: copy.end_line,
+                        })
+                    })
+                    .collect(),
             });
             citations.push(citation);
         }
@@ -858,7 +905,12 @@ impl Engine {
             let index = self.index.read();
             let current_hash = |path: &str| index.file(path).map(|f| f.hash);
             // Valid while the cited files and the asked-about file keep their content.
-            let mut deps: Vec<String> = answer.results.iter().map(|h| h.path.clone()).collect();
+            let mut deps: Vec<String> = answer
+                .results
+                .iter()
+                .flat_map(|h| std::iter::once(&h.path).chain(h.copies.iter().map(|c| &c.path)))
+                .cloned()
+                .collect();
             deps.extend(query.file.clone());
             deps.sort();
             deps.dedup();
@@ -1275,7 +1327,7 @@ fn retrieval_key(question: &str, tokens: &[String], reads_text: bool) -> String 
 /// Questions with one signature and one embedding get the same places; word order that
 /// only moves unknown pairs, and unknown words, do not change it (an unknown word lowers
 /// the confidence a fresh answer would report, so a semantic hit keeps the cached one's).
-fn lexical_signature(index: &Index, tokens: &[String], related: &[String]) -> u64 {
+fn lexical_signature(index: &Index, tokens: &[String], related: &[(String, f32)]) -> u64 {
     let steers = |t: &str| {
         index.bm25.term_id(t).is_some() || index.names_qualified_symbol(t) || t.starts_with("test")
     };
@@ -1286,7 +1338,7 @@ fn lexical_signature(index: &Index, tokens: &[String], related: &[String]) -> u6
         .collect();
     let mut relatives: Vec<&str> = related
         .iter()
-        .map(String::as_str)
+        .map(|(t, _)| t.as_str())
         .filter(|t| index.bm25.term_id(t).is_some())
         .collect();
     asked.sort_unstable();
@@ -1317,6 +1369,21 @@ fn chunk_ids_in<'a>(index: &'a Index, place: &'a Place) -> impl Iterator<Item = 
                 ch.start_line >= place.start_line && ch.end_line <= place.end_line
             }) || c == place.candidate.id
         })
+}
+
+/// The folders above walked files, where `.gitattributes` files may be.
+fn walked_folders(found: &walk::WalkResult) -> std::collections::BTreeSet<String> {
+    let mut folders = std::collections::BTreeSet::new();
+    for f in &found.files {
+        let mut path = f.rel_path.as_str();
+        while let Some((dir, _)) = path.rsplit_once('/') {
+            if !folders.insert(dir.to_string()) {
+                break; // its ancestors are in already
+            }
+            path = dir;
+        }
+    }
+    folders
 }
 
 /// What git offers a workspace.

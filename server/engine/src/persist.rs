@@ -25,9 +25,10 @@ use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 const MAGIC: &[u8; 8] = b"AILINDEX";
 /// Bump whenever the payload layout or what is stored in it changes (how files are
 /// chunked or tokenised); older files are rebuilt. 4: nested functions have chunks.
-pub const FORMAT_VERSION: u32 = 4;
-/// Metadata, chunks, lexical index, vectors.
-const SECTIONS: usize = 4;
+/// 5: files have a kind; learned related words.
+pub const FORMAT_VERSION: u32 = 5;
+/// Metadata, chunks, lexical index, vectors, learned related words.
+const SECTIONS: usize = 5;
 const HEADER_LEN: usize = 8 + 4 + 4 + SECTIONS * 16;
 
 /// Why a persisted index was not used.
@@ -114,6 +115,7 @@ pub fn save(index: &Index, root: &str, path: &Path) -> std::io::Result<u64> {
             postcard::to_io(&index.bm25, w).map(drop).map_err(encode)
         })?;
         table[3] = section(&mut out, |w| index.vectors.write_raw(w))?;
+        table[4] = section(&mut out, |w| w.write_all(&index.related.to_bytes()))?;
         out.flush()?;
     }
     let file = tmp.as_file_mut();
@@ -215,7 +217,10 @@ pub fn load(path: &Path, root: &str, embedder: &EmbedderChoice) -> Result<Index,
     let chunks: Vec<Option<ChunkRecord>> = decode_section(&mut file, table[1], "chunks")?;
     let bm25: Bm25 = decode_section(&mut file, table[2], "lexical index")?;
     let vectors = read_vectors(&mut file, table[3])?;
-    into_index(meta, chunks, bm25, vectors, embedder)
+    let related = read_related(&mut file, table[4])?;
+    let mut index = into_index(meta, chunks, bm25, vectors, embedder)?;
+    index.related = related;
+    Ok(index)
 }
 
 /// Read one postcard section, check its checksum, decode it.
@@ -232,6 +237,22 @@ fn decode_section<T: serde::de::DeserializeOwned>(
         )));
     }
     postcard::from_bytes(&bytes).map_err(|e| LoadError::Corrupt(format!("undecodable {what}: {e}")))
+}
+
+/// Read the learned related words (see `RelatedWords::to_bytes`).
+fn read_related(
+    file: &mut impl Read,
+    (len, checksum): (u64, u64),
+) -> Result<crate::related::RelatedWords, LoadError> {
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(len).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 != len || xxh3_64(&bytes) != checksum {
+        return Err(LoadError::Corrupt(
+            "checksum mismatch in the related words".into(),
+        ));
+    }
+    crate::related::RelatedWords::from_bytes(&bytes)
+        .ok_or_else(|| LoadError::Corrupt("undecodable related words".into()))
 }
 
 /// Read the raw vector section (see `ExactIndex::write_raw`) into its final buffers.
@@ -338,6 +359,7 @@ fn into_index(
         unembedded: Vec::new(),
         graph: None,
         qualified_symbols: Default::default(),
+        related: Default::default(),
     })
 }
 
