@@ -683,7 +683,7 @@ impl Engine {
         // Only the answer cache reads the signature; a one-shot caller with the cache off
         // does not pay for it.
         let signature = if cacheable && self.cache.config().enabled {
-            lexical_signature(&index, &tokens, &related)
+            lexical_signature(&index, &tokens, &related) ^ u64::from(rank::about_tests(question))
         } else {
             0
         };
@@ -761,17 +761,19 @@ impl Engine {
             vendored: self.config.vendored_weight,
             ..rank::Priors::default()
         };
-        let about_tests = rank::about_tests(&tokens);
+        let about_tests = rank::about_tests(question);
         for c in &mut candidates {
             if let Some(chunk) = index.chunk(c.id) {
                 let symbol = chunk.symbol.as_deref();
+                let named =
+                    symbol.map_or(0.0, |s| rank::symbol_strength(s, &tokens, &known_tokens));
                 c.score *= rank::boost(
                     index.path_of(chunk),
                     symbol,
                     query.file.as_deref(),
                     &tokens,
                     &known_tokens,
-                ) * priors.factor(index.file_kind(chunk.file), symbol, about_tests);
+                ) * priors.factor(index.file_kind(chunk.file), symbol, named, about_tests);
             }
         }
         rank::sort(&mut candidates);
@@ -1317,6 +1319,10 @@ fn retrieval_key(question: &str, tokens: &[String], reads_text: bool) -> String 
     if reads_text {
         key.push('\u{1}');
         key.push_str(&question.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
+    // Whether the question is about tests turns on word order ("test whether" is not).
+    if rank::about_tests(question) {
+        key.push_str("\u{1}tests");
     }
     key
 }

@@ -41,25 +41,48 @@ impl Default for Priors {
     }
 }
 
+/// What is left of the vendored prior for code whose name the question spells out: a
+/// name is strong evidence, so a vendored-only function asked for by name still comes
+/// first, while a first-party one of the same name still wins the tie.
+pub const NAMED_VENDORED_WEIGHT: f32 = 0.9;
+
 impl Priors {
-    /// The factor for a chunk of a `kind` file defining `symbol`.
-    pub fn factor(&self, kind: FileKind, symbol: Option<&str>, about_tests: bool) -> f32 {
+    /// The factor for a chunk of a `kind` file defining `symbol`, which the question names
+    /// with `named` strength (`symbol_strength`); `about_tests` from `about_tests`.
+    pub fn factor(
+        &self,
+        kind: FileKind,
+        symbol: Option<&str>,
+        named: f32,
+        about_tests: bool,
+    ) -> f32 {
         if kind.is_third_party_or_generated() {
-            return self.vendored.clamp(0.0, 1.0);
+            let w = self.vendored.clamp(0.0, 1.0);
+            let named_w = w.max(NAMED_VENDORED_WEIGHT);
+            return w + (named_w - w) * named.clamp(0.0, 1.0);
         }
         let test = kind == FileKind::Test || symbol.is_some_and(is_test_symbol);
-        if test && !about_tests {
-            self.test
-        } else {
-            1.0
+        // A question about tests means the tests, and the code under test yields to them.
+        match (test, about_tests) {
+            (true, false) | (false, true) => self.test,
+            _ => 1.0,
         }
     }
 }
 
-/// Whether the question asks about tests ("where is X tested", "test for X"): then test
-/// code is what it means.
-pub fn about_tests(question_tokens: &[String]) -> bool {
-    question_tokens.iter().any(|t| t.starts_with("test"))
+/// Whether the question asks about tests ("where is X tested", "test for X", "tests of
+/// X"): a test word anywhere but first, where it is a verb ("Test whether ...").
+pub fn about_tests(question: &str) -> bool {
+    question
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .skip(1)
+        .any(|w| {
+            matches!(
+                w.to_lowercase().as_str(),
+                "test" | "tests" | "tested" | "testing" | "unittest" | "unittests" | "spec" | "specs"
+            )
+        })
 }
 /// Boost for a chunk whose symbol the question names exactly.
 pub const EXACT_SYMBOL_BOOST: f32 = 1.6;
@@ -146,13 +169,21 @@ pub fn boost(
         }
     }
     if let Some(symbol) = symbol {
-        let mut strength = symbol_match(symbol, question_tokens);
-        if strength > 0.0 && outnamed(symbol, known_tokens) {
-            strength *= OUTNAMED_FACTOR;
-        }
+        let strength = symbol_strength(symbol, question_tokens, known_tokens);
         b *= 1.0 + (EXACT_SYMBOL_BOOST - 1.0) * strength;
     }
     b
+}
+
+/// How strongly the question names `symbol` (`symbol_match`), less when it spells a longer
+/// known name that contains it (`outnamed`).
+pub fn symbol_strength(symbol: &str, question_tokens: &[String], known_tokens: &[&str]) -> f32 {
+    let strength = symbol_match(symbol, question_tokens);
+    if strength > 0.0 && outnamed(symbol, known_tokens) {
+        strength * OUTNAMED_FACTOR
+    } else {
+        strength
+    }
 }
 
 /// Whether a symbol is a test by its name, in a file that is not all tests (Rust's
@@ -378,6 +409,30 @@ mod tests {
             1.0,
             "a short word is too weak"
         );
+    }
+
+    #[test]
+    fn priors_weigh_kinds_and_yield_to_names_and_test_questions() {
+        let p = Priors::default();
+        assert_eq!(p.factor(FileKind::FirstParty, Some("parse"), 0.0, false), 1.0);
+        assert_eq!(p.factor(FileKind::Vendored, None, 0.0, false), p.vendored);
+        assert_eq!(p.factor(FileKind::Generated, None, 0.0, false), p.vendored);
+        let named = p.factor(FileKind::Vendored, Some("inflate"), 1.0, false);
+        assert_eq!(named, NAMED_VENDORED_WEIGHT);
+        assert!(named < 1.0, "a first-party namesake still wins");
+        assert_eq!(p.factor(FileKind::Test, None, 0.0, false), p.test);
+        assert_eq!(p.factor(FileKind::Test, None, 0.0, true), 1.0);
+        assert_eq!(p.factor(FileKind::FirstParty, None, 0.0, true), p.test);
+        assert_eq!(p.factor(FileKind::FirstParty, Some("tests::x"), 0.0, false), p.test);
+        let off = Priors {
+            vendored: 1.0,
+            ..p
+        };
+        assert_eq!(off.factor(FileKind::Vendored, None, 0.0, false), 1.0);
+        assert!(about_tests("where is parse args tested"));
+        assert!(about_tests("unit test for the parser"));
+        assert!(!about_tests("Test whether the value is valid"));
+        assert!(!about_tests("how are arguments parsed"));
     }
 
     #[test]

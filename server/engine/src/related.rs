@@ -240,11 +240,14 @@ impl RelatedWords {
 /// Every related word a question's lexical search adds, with its weight: the general
 /// table's (`text::expansions`) at `text::RELATED_WEIGHT`, then the workspace's own.
 pub fn question_expansions(learned: &RelatedWords, tokens: &[String]) -> Vec<(String, f32)> {
+    let general = std::env::var("AIL_EXP_GENERAL").map_or(true, |v| v != "0");
+    let use_learned = std::env::var("AIL_EXP_LEARNED").map_or(true, |v| v != "0");
     let mut out: Vec<(String, f32)> = crate::text::expansions(tokens)
         .into_iter()
+        .filter(|_| general)
         .map(|w| (w, crate::text::RELATED_WEIGHT))
         .collect();
-    for (w, weight) in learned.expansions(tokens) {
+    for (w, weight) in learned.expansions(tokens).into_iter().filter(|_| use_learned) {
         if !out.iter().any(|(x, _)| *x == w) {
             out.push((w, weight));
         }
