@@ -4,7 +4,7 @@
 //! Exit codes follow ripgrep: 0 when something was found, 1 when nothing was, 2 on error.
 
 use ail_engine::answer::{DEFAULT_LIMIT, MAX_LIMIT};
-use ail_engine::{Answer, Engine, EngineConfig, Phase, Progress, Query};
+use ail_engine::{Answer, Engine, EngineConfig, FileKind, Phase, Progress, Query};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -38,6 +38,18 @@ struct GlobalArgs {
     /// Keep the index in memory only
     #[arg(long, global = true)]
     no_persist: bool,
+    /// Weight of vendored and generated code against the project's own, 0 to 1 (default
+    /// 0.5; 1 ranks them alike)
+    #[arg(long, global = true, value_name = "W", value_parser = parse_weight)]
+    vendored_weight: Option<f32>,
+}
+
+/// A weight between 0 and 1.
+fn parse_weight(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(w) if (0.0..=1.0).contains(&w) => Ok(w),
+        _ => Err(format!("expected a number from 0 to 1, got {text:?}")),
+    }
 }
 
 #[derive(Subcommand)]
@@ -143,6 +155,9 @@ fn config(global: &GlobalArgs) -> EngineConfig {
         config.max_file_size = max;
     }
     config.persist = !global.no_persist;
+    if let Some(w) = global.vendored_weight {
+        config.vendored_weight = w;
+    }
     config
 }
 
@@ -305,15 +320,28 @@ fn human_answer(answer: &Answer) -> String {
             .as_deref()
             .map(|sym| format!("  {sym} ({})", hit.kind.as_str()))
             .unwrap_or_default();
+        let kind = match hit.file_kind {
+            FileKind::FirstParty => String::new(),
+            other => format!("  [{}]", other.as_str()),
+        };
         s.push_str(&format!(
-            "{}. {}:{}-{}{}  score {:.2}\n",
+            "{}. {}:{}-{}{}{}  score {:.2}\n",
             hit.citation,
             hit.path,
             hit.start_line + 1,
             hit.end_line.max(hit.start_line + 1),
             name,
+            kind,
             hit.score
         ));
+        if !hit.copies.is_empty() {
+            let copies: Vec<String> = hit
+                .copies
+                .iter()
+                .map(|c| format!("{}:{}", c.path, c.start_line + 1))
+                .collect();
+            s.push_str(&format!("     same text at {}\n", copies.join(", ")));
+        }
         for l in hit.snippet.lines().take(3) {
             s.push_str(&format!("     {l}\n"));
         }
@@ -351,6 +379,15 @@ fn status(global: &GlobalArgs, dir: &Path, json: bool) -> Result<ExitCode, Strin
     } else {
         lines.push(format!("state      {}", s.state.as_str()));
         lines.push(format!("files      {}", s.files));
+        let kinds: Vec<String> = FileKind::ALL
+            .iter()
+            .zip(s.files_by_kind)
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| format!("{n} {}", k.as_str()))
+            .collect();
+        if !kinds.is_empty() {
+            lines.push(format!("kinds      {}", kinds.join(", ")));
+        }
         lines.push(format!("chunks     {}", s.chunks));
         let memory = ail_protocol::memory_usage();
         lines.push(format!(

@@ -6,8 +6,10 @@ pub mod bm25;
 pub mod cache;
 pub mod chunk;
 pub mod config;
+pub mod copies;
 pub mod embed;
 pub mod engine;
+pub mod file_kind;
 pub mod git;
 pub mod index;
 pub mod metrics;
@@ -15,6 +17,7 @@ pub mod persist;
 mod pool;
 mod question;
 pub mod rank;
+pub mod related;
 pub mod safe_path;
 mod scratch;
 pub mod segment;
@@ -25,8 +28,9 @@ pub mod vocab;
 pub mod walk;
 
 pub use answer::{
-    Answer, Citation, Hit, IndexInfo, IndexState, Query, QueryError, Retrieval, Timings,
+    Answer, Citation, CopyPlace, Hit, IndexInfo, IndexState, Query, QueryError, Retrieval, Timings,
 };
 pub use config::EngineConfig;
 pub use engine::{Engine, EngineError, EngineStatus, Phase, Progress, RefreshReport};
+pub use file_kind::FileKind;
 pub use pool::limit_allocator_arenas;

@@ -86,6 +86,18 @@ pub struct ResultItem {
     pub language: String,
     pub snippet: String,
     pub citation: usize,
+    /// "first-party", "vendored", "generated", "test" or "documentation".
+    pub file_kind: String,
+    /// Other places with the same text, answered here once; absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub copies: Vec<CopyItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CopyItem {
+    pub path: String,
+    pub uri: String,
+    pub range: Range,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -137,6 +149,16 @@ impl ContextResult {
                     language: h.language.as_str().to_string(),
                     snippet: h.snippet.clone(),
                     citation: h.citation,
+                    file_kind: h.file_kind.as_str().to_string(),
+                    copies: h
+                        .copies
+                        .iter()
+                        .map(|c| CopyItem {
+                            path: c.path.clone(),
+                            uri: file_uri(&root.join(&c.path)),
+                            range: Range::lines(c.start_line, c.end_line),
+                        })
+                        .collect(),
                 })
                 .collect(),
             citations: answer
@@ -216,6 +238,9 @@ fn round3(x: f32) -> f32 {
 pub struct StatusResult {
     pub state: String,
     pub files: usize,
+    /// Indexed files by kind: "first-party", "vendored", "generated", "test",
+    /// "documentation" (every kind present, zero or not).
+    pub files_by_kind: std::collections::BTreeMap<String, usize>,
     pub chunks: usize,
     pub generation: u64,
     pub index_bytes: usize,
@@ -289,6 +314,11 @@ impl StatusResult {
         StatusResult {
             state: s.state.as_str().to_string(),
             files: s.files,
+            files_by_kind: ail_engine::FileKind::ALL
+                .iter()
+                .zip(s.files_by_kind)
+                .map(|(k, n)| (k.as_str().to_string(), n))
+                .collect(),
             chunks: s.chunks,
             generation: s.generation,
             index_bytes: s.index_bytes,

@@ -36,6 +36,8 @@ pub struct SegmentMeta {
     /// The fitted hashed embedder, so vectors added later stay comparable.
     pub hashed: Option<HashedTfIdf>,
     pub skipped: BTreeMap<String, SkipReason>,
+    /// The related words learned from the workspace (`RelatedWords::to_bytes`).
+    pub related: Vec<u8>,
     /// The HEAD commit the workspace was at, when known (prebuilt segments are keyed by it).
     pub commit: Option<String>,
     pub files: u32,

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::embed::hashed::HashedTfIdf;
+use crate::file_kind::KindRules;
 use crate::index::{prepare_file, EmbedderChoice};
 use crate::store::Store;
 use std::sync::Arc;
@@ -42,7 +43,15 @@ const QUESTIONS: &[&str] = &[
 fn built(files: &[(&str, &str)]) -> Store {
     let mut store = Store::new(EmbedderChoice::Hashed(HashedTfIdf::unfitted(512)));
     for (path, text) in files {
-        store.apply(prepare_file(path, text, text.len() as u64, 7, None, false));
+        store.apply(prepare_file(
+            path,
+            text,
+            text.len() as u64,
+            7,
+            None,
+            false,
+            &KindRules::default(),
+        ));
     }
     store.mem.fit_and_embed();
     store
@@ -177,7 +186,15 @@ fn an_overlay_answers_as_the_segment_merged_from_it() {
     let path = write(&memory, dir.path());
     let mut overlaid = reopened(&memory, &path);
     let changed = "pub fn load_config(path: &str) -> Config {\n    retry_with_backoff(|| parse_toml(read(path)))\n}\n";
-    overlaid.apply(prepare_file("src/config.rs", changed, 10, 8, None, false));
+    overlaid.apply(prepare_file(
+        "src/config.rs",
+        changed,
+        10,
+        8,
+        None,
+        false,
+        &KindRules::default(),
+    ));
     overlaid.apply(prepare_file(
         "src/new.rs",
         "/// Render the router page.\npub fn render_router() {}\n",
@@ -185,6 +202,7 @@ fn an_overlay_answers_as_the_segment_merged_from_it() {
         8,
         None,
         false,
+        &KindRules::default(),
     ));
     assert!(overlaid.remove("web/app.ts"));
     assert!(!overlaid.contains_file("web/app.ts"));
@@ -246,6 +264,7 @@ fn a_write_that_fails_half_way_leaves_the_old_segment_serving_and_no_temporary()
         9,
         None,
         false,
+        &KindRules::default(),
     ));
     let failing = FailingSource {
         inner: changed.source(),
