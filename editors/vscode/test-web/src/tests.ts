@@ -1,0 +1,139 @@
+// What a person does with the extension, checked on what the workbench shows: the status bar
+// while indexing and when ready, "AIL: Ask About This File" and its places, the hover, and a
+// broken `ail.server.path`. Each scenario opens its own workspace in a fresh window.
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Screenshots, Test } from './harness.ts';
+import type { Workbench } from './workbench.ts';
+import { ailServersIn } from './workspace.ts';
+
+export interface Scenario {
+  page: Workbench['page'];
+  wb: Workbench;
+  folder: string;
+  ail: string;
+  shots: Screenshots;
+}
+
+const readyText = /^AIL [\d,]+ files · [\d,]+ chunks$/;
+const question = 'how does the cache decide which entry to evict';
+
+/** Files in a workspace, as the index counts them (everything but .git and .vscode). */
+function countFiles(dir: string): number {
+  let n = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === '.git' || entry.name === '.vscode') {
+      continue;
+    }
+    n += entry.isDirectory() ? countFiles(path.join(dir, entry.name)) : 1;
+  }
+  return n;
+}
+
+function formatCount(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** The status bar's area, for pictures of it. */
+async function statusBarClip(s: Scenario): Promise<{ x: number; y: number; width: number; height: number }> {
+  const box = await s.page.locator('.part.statusbar').boundingBox();
+  assert.ok(box, 'the status bar is visible');
+  return { x: 0, y: box.y - 150, width: Math.min(box.width, 900), height: box.height + 150 };
+}
+
+/** A workspace large enough that indexing takes a few seconds: progress has time to show. */
+export const indexing: Test<Scenario>[] = [
+  ['the status bar shows indexing progress, then the size of the index', async (s) => {
+    const progress = await s.wb.waitForAilStatus(/^AIL \d+%$/, 90_000);
+    await s.shots.take(s.page, 'vscode-status-indexing', await statusBarClip(s));
+    const ready = await s.wb.waitForAilStatus(readyText, 180_000);
+    assert.equal(ready, `AIL ${formatCount(countFiles(s.folder))} files · ${ready.split('· ')[1]}`);
+    const history = await s.wb.ailStatusHistory();
+    const first = history.indexOf(progress);
+    assert.ok(first >= 0 && first < history.indexOf(ready), `progress came before ready: ${JSON.stringify(history)}`);
+    const percentages = history.map((t) => /^AIL (\d+)%$/.exec(t)?.[1]).filter((p): p is string => p !== undefined).map(Number);
+    assert.deepEqual(percentages, [...percentages].sort((a, b) => a - b), `percentages only grow: ${JSON.stringify(history)}`);
+  }],
+];
+
+export const working: Test<Scenario>[] = [
+  ['the extension activates and starts `ail lsp` in the workspace', async (s) => {
+    await s.wb.ailStatus().waitFor({ timeout: 60_000 });
+    await s.wb.waitForAilStatus(/AIL/);
+    const deadline = Date.now() + 30_000;
+    while (ailServersIn(s.ail, s.folder).length === 0) {
+      assert.ok(Date.now() < deadline, `no "${s.ail} lsp" process runs in ${s.folder}`);
+      await s.page.waitForTimeout(100);
+    }
+    assert.equal(ailServersIn(s.ail, s.folder).length, 1, 'one server for the window');
+  }],
+  ['the status bar says the index is ready, with its files and chunks', async (s) => {
+    const text = await s.wb.waitForAilStatus(readyText, 90_000);
+    assert.match(text, new RegExp(`^AIL ${countFiles(s.folder)} files · [1-9][\\d,]* chunks$`));
+    // Clicking it shows the index status.
+    await s.wb.ailStatus().click();
+    const status = await s.wb.webviewFrameWith('AIL index status');
+    const body = await status.evaluate(() => document.body.innerText);
+    assert.match(body, /State: ready/);
+    assert.match(body, new RegExp(`Files: ${countFiles(s.folder)}, chunks`));
+  }],
+  ['"AIL: Ask About This File" asks the question and lists the cited places, best first', async (s) => {
+    await s.wb.openFile('core/src/cache.rs');
+    await s.wb.goToLine(71);
+    await s.wb.runCommand('AIL: Ask About This File');
+    await s.wb.answerInputBox(question);
+    const rows = await s.wb.quickPickRows();
+    assert.match(rows[0], /core\/src\/cache\.rs:\d+/, `the top place is in the cache: ${rows[0]}`);
+    assert.ok(
+      rows.slice(0, 3).some((r) => r.includes('remove_oldest') && r.includes('core/src/cache.rs:70-75')),
+      `remove_oldest is among the first three places: ${JSON.stringify(rows.slice(0, 3))}`,
+    );
+    const answer = await s.wb.webviewFrameWith(question);
+    const text = await answer.evaluate(() => document.body.innerText);
+    assert.match(text, /Places/);
+    assert.match(text, /remove_oldest/);
+  }],
+  ['choosing a place opens the file with the cited lines selected', async (s) => {
+    await s.wb.chooseQuickPickRow('LruCache::invalidate');
+    await s.page.waitForFunction(
+      () => /Ln 81, Col \d+ \(\d+ selected\)/.test(document.getElementById('status.editor.selection')?.textContent ?? ''),
+      undefined,
+      { timeout: 15_000 },
+    );
+    assert.match(await s.wb.activeTab(), /cache\.rs/);
+    const selected = await s.page.locator('.editor-group-container.active .monaco-editor .selected-text').count();
+    assert.ok(selected > 0, 'the cited lines are highlighted as a selection');
+  }],
+  ['hover on a function shows its last change and related places', async (s) => {
+    await s.wb.openFile('core/src/cache.rs');
+    await s.wb.goToLine(71);
+    const hover = await s.wb.hoverWord('remove_oldest', /Related places/);
+    const text = (await hover.innerText()).replace(/\s+/g, ' ');
+    assert.match(text, /Last change: \w{7} Ada Lovelace · .* — Import the bookshelf catalog/);
+    assert.match(text, /History: 1 commit by Ada Lovelace/);
+    assert.match(text, /Related places for remove_oldest/);
+    const links = await hover.locator('a').allInnerTexts();
+    assert.ok(links.some((l) => /^[\w/.-]+:\d+(-\d+)?$/.test(l.trim())), `the related places are links: ${JSON.stringify(links)}`);
+    await s.shots.take(s.page, 'vscode-hover');
+  }],
+];
+
+export const brokenPath: Test<Scenario>[] = [
+  ['a broken ail.server.path shows the extension\'s own error and a way to fix it', async (s) => {
+    const toast = await s.wb.waitForNotification(/AIL: /);
+    const text = (await toast.innerText()).replace(/\s+/g, ' ');
+    assert.match(text, /AIL: "ail\.server\.path" is \/nonexistent\/bin\/ail, which does not exist/);
+    assert.match(text, /cargo install --path \./, 'the message says how to install ail');
+    assert.doesNotMatch(text, /\bat \S+ \(|Error:|ENOENT/, 'no stack trace or raw error');
+    assert.equal((await s.wb.notifications()).filter((t) => t.includes('AIL')).length, 1, 'one message');
+    assert.match(await s.wb.waitForAilStatus(/AIL/), /AIL/);
+    await toast.hover();
+    await toast.getByRole('button', { name: 'Open Settings' }).click();
+    const setting = s.page.locator('.settings-editor .setting-item-contents', { hasText: 'Server: Path' }).first();
+    await setting.waitFor({ timeout: 30_000 });
+    assert.match(await setting.innerText(), /ail/);
+    assert.equal(ailServersIn('/nonexistent/bin/ail', s.folder).length, 0);
+  }],
+];
