@@ -106,6 +106,42 @@ export const working: Test<Scenario>[] = [
     const selected = await s.page.locator('.editor-group-container.active .monaco-editor .selected-text').count();
     assert.ok(selected > 0, 'the cited lines are highlighted as a selection');
   }],
+  ['clicking a citation in the answer opens the file at the cited lines', async (s) => {
+    await s.wb.focusWorkbench();
+    const answer = await s.wb.webviewFrameWith(question);
+    // The summary's [1] links to a place; the list of places says which lines it is.
+    const citation = answer.locator('p a', { hasText: '[1]' }).first();
+    const href = await citation.getAttribute('href');
+    assert.match(href ?? '', /^#place-\d+$/, 'the summary\'s [1] is a link to a place');
+    const label = (await answer.locator(`li a[href="${href}"]`).first().innerText()).trim();
+    const m = /^(.+):(\d+)(?:-(\d+))?$/.exec(label);
+    assert.ok(m, `a place label: ${label}`);
+    const last = m[3] ?? m[2];
+    await citation.click();
+    await s.page.waitForFunction(
+      (want) => new RegExp(`Ln ${want}, Col \\d+ \\(\\d+ selected\\)`).test(document.getElementById('status.editor.selection')?.textContent ?? ''),
+      last,
+      { timeout: 15_000 },
+    );
+    assert.equal(await s.wb.activeTab(), m[1].split('/').pop());
+    await s.shots.take(s.page, 'vscode-answer');
+  }],
+  ['"Ask AIL about this symbol" from the code actions asks about the identifier', async (s) => {
+    await s.wb.openFile('core/src/cache.rs');
+    await s.wb.goToLine(71);
+    await s.wb.clickWord('remove_oldest');
+    await s.page.keyboard.press('Control+Period');
+    const action = s.page.locator('.action-widget .monaco-list-row', { hasText: 'Ask AIL about `remove_oldest`' }).first();
+    await action.waitFor({ timeout: 15_000 });
+    // The only action on offer is focused: Enter applies it.
+    assert.match((await action.getAttribute('class')) ?? '', /focused/);
+    await s.page.keyboard.press('Enter');
+    const answer = await s.wb.webviewFrameWith(/remove_oldest/, 'h1');
+    assert.match(await answer.locator('body').innerText(), /Places/);
+    const rows = await s.wb.quickPickRows();
+    assert.ok(rows.some((r) => r.includes('remove_oldest')), JSON.stringify(rows));
+    await s.wb.focusWorkbench();
+  }],
   ['hover on a function shows its last change and related places', async (s) => {
     await s.wb.openFile('core/src/cache.rs');
     await s.wb.goToLine(71);

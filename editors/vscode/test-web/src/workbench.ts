@@ -132,10 +132,22 @@ export class Workbench {
     }
   }
 
+  /** The first `word` (a whole token) in the visible lines of the active editor. */
+  private editorToken(word: string): Locator {
+    const editor = this.page.locator('.editor-group-container.active .monaco-editor').first();
+    return editor.locator('.view-line span span', { hasText: new RegExp(`^${word}$`) }).first();
+  }
+
+  /** Click into the first `word` in the visible lines of the active editor (the cursor goes there). */
+  async clickWord(word: string): Promise<void> {
+    const token = this.editorToken(word);
+    await token.waitFor({ timeout: 15_000 });
+    await token.click();
+  }
+
   /** Move the mouse onto the first `word` in the visible lines of the active editor and wait for a hover whose text matches `expect`. */
   async hoverWord(word: string, expect: RegExp, timeout = 60_000): Promise<Locator> {
-    const editor = this.page.locator('.editor-group-container.active .monaco-editor').first();
-    const token = editor.locator('.view-line span span', { hasText: new RegExp(`^${word}$`) }).first();
+    const token = this.editorToken(word);
     await token.waitFor({ timeout: 15_000 });
     const hover = this.page.locator('.monaco-hover:not(.hidden)', { hasText: expect }).first();
     const deadline = Date.now() + timeout;
@@ -172,21 +184,24 @@ export class Workbench {
     return toast;
   }
 
-  /** The frame of a webview (the markdown preview) whose body text contains `text`. */
-  async webviewFrameWith(text: string, timeout = 60_000): Promise<Frame> {
+  /**
+   * The frame of a webview (the answer view) whose text (of `selector`, default the body)
+   * contains `text` or matches it.
+   */
+  async webviewFrameWith(text: string | RegExp, selector = 'body', timeout = 60_000): Promise<Frame> {
     const deadline = Date.now() + timeout;
     for (;;) {
       for (const frame of this.page.frames()) {
         if (frame === this.page.mainFrame()) {
           continue;
         }
-        const body = await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '');
-        if (body.includes(text)) {
+        const shown = await frame.evaluate((sel) => document.querySelector<HTMLElement>(sel)?.innerText ?? '', selector).catch(() => '');
+        if (typeof text === 'string' ? shown.includes(text) : text.test(shown)) {
           return frame;
         }
       }
       if (Date.now() > deadline) {
-        throw new Error(`no webview shows "${text}"`);
+        throw new Error(`no webview shows ${String(text)}`);
       }
       await this.page.waitForTimeout(200);
     }
