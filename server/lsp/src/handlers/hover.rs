@@ -45,7 +45,7 @@ pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Ho
         };
         let line = match open_line {
             Some(line) => line,
-            None => documents::line_on_disk(&path, position.line, max_size),
+            None => documents::line_on_disk(&folder.root, &rel, position.line, max_size),
         };
         let Some(line) = line else {
             return Ok(None);
