@@ -20,8 +20,10 @@ die() {
   exit 1
 }
 
-# Debian packages: Chromium (the browser), ripgrep (VS Code's search), a font for screenshots.
+# Debian packages: Chromium (the browser), ripgrep (VS Code's search), tmux (the terminal
+# Neovim runs in), a font for screenshots.
 need_apt=()
+command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v rg >/dev/null 2>&1 || need_apt+=(ripgrep)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
