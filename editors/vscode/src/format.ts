@@ -179,7 +179,7 @@ export function statusBarText(state: BarState): { text: string; tooltip: string 
         tooltip: 'AIL: index ready. Click for the index status.',
       };
     case 'failed':
-      return { text: '$(error) AIL', tooltip: `AIL: the server is not running: ${state.reason}. Click to show the logs.` };
+      return { text: '$(error) AIL', tooltip: `AIL: the server is not running: ${state.reason.replace(/\.$/, '')}. Click to show the logs.` };
     case 'stopped':
       return { text: '$(circle-slash) AIL', tooltip: 'AIL: the server is stopped. Run "AIL: Restart Server" to start it.' };
   }

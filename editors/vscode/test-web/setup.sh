@@ -63,7 +63,7 @@ say "VS Code's server dependencies (from its shrinkwrap, scripts off)"
 (cd "$vscode_dir" && npm install --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
 
 node_gyp="$here/node_modules/node-gyp/bin/node-gyp.js"
-gyp() { (cd "$1" && node "$node_gyp" rebuild --nodedir="$node_prefix" --loglevel=warn >/dev/null); }
+gyp() { (cd "$1" && node "$node_gyp" rebuild --jobs=max --nodedir="$node_prefix" --loglevel=warn >/dev/null); }
 # What the server and the extension host load at start: logging, the parent-process
 # watchdog, the terminal host; code-server's password hashing (loaded even with auth off).
 for module in @vscode/spdlog native-watchdog node-pty; do

@@ -168,7 +168,10 @@ export const brokenPath: Test<Scenario>[] = [
     assert.match(text, /cargo install --path \./, 'the message says how to install ail');
     assert.doesNotMatch(text, /\bat \S+ \(|Error:|ENOENT/, 'no stack trace or raw error');
     assert.equal((await s.wb.notifications()).filter((t) => t.includes('AIL')).length, 1, 'one message');
-    assert.match(await s.wb.waitForAilStatus(/AIL/), /AIL/);
+    // The status bar item turns red and its tooltip says why.
+    const item = s.wb.ailStatus();
+    await s.page.locator(`[id="ail.ail.ail.status"].error-kind`).waitFor({ timeout: 30_000 });
+    assert.match((await item.getAttribute('aria-label')) ?? '', /AIL: the server is not running: "ail\.server\.path" is \/nonexistent\/bin\/ail, which does not exist\. Install .*\. Click to show the logs\./);
     await toast.hover();
     await toast.getByRole('button', { name: 'Open Settings' }).click();
     const setting = s.page.locator('.settings-editor .setting-item-contents', { hasText: 'Server: Path' }).first();

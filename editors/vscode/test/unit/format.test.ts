@@ -108,6 +108,7 @@ test('the status bar shows progress, then files and chunks, or an error', () => 
   assert.equal(statusBarText({ kind: 'ready', files: 1234, chunks: 9876 }).text, '$(database) AIL 1,234 files · 9,876 chunks');
   assert.equal(statusBarText({ kind: 'failed', reason: 'not found' }).text, '$(error) AIL');
   assert.match(statusBarText({ kind: 'failed', reason: 'not found' }).tooltip, /not found\. Click to show the logs/);
+  assert.match(statusBarText({ kind: 'failed', reason: 'set it.' }).tooltip, /set it\. Click/, 'one full stop');
   assert.equal(statusBarText({ kind: 'starting' }).text, '$(loading~spin) AIL');
 });
 
