@@ -75,13 +75,13 @@ export const working: Test<Scenario>[] = [
   }],
   ['the status bar says the index is ready, with its files and chunks', async (s) => {
     const text = await s.wb.waitForAilStatus(readyText, 90_000);
-    assert.match(text, new RegExp(`^AIL ${countFiles(s.folder)} files · [1-9][\\d,]* chunks$`));
+    assert.match(text, new RegExp(`^AIL ${formatCount(countFiles(s.folder))} files · [1-9][\\d,]* chunks$`));
     // Clicking it shows the index status.
     await s.wb.ailStatus().click();
     const status = await s.wb.webviewFrameWith('AIL index status');
     const body = await status.evaluate(() => document.body.innerText);
     assert.match(body, /State: ready/);
-    assert.match(body, new RegExp(`Files: ${countFiles(s.folder)}, chunks`));
+    assert.match(body, new RegExp(`Files: ${formatCount(countFiles(s.folder))}, chunks`));
   }],
   ['"AIL: Ask About This File" asks the question and lists the cited places, best first', async (s) => {
     await s.wb.openFile('core/src/cache.rs');
