@@ -52,6 +52,16 @@ export const indexing: Test<Scenario>[] = [
       await s.wb.waitForAilStatus(/^AIL [1-9]\d*%$/, 30_000).catch(() => undefined);
       await s.shots.take(s.page, 'vscode-status-indexing', await statusBarClip(s));
     }
+    // A question asked meanwhile is answered from what is indexed so far, and says so.
+    await s.wb.openFile('part-001/core/src/cache.rs');
+    await s.wb.runCommand('AIL: Ask About This File');
+    await s.wb.answerInputBox(question);
+    const answer = await s.wb.webviewFrameWith(question, 'h1');
+    const text = await answer.locator('body').innerText();
+    const building = /index indexing, \d+ files/.test(text);
+    assert.equal(/The index is still being built/.test(text), building, `the notice shows exactly when the answer came from a partial index:\n${text}`);
+    console.log(`    the answer came from ${building ? 'a partial' : 'the whole'} index`);
+    await s.wb.focusWorkbench();
     const ready = await s.wb.waitForAilStatus(readyText, 180_000);
     assert.equal(ready, `AIL ${formatCount(countFiles(s.folder))} files · ${ready.split('· ')[1]}`);
     const history = await s.wb.ailStatusHistory();
@@ -157,6 +167,18 @@ export const working: Test<Scenario>[] = [
     const links = await hover.locator('a').allInnerTexts();
     assert.ok(links.some((l) => /^[\w/.-]+:\d+(-\d+)?$/.test(l.trim())), `the related places are links: ${JSON.stringify(links)}`);
     await s.shots.take(s.page, 'vscode-hover');
+  }],
+  ['asking the same question again is answered from the cache, and the answer says so', async (s) => {
+    await s.wb.focusWorkbench();
+    await s.wb.openFile('core/src/cache.rs');
+    await s.wb.goToLine(71);
+    await s.wb.runCommand('AIL: Ask About This File');
+    await s.wb.answerInputBox(question);
+    const answer = await s.wb.webviewFrameWith(/Answered from the cache/);
+    const text = await answer.locator('body').innerText();
+    assert.match(text, /Answered from the cache: this question was answered before/);
+    assert.match(text, /cache exact/);
+    await s.wb.focusWorkbench();
   }],
 ];
 
