@@ -8,7 +8,7 @@ import * as ext from './lsp_ext';
 import { openPlace } from './open_place';
 import type { Session } from './session';
 
-/** Arguments a caller (a keybinding, another extension, a test) may pass to `ail.askAboutFile`. */
+/** Arguments a caller (a keybinding, another extension, a test, the code action) may pass to `ail.askAboutFile` and `ail.askAboutSymbol`. */
 export interface AskArgs {
   /** Skip the input box and ask this. */
   question?: string;
