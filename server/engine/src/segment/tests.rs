@@ -199,3 +199,70 @@ fn an_overlay_answers_as_the_segment_merged_from_it() {
     let all = answers(&merged).concat();
     assert!(all.iter().all(|(p, _, _)| p != "web/app.ts"));
 }
+
+/// A source whose chunks vanish half way through, as a writer killed mid-write would stop.
+struct FailingSource<'a> {
+    inner: crate::store::StoreSource<'a>,
+}
+
+impl write::SegmentSource for FailingSource<'_> {
+    fn files(&self) -> Vec<write::SourceFile<'_>> {
+        self.inner.files()
+    }
+    fn id_bound(&self) -> u32 {
+        self.inner.id_bound()
+    }
+    fn chunk(&self, id: u32) -> Option<write::SourceChunk<'_>> {
+        (id < self.inner.id_bound() / 2)
+            .then(|| self.inner.chunk(id))
+            .flatten()
+    }
+    fn term_count(&self) -> usize {
+        self.inner.term_count()
+    }
+    fn term(&self, i: usize) -> (&str, u64) {
+        self.inner.term(i)
+    }
+    fn postings(&self, i: usize, f: &mut dyn FnMut(u32, u16)) {
+        self.inner.postings(i, f)
+    }
+    fn vector(&self, id: u32) -> Option<(Vec<i8>, f32)> {
+        self.inner.vector(id)
+    }
+}
+
+#[test]
+fn a_write_that_fails_half_way_leaves_the_old_segment_serving_and_no_temporary() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = built(FILES);
+    let path = write(&memory, dir.path());
+    let before = std::fs::read(&path).unwrap();
+    let serving = reopened(&memory, &path);
+    let mut changed = built(FILES);
+    changed.apply(prepare_file(
+        "src/extra.rs",
+        "fn extra() {}\n",
+        14,
+        9,
+        None,
+        false,
+    ));
+    let failing = FailingSource {
+        inner: changed.source(),
+    };
+    let result = write::write_segment(&failing, changed.segment_meta("/ws", None), &path);
+    assert!(result.is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(answers(&serving), answers(&memory));
+    assert!(Segment::open(&path).is_ok());
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("index.seg")],
+        "{left:?}"
+    );
+}
