@@ -25,7 +25,6 @@ use ail_engine::{Engine, EngineConfig, Query, Retrieval};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 const DOC_QUESTIONS: usize = 1000;
@@ -83,7 +82,7 @@ fn main() -> Result<(), String> {
     };
     let engine = Engine::open(copy.path(), config).map_err(|e| e.to_string())?;
     let report = engine
-        .refresh(&|_| {}, &AtomicBool::new(false))
+        .refresh(&|_| {}, &ail_engine::CancelToken::new())
         .map_err(|e| e.to_string())?;
     engine.set_cache_config(CacheConfig {
         enabled: false,

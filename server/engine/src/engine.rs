@@ -7,6 +7,7 @@
 
 use crate::answer::*;
 use crate::cache::{AnswerCache, CacheConfig, CacheStats, CacheTier, Scope};
+use crate::cancel::CancelToken;
 use crate::chunk::ChunkKind;
 use crate::config::{default_cache_dir, EngineConfig};
 use crate::embed::hashed::HashedTfIdf;
@@ -246,7 +247,7 @@ impl Engine {
     pub fn refresh(
         &self,
         progress: &dyn Fn(Progress),
-        cancel: &AtomicBool,
+        cancel: &CancelToken,
     ) -> Result<RefreshReport, EngineError> {
         let _one_at_a_time = self.refreshing.lock();
         let started = Instant::now();
@@ -350,7 +351,7 @@ impl Engine {
             let receiver = receiver;
             scope.spawn(|| {
                 for batch in &batches {
-                    if cancel.load(Ordering::Relaxed) {
+                    if cancel.is_cancelled() {
                         break;
                     }
                     let prepared = crate::pool::run(threads, || {
@@ -364,7 +365,7 @@ impl Engine {
                 drop(sender);
             });
             for (done, batch) in batches.iter().enumerate() {
-                if cancel.load(Ordering::Relaxed) {
+                if cancel.is_cancelled() {
                     return Err(EngineError::Cancelled);
                 }
                 progress(Progress {
@@ -562,14 +563,14 @@ impl Engine {
     /// Answer a question. Never waits for indexing: a partial index gives a partial answer
     /// with a warning.
     pub fn query(&self, query: &Query) -> Result<Answer, QueryError> {
-        self.query_with_cancel(query, &|| false)
+        self.query_with_cancel(query, &CancelToken::new())
     }
 
-    /// `query`, checking `cancelled` between stages.
+    /// `query`, checking `cancel` between stages and inside the long loops.
     pub fn query_with_cancel(
         &self,
         query: &Query,
-        cancelled: &dyn Fn() -> bool,
+        cancelled: &CancelToken,
     ) -> Result<Answer, QueryError> {
         self.metrics.requests.fetch_add(1, Ordering::Relaxed);
         let result = self.answer(query, cancelled);
@@ -605,12 +606,16 @@ impl Engine {
         self.metrics.snapshot()
     }
 
-    fn answer(&self, query: &Query, cancelled: &dyn Fn() -> bool) -> Result<Answer, QueryError> {
+    fn answer(&self, query: &Query, cancel: &CancelToken) -> Result<Answer, QueryError> {
         let started = Instant::now();
         let question = query.question.trim();
         if question.is_empty() {
             return Err(QueryError::EmptyQuestion);
         }
+        if question.len() > MAX_QUESTION_BYTES {
+            return Err(QueryError::QuestionTooLong(question.len()));
+        }
+        let cancelled = || cancel.is_cancelled();
         if query.limit == 0 || query.limit > MAX_LIMIT {
             return Err(QueryError::BadLimit(query.limit));
         }
@@ -624,6 +629,9 @@ impl Engine {
             |t| index.bm25.term_id(t).is_some(),
             &mut tokens,
         );
+        if cancelled() {
+            return Err(QueryError::Cancelled);
+        }
         let key = retrieval_key(question, &tokens, self.static_embedder.is_some());
         let scope = Scope {
             file: query.file.clone(),
@@ -739,7 +747,10 @@ impl Engine {
 
         let t = Instant::now();
         let mut candidates = rank::fuse(&lexical, &vector);
-        for c in &mut candidates {
+        for (n, c) in candidates.iter_mut().enumerate() {
+            if n % 32 == 31 && cancelled() {
+                return Err(QueryError::Cancelled);
+            }
             if let Some(chunk) = index.chunk(c.id) {
                 c.score *= rank::boost(
                     index.path_of(chunk),
@@ -780,6 +791,10 @@ impl Engine {
         let mut citations = Vec::with_capacity(places.len());
         let mut file_texts = FileTexts::default();
         for (i, p) in places.iter().enumerate() {
+            // Snippets may read files from disk.
+            if cancelled() {
+                return Err(QueryError::Cancelled);
+            }
             let Some(chunk) = index.chunk(p.candidate.id) else {
                 continue;
             };
@@ -837,6 +852,9 @@ impl Engine {
         };
         timings.format = ms(t);
         drop(index);
+        if cancelled() {
+            return Err(QueryError::Cancelled);
+        }
         let t = Instant::now();
         let (history, blame) = self.git_context(query, pending_blame, &mut warnings);
         timings.history = ms(t);
@@ -978,7 +996,7 @@ impl Engine {
     }
 
     /// Read the whole history in the background of a refresh, and persist it.
-    fn complete_history(&self, cancel: &AtomicBool) {
+    fn complete_history(&self, cancel: &CancelToken) {
         let Ok(git) = &self.git else { return };
         let mut working = match git.history.read().clone() {
             Some(mut h) if h.is_complete() => {

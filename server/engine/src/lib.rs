@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod bm25;
 pub mod cache;
+pub mod cancel;
 pub mod chunk;
 pub mod config;
 pub mod embed;
@@ -23,6 +24,7 @@ pub mod walk;
 pub use answer::{
     Answer, Citation, Hit, IndexInfo, IndexState, Query, QueryError, Retrieval, Timings,
 };
+pub use cancel::CancelToken;
 pub use config::EngineConfig;
 pub use engine::{Engine, EngineError, EngineStatus, Phase, Progress, RefreshReport};
 pub use pool::limit_allocator_arenas;

@@ -171,6 +171,7 @@ pub fn query_error(error: &QueryError) -> jsonrpc::Error {
     match error {
         QueryError::EmptyQuestion => invalid_params(format!("question: {error}")),
         QueryError::BadLimit(_) => invalid_params(format!("limit: {error}")),
+        QueryError::QuestionTooLong(_) => invalid_params(format!("question: {error}")),
         QueryError::Cancelled => jsonrpc::Error::request_cancelled(),
     }
 }

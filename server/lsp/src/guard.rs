@@ -5,11 +5,11 @@
 //! by itself.
 
 use crate::state::State;
+use ail_engine::CancelToken;
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 use tower_lsp_server::jsonrpc;
 
 /// Log every panic with its backtrace to stderr (through tracing). Requests catch their
@@ -39,39 +39,14 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-/// A request's cancel flag as blocking work sees it: raised by `$/cancelRequest` (through
-/// the drop of the request future) or by the server stopping.
-#[derive(Clone)]
-pub struct Cancel {
-    request: Arc<AtomicBool>,
-    server: Arc<AtomicBool>,
-}
+/// Cancels the request's token when the request future is dropped, whether it finished or
+/// was cancelled (after it finished, nobody is looking any more). The token is a child of
+/// the server's, so stopping the server cancels it too.
+struct CancelOnDrop(CancelToken);
 
-impl Cancel {
-    pub fn is_cancelled(&self) -> bool {
-        self.request.load(Ordering::Acquire) || self.server.load(Ordering::Acquire)
-    }
-
-    /// Wait `total` unless cancelled first; returns whether it was cancelled.
-    pub fn sleep(&self, total: Duration) -> bool {
-        let until = Instant::now() + total;
-        while Instant::now() < until {
-            if self.is_cancelled() {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        self.is_cancelled()
-    }
-}
-
-/// Raises the request's flag when the request future is dropped, whether it finished or
-/// was cancelled (after it finished, nobody is looking any more).
-struct RaiseOnDrop(Arc<AtomicBool>);
-
-impl Drop for RaiseOnDrop {
+impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
+        self.0.cancel();
     }
 }
 
@@ -96,14 +71,10 @@ impl Drop for ActiveJob {
 pub async fn run<T, F>(state: &State, job: &'static str, work: F) -> jsonrpc::Result<T>
 where
     T: Send + 'static,
-    F: FnOnce(&Cancel) -> jsonrpc::Result<T> + Send + 'static,
+    F: FnOnce(&CancelToken) -> jsonrpc::Result<T> + Send + 'static,
 {
-    let request = Arc::new(AtomicBool::new(false));
-    let _raise = RaiseOnDrop(request.clone());
-    let cancel = Cancel {
-        request,
-        server: state.stopping.clone(),
-    };
+    let cancel = state.stopping.child();
+    let _cancel_on_drop = CancelOnDrop(cancel.clone());
     let active = state.active_jobs.clone();
     let inject_panic = state.hooks.panics_in(job);
     let handle = tokio::task::spawn_blocking(move || {

@@ -8,9 +8,9 @@ use crate::indexer::Indexer;
 use crate::metrics::Latency;
 use crate::settings::Settings;
 use crate::workspace::Workspace;
-use ail_engine::EngineConfig;
+use ail_engine::{CancelToken, EngineConfig};
 use parking_lot::{Mutex, RwLock};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_lsp_server::ls_types::MessageType;
@@ -72,8 +72,9 @@ pub struct State {
     /// Blocking request jobs running right now.
     pub active_jobs: Arc<AtomicUsize>,
     pub shutdown_requested: AtomicBool,
-    /// Set on shutdown, exit or end of input: every job and indexing pass stops.
-    pub stopping: Arc<AtomicBool>,
+    /// Cancelled on shutdown, exit or end of input: every job and indexing pass holds a
+    /// child of it, so all of them stop.
+    pub stopping: CancelToken,
     /// Messages for the user that arrived before the client could be told (during
     /// `initialize`); sent on `initialized`.
     pub deferred_messages: Mutex<Vec<(MessageType, String)>>,
@@ -96,7 +97,7 @@ impl State {
             latency: Latency::default(),
             active_jobs: Arc::new(AtomicUsize::new(0)),
             shutdown_requested: AtomicBool::new(false),
-            stopping: Arc::new(AtomicBool::new(false)),
+            stopping: CancelToken::new(),
             deferred_messages: Mutex::new(Vec::new()),
             hooks,
             indexer: Indexer::default(),
@@ -117,12 +118,12 @@ impl State {
     }
 
     pub fn is_stopping(&self) -> bool {
-        self.stopping.load(Ordering::Acquire)
+        self.stopping.is_cancelled()
     }
 
     /// Stop all background work: indexing passes and request jobs see it at their next check.
     pub fn stop_everything(&self) {
-        self.stopping.store(true, Ordering::Release);
+        self.stopping.cancel();
         self.indexer.cancel_all();
     }
 

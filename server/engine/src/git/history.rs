@@ -9,9 +9,9 @@
 //!
 //! Commits are stored once; per-path lists hold `u32` indices into them, newest first.
 
+use crate::cancel::CancelToken;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use git2::{Commit, DiffFindOptions, DiffOptions, Mailmap, Oid, Repository, Sort, Tree};
 use serde::{Deserialize, Serialize};
@@ -160,7 +160,7 @@ impl HistoryIndex {
         let handle = repo.open_handle()?;
         let head = head_oid(&handle)?;
         let mut index = HistoryIndex::empty(head, repo)?;
-        index.walk(&handle, Some(count), &AtomicBool::new(false));
+        index.walk(&handle, Some(count), &CancelToken::new());
         Ok(index)
     }
 
@@ -169,7 +169,7 @@ impl HistoryIndex {
     pub fn read_all(
         &mut self,
         repo: &GitRepo,
-        cancel: &AtomicBool,
+        cancel: &CancelToken,
     ) -> Result<WalkOutcome, GitError> {
         if self.prefix != repo.workspace_prefix() {
             // Built for another directory of the repository: its paths mean other files.
@@ -203,7 +203,7 @@ impl HistoryIndex {
         let Some(old) = old.filter(|_| forward) else {
             tracing::info!(new_head, "history rewritten or moved elsewhere: rebuilding");
             *self = HistoryIndex::empty(new, repo)?;
-            self.walk(&handle, Some(RECENT_COMMITS), &AtomicBool::new(false));
+            self.walk(&handle, Some(RECENT_COMMITS), &CancelToken::new());
             return Ok(ExtendOutcome::Rebuilt);
         };
 
@@ -420,7 +420,7 @@ impl HistoryIndex {
         &mut self,
         repo: &Repository,
         budget: Option<usize>,
-        cancel: &AtomicBool,
+        cancel: &CancelToken,
     ) -> WalkOutcome {
         match self.walk_inner(repo, budget, cancel) {
             Ok(outcome) => outcome,
@@ -438,7 +438,7 @@ impl HistoryIndex {
         &mut self,
         repo: &Repository,
         budget: Option<usize>,
-        cancel: &AtomicBool,
+        cancel: &CancelToken,
     ) -> Result<WalkOutcome, GitError> {
         let root = Oid::from_bytes(&self.walk_root)?;
         let mut revwalk = repo.revwalk()?;
@@ -459,7 +459,7 @@ impl HistoryIndex {
         let mut trees = TreeCache::new(repo);
         let mut read = 0usize;
         loop {
-            if cancel.load(Ordering::Relaxed) {
+            if cancel.is_cancelled() {
                 return Ok(WalkOutcome::Cancelled);
             }
             if budget.is_some_and(|b| read >= b) {

@@ -113,7 +113,7 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
                 ..Default::default()
             };
             let answer = engine
-                .query_with_cancel(&query, &|| cancel.is_cancelled())
+                .query_with_cancel(&query, cancel)
                 .map_err(|e| convert::query_error(&e))?;
             parts.push((folder.name.clone(), convert::context_result(&answer, engine.root())));
         }

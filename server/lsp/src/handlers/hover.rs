@@ -64,7 +64,7 @@ pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Ho
             ..Default::default()
         };
         let answer = engine
-            .query_with_cancel(&query, &|| cancel.is_cancelled())
+            .query_with_cancel(&query, cancel)
             .map_err(|e| convert::query_error(&e))?;
         let Some(markdown) = hover_markdown(&answer, &rel, position.line, &subject) else {
             return Ok(None);
