@@ -303,10 +303,31 @@ fn index_document_text(state: &State, uri: &str, engine: &Engine, rel: &str) {
     };
     let _in_order = lock.lock();
     // Read the text under the lock: whoever holds it last indexes the newest text.
-    let Some((text, _)) = state.documents.snapshot(uri) else {
+    let Some((text, edits)) = state.documents.snapshot_for_index(uri) else {
         return;
     };
     engine.update_file(rel, Some(&text.to_string()));
+    state.documents.mark_indexed(uri, edits);
+}
+
+/// Before a question about `folders` is answered: index every open document in them whose
+/// newest edits are not indexed yet (the debounce has not fired, or `didOpen`'s indexing
+/// has not run), so the answer sees every change that arrived before the question.
+pub fn index_pending_documents(state: &State, folders: &[Arc<Folder>]) {
+    for uri in state.documents.pending() {
+        let Some(path) = convert::uri_text_to_path(&uri) else {
+            continue;
+        };
+        let Some((folder, rel)) = state.workspace.locate(&path) else {
+            continue;
+        };
+        if !folders.iter().any(|f| Arc::ptr_eq(f, &folder)) {
+            continue;
+        }
+        if let Some(engine) = folder.engine() {
+            index_document_text(state, &uri, &engine, &rel);
+        }
+    }
 }
 
 /// A closed document goes back to its disk content (its unsaved edits are gone).

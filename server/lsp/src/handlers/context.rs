@@ -14,6 +14,7 @@ use crate::convert::{self, invalid_params};
 use crate::cursor;
 use crate::documents;
 use crate::guard;
+use crate::indexer;
 use crate::state::State;
 use crate::workspace::Folder;
 use ail_engine::answer::{DEFAULT_LIMIT, MAX_LIMIT};
@@ -58,11 +59,14 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
         None => state.workspace.folders(),
     };
     let delay = state.hooks.context_delay;
+    let shared = state.clone();
 
     let result = guard::run(state, "context", move |cancel| {
         if !delay.is_zero() && cancel.sleep(delay) {
             return Err(jsonrpc::Error::request_cancelled());
         }
+        // Edits that arrived before this request are part of what it asks about.
+        indexer::index_pending_documents(&shared, &folders);
         let question = match question {
             Some(q) => q,
             None => {
