@@ -365,8 +365,8 @@ fn status(global: &GlobalArgs, dir: &Path, json: bool) -> Result<ExitCode, Strin
     let sk = s.skipped;
     if sk.total() > 0 {
         lines.push(format!(
-            "skipped    {} binary, {} too large, {} not UTF-8, {} unreadable, {} symlinks",
-            sk.binary, sk.too_large, sk.not_utf8, sk.unreadable, sk.symlink
+            "skipped    {} binary, {} too large, {} not UTF-8, {} unreadable, {} symlinks, {} special files",
+            sk.binary, sk.too_large, sk.not_utf8, sk.unreadable, sk.symlink, sk.special
         ));
     }
     match (&s.index_path, s.index_file_bytes) {

@@ -228,17 +228,10 @@ impl Engine {
         self.ready.load(Ordering::Acquire)
     }
 
-    /// The workspace-relative path of `path`, if it lies inside the workspace.
+    /// The workspace-relative path of `path`, if its symlink-resolved form lies inside the
+    /// workspace (see `safe_path`).
     pub fn relative_path(&self, path: &Path) -> Option<String> {
-        let abs = if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            self.root.join(path)
-        };
-        let abs = std::fs::canonicalize(&abs).unwrap_or(abs);
-        abs.strip_prefix(&self.root)
-            .ok()
-            .map(|rel| walk::relative(Path::new(""), rel))
+        crate::safe_path::relative_inside(&self.root, path)
     }
 
     /// Bring the index up to date with the disk: index new and changed files, forget
@@ -461,20 +454,25 @@ impl Engine {
     /// Re-index one file, from `text` (an editor's buffer) or from disk when `None`. A file
     /// that is gone or unreadable is removed. Returns whether the index changed.
     pub fn update_file(&self, rel_path: &str, text: Option<&str>) -> bool {
-        let abs = self.root.join(rel_path);
+        if !crate::safe_path::is_plain_relative(rel_path) {
+            tracing::warn!("refusing to index {rel_path:?}: not a plain workspace-relative path");
+            return false;
+        }
         let in_memory = text.is_some();
         let (text, size, mtime) = match text {
             Some(t) => (Ok(t.to_string()), t.len() as u64, 0),
-            None => match std::fs::metadata(&abs) {
-                Ok(meta) if meta.len() > self.config.max_file_size => {
+            None => match crate::safe_path::open_regular(&self.root, rel_path) {
+                Ok((_, meta)) if meta.len() > self.config.max_file_size => {
                     (Err(SkipReason::TooLarge), meta.len(), 0)
                 }
-                Ok(meta) => (
-                    walk::read_text(&abs, self.config.max_file_size),
+                Ok((file, meta)) => (
+                    crate::safe_path::read_capped(file, self.config.max_file_size)
+                        .and_then(|bytes| walk::classify(bytes, self.config.max_file_size)),
                     meta.len(),
                     walk::mtime_ns(&meta),
                 ),
-                Err(_) => return self.remove_file(rel_path),
+                Err(SkipReason::Unreadable) => return self.remove_file(rel_path),
+                Err(reason) => (Err(reason), 0, 0),
             },
         };
         match text {

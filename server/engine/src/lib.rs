@@ -16,6 +16,7 @@ pub mod persist;
 mod pool;
 mod question;
 pub mod rank;
+pub mod safe_path;
 pub mod text;
 pub mod vector;
 pub mod vocab;

@@ -23,6 +23,8 @@ pub enum SkipReason {
     Unreadable,
     /// A symbolic link, which git tracks as a link and not as content.
     Symlink,
+    /// Not a regular file: a named pipe, a socket, a device. Never opened for reading.
+    Special,
 }
 
 impl SkipReason {
@@ -33,6 +35,7 @@ impl SkipReason {
             SkipReason::NotUtf8 => "not UTF-8",
             SkipReason::Unreadable => "unreadable",
             SkipReason::Symlink => "symbolic link",
+            SkipReason::Special => "not a regular file",
         }
     }
 }
@@ -45,6 +48,9 @@ pub struct SkipCounts {
     pub not_utf8: usize,
     pub unreadable: usize,
     pub symlink: usize,
+    /// Named pipes, sockets, devices.
+    #[serde(default)]
+    pub special: usize,
 }
 
 impl SkipCounts {
@@ -55,11 +61,12 @@ impl SkipCounts {
             SkipReason::NotUtf8 => self.not_utf8 += 1,
             SkipReason::Unreadable => self.unreadable += 1,
             SkipReason::Symlink => self.symlink += 1,
+            SkipReason::Special => self.special += 1,
         }
     }
 
     pub fn total(&self) -> usize {
-        self.binary + self.too_large + self.not_utf8 + self.unreadable + self.symlink
+        self.binary + self.too_large + self.not_utf8 + self.unreadable + self.symlink + self.special
     }
 }
 
@@ -147,6 +154,9 @@ pub fn walk(root: &Path, options: &WalkOptions) -> WalkResult {
                 return ignore::WalkState::Continue;
             }
             if !file_type.is_file() {
+                if !file_type.is_dir() {
+                    lock(found).skipped.push((rel, SkipReason::Special));
+                }
                 return ignore::WalkState::Continue;
             }
             match entry.metadata() {
@@ -199,9 +209,11 @@ pub fn relative(root: &Path, path: &Path) -> String {
 }
 
 /// Read a file that the walk found and decide whether it can be indexed.
+/// Opened without blocking and checked to be a regular file: it may have been swapped for
+/// a named pipe since the walk saw it.
 pub fn read_text(path: &Path, max_size: u64) -> Result<String, SkipReason> {
-    let bytes = std::fs::read(path).map_err(|_| SkipReason::Unreadable)?;
-    classify(bytes, max_size)
+    let (file, _) = crate::safe_path::open_no_block(path)?;
+    classify(crate::safe_path::read_capped(file, max_size)?, max_size)
 }
 
 /// Decide whether file contents can be indexed, and return them as text.

@@ -138,32 +138,11 @@ pub fn uri_text_to_path(text: &str) -> Option<PathBuf> {
     text.parse::<Uri>().ok().as_ref().and_then(uri_to_path)
 }
 
-/// `path` relative to `root` with `/` separators, if it lies inside. Both sides are
-/// canonicalised where they exist so that symlinked roots (`/tmp` on macOS) still match; a
-/// path that no longer exists (a deleted file) is resolved through its parent.
+/// `path` relative to `root` with `/` separators, if its symlink-resolved form lies inside
+/// (`..`, `%2e%2e` and links out of the workspace resolve outside). `root` is canonical; a
+/// path that no longer exists (a deleted file) is resolved through its existing ancestors.
 pub fn relative_to(root: &Path, path: &Path) -> Option<String> {
-    let resolved = resolve(path);
-    let rel = resolved
-        .strip_prefix(root)
-        .or_else(|_| path.strip_prefix(root))
-        .ok()?;
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    Some(parts.join("/"))
-}
-
-fn resolve(path: &Path) -> PathBuf {
-    if let Ok(p) = std::fs::canonicalize(path) {
-        return p;
-    }
-    match (path.parent(), path.file_name()) {
-        (Some(parent), Some(name)) => std::fs::canonicalize(parent)
-            .map(|p| p.join(name))
-            .unwrap_or_else(|_| path.to_path_buf()),
-        _ => path.to_path_buf(),
-    }
+    ail_engine::safe_path::relative_inside(root, path)
 }
 
 /// The wire error for an engine refusal, naming the field at fault.

@@ -140,14 +140,12 @@ impl Documents {
     }
 }
 
-/// One line of a document that is not open, read from disk, if the file is text and not
-/// larger than `max_size`.
-pub fn line_on_disk(path: &Path, line: u32, max_size: u64) -> Option<String> {
-    let meta = std::fs::metadata(path).ok()?;
-    if meta.len() > max_size {
-        return None;
-    }
-    let text = std::fs::read_to_string(path).ok()?;
+/// One line of a document that is not open, read from disk, if it is a regular text file
+/// inside the workspace (reached without links) and not larger than `max_size`. A named
+/// pipe or a link out of the workspace gives `None` at once.
+pub fn line_on_disk(root: &Path, rel: &str, line: u32, max_size: u64) -> Option<String> {
+    let bytes = ail_engine::safe_path::read_regular(root, rel, max_size).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
     convert::line_of(&text, line)
 }
 

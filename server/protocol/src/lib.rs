@@ -274,6 +274,8 @@ pub struct SkippedCounts {
     pub not_utf8: usize,
     pub unreadable: usize,
     pub symlink: usize,
+    /// Named pipes, sockets and devices, which are never opened.
+    pub special: usize,
 }
 
 impl StatusResult {
@@ -306,6 +308,7 @@ impl StatusResult {
                 not_utf8: s.skipped.not_utf8,
                 unreadable: s.skipped.unreadable,
                 symlink: s.skipped.symlink,
+                special: s.skipped.special,
             },
             index_path: s.index_path.as_ref().map(|p| p.display().to_string()),
             index_file_bytes: s.index_file_bytes,

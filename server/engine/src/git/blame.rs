@@ -36,6 +36,8 @@ pub const NOT_COMMITTED_AUTHOR: &str = "Not Committed Yet";
 const HEAD_BLAME_CAPACITY: usize = 64;
 /// Buffer -> HEAD line maps remembered.
 const LINE_MAP_CAPACITY: usize = 64;
+/// Text on disk larger than this is not blamed line by line (the index skips it anyway).
+const BLAME_MAX_BYTES: u64 = 16 << 20;
 
 /// How blame is computed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -175,7 +177,12 @@ impl GitRepo {
             Some(text) => Some(text.as_bytes()),
             None if self.is_unchanged_since_head(path) => None,
             None => {
-                from_disk = std::fs::read(self.workdir().join(&repo_path)).ok();
+                // Never a named pipe, never through a link out of the workspace.
+                from_disk = crate::safe_path::open_no_block(&self.workdir().join(&repo_path))
+                    .ok()
+                    .and_then(|(file, _)| {
+                        crate::safe_path::read_capped(file, BLAME_MAX_BYTES).ok()
+                    });
                 from_disk.as_deref()
             }
         };

@@ -76,7 +76,9 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
                 });
                 let line = match (open_line, &target) {
                     (Some(line), _) => line,
-                    (None, Some(t)) => documents::line_on_disk(&t.path, pos.line, max_size),
+                    (None, Some(t)) => {
+                        documents::line_on_disk(&t.folder.root, &t.rel, pos.line, max_size)
+                    }
                     (None, None) => {
                         return Err(invalid_params(
                             "position: needs textDocument (inside a workspace folder) to know which file it is in",

@@ -48,7 +48,7 @@ pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Ho
         crate::indexer::index_pending_documents(&shared, std::slice::from_ref(&folder));
         let line = match open_line {
             Some(line) => line,
-            None => documents::line_on_disk(&path, position.line, max_size),
+            None => documents::line_on_disk(&folder.root, &rel, position.line, max_size),
         };
         let Some(line) = line else {
             return Ok(None);
