@@ -34,6 +34,12 @@ pub struct TestHooks {
     /// `AIL_TEST_DELAY_MS=N` (with the hooks on): `ail/context` jobs wait N ms, checking
     /// their cancel flag, before asking the engine. Makes cancellation observable.
     pub context_delay: Duration,
+    /// `AIL_TEST_STALL=hover|context` (with the hooks on): that job blocks for a minute
+    /// without looking at its cancel token, as work stuck in blocking I/O would.
+    pub stall_in: Option<String>,
+    /// `AIL_TEST_REQUEST_DEADLINE_MS=N` (with the hooks on): requests are abandoned after
+    /// N ms instead of `guard::REQUEST_DEADLINE`.
+    pub request_deadline: Option<Duration>,
 }
 
 impl TestHooks {
@@ -47,15 +53,30 @@ impl TestHooks {
             .and_then(|v| v.parse::<u64>().ok())
             .filter(|_| enabled)
             .map_or(Duration::ZERO, Duration::from_millis);
+        let stall_in = std::env::var("AIL_TEST_STALL")
+            .ok()
+            .filter(|v| enabled && !v.is_empty());
+        let request_deadline = std::env::var("AIL_TEST_REQUEST_DEADLINE_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|_| enabled)
+            .map(Duration::from_millis);
         TestHooks {
             enabled,
             panic_in,
             context_delay,
+            stall_in,
+            request_deadline,
         }
     }
 
     pub fn panics_in(&self, job: &str) -> bool {
         self.panic_in.as_deref() == Some(job)
+    }
+
+    /// How long `job` blocks before it starts, if the test asked for a stall.
+    pub fn stall_in(&self, job: &str) -> Option<Duration> {
+        (self.stall_in.as_deref() == Some(job)).then_some(Duration::from_secs(60))
     }
 }
 
