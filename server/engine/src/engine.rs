@@ -14,10 +14,10 @@ use crate::embed::hashed::HashedTfIdf;
 use crate::embed::Embedder;
 use crate::git::{BlameHunk, FileHistory, GitRepo, HistoryIndex, Permalinker};
 use crate::index::{prepare_file, EmbedderChoice, PreparedFile};
-use crate::segment::{Segment, SegmentError};
-use crate::store::Store;
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::rank::{self, Evidence, Place};
+use crate::segment::{Segment, SegmentError};
+use crate::store::Store;
 use crate::text::question_tokens;
 use crate::vector::VectorIndex;
 use crate::vector::{HnswIndex, HnswParams};
@@ -443,11 +443,7 @@ impl Engine {
     /// merged into a new segment, then serve from it. Returns the bytes written.
     pub fn save(&self) -> Option<u64> {
         let path = self.index_path.as_ref()?;
-        let commit = self
-            .git
-            .as_ref()
-            .ok()
-            .and_then(|g| g.repo.head_sha().ok());
+        let commit = self.git.as_ref().ok().and_then(|g| g.repo.head_sha().ok());
         // Readers go on while the segment is written; changes wait, so none is lost
         // between the write and the swap.
         let index = self.index.upgradable_read();
@@ -653,11 +649,7 @@ impl Engine {
         let mut tokens = question_tokens(question);
         // Confidence counts the words and pairs only; longer runs are bonus evidence.
         let counted_tokens = tokens.len();
-        crate::question::add_run_compounds(
-            question,
-            |t| index.knows_term(t),
-            &mut tokens,
-        );
+        crate::question::add_run_compounds(question, |t| index.knows_term(t), &mut tokens);
         if cancelled() {
             return Err(QueryError::Cancelled);
         }
@@ -675,8 +667,9 @@ impl Engine {
                 index.file(path).map(|f| f.hash)
             }
         };
-        let cacheable =
-            query.retrieval == Retrieval::Hybrid && self.is_ready() && index.mem.unembedded.is_empty();
+        let cacheable = query.retrieval == Retrieval::Hybrid
+            && self.is_ready()
+            && index.mem.unembedded.is_empty();
         if cacheable {
             if let Some(hit) = self.cache.get_exact(&key, &scope, &current_hash) {
                 return Ok(self.served_from_cache(
@@ -1051,15 +1044,8 @@ impl Engine {
             tracing::warn!("git history walk stopped: {e}");
         }
         if let Some(path) = &git.history_path {
-            if let Some(dir) = path.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            let tmp = path.with_extension("tmp");
-            if std::fs::write(&tmp, working.to_bytes())
-                .and_then(|_| std::fs::rename(&tmp, path))
-                .is_err()
-            {
-                tracing::warn!("could not persist git history to {}", path.display());
+            if let Err(e) = crate::index_file::write_atomically(path, &working.to_bytes()) {
+                tracing::warn!("could not persist git history to {}: {e}", path.display());
             }
         }
         *git.history.write() = Some(working);
@@ -1334,9 +1320,8 @@ fn retrieval_key(question: &str, tokens: &[String], reads_text: bool) -> String 
 /// only moves unknown pairs, and unknown words, do not change it (an unknown word lowers
 /// the confidence a fresh answer would report, so a semantic hit keeps the cached one's).
 fn lexical_signature(index: &Store, tokens: &[String], related: &[String]) -> u64 {
-    let steers = |t: &str| {
-        index.knows_term(t) || index.names_qualified_symbol(t) || t.starts_with("test")
-    };
+    let steers =
+        |t: &str| index.knows_term(t) || index.names_qualified_symbol(t) || t.starts_with("test");
     let mut asked: Vec<&str> = tokens
         .iter()
         .map(String::as_str)
@@ -1395,7 +1380,7 @@ fn open_git(
         .map(|d| d.join("history.bin"));
     let persisted = history_path
         .as_ref()
-        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|p| crate::index_file::read_index_file(p).ok())
         .and_then(|bytes| HistoryIndex::from_bytes(&bytes).ok())
         .and_then(|mut h| {
             let head = repo.head_sha().ok()?;

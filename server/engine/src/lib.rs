@@ -11,6 +11,7 @@ pub mod embed;
 pub mod engine;
 pub mod git;
 pub mod index;
+pub mod index_file;
 pub mod metrics;
 pub mod persist;
 mod pool;

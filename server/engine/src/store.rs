@@ -276,7 +276,11 @@ impl Store {
                 .and_then(|f| f.as_ref())
                 .map_or_else(Vec::new, |f| f.chunks.clone())
         } else {
-            match self.base.as_ref().and_then(|b| b.file_rows().get(file as usize)) {
+            match self
+                .base
+                .as_ref()
+                .and_then(|b| b.file_rows().get(file as usize))
+            {
                 Some(row) if !bit(&self.dead_files, file as usize) => {
                     (row.first_chunk..row.first_chunk + row.chunk_count).collect()
                 }
@@ -367,7 +371,10 @@ impl Store {
     /// Whether the lexical index knows `term`.
     pub fn knows_term(&self, term: &str) -> bool {
         self.mem.bm25.term_id(term).is_some()
-            || self.base.as_ref().is_some_and(|b| b.term_id(term).is_some())
+            || self
+                .base
+                .as_ref()
+                .is_some_and(|b| b.term_id(term).is_some())
     }
 
     /// Whether chunk `id` holds `term`.
@@ -726,7 +733,10 @@ impl SegmentSource for StoreSource<'_> {
             }
         }
         let mem_term = if i < self.base_terms {
-            s.mem.bm25.term_id(term).filter(|&t| s.mem.bm25.term_hash(t) == hash)
+            s.mem
+                .bm25
+                .term_id(term)
+                .filter(|&t| s.mem.bm25.term_hash(t) == hash)
         } else {
             Some(self.extra_terms[i - self.base_terms])
         };

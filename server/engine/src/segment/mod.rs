@@ -138,8 +138,9 @@ impl Segment {
                 return Err(corrupt(format!("section {i} fails its checksum")));
             }
         }
-        let meta: SegmentMeta = postcard::from_bytes(&map[sections[Section::Meta as usize].clone()])
-            .map_err(|e| corrupt(format!("metadata: {e}")))?;
+        let meta: SegmentMeta =
+            postcard::from_bytes(&map[sections[Section::Meta as usize].clone()])
+                .map_err(|e| corrupt(format!("metadata: {e}")))?;
         let segment = Segment {
             map,
             sections,
@@ -272,7 +273,8 @@ impl Segment {
         let docs = self.slice::<u32>(Section::PostingDocs);
         for t in 0..terms {
             let list = &docs[posting_starts[t] as usize..posting_starts[t + 1] as usize];
-            if list.windows(2).any(|w| w[0] >= w[1]) || list.last().is_some_and(|&d| d as usize >= chunks)
+            if list.windows(2).any(|w| w[0] >= w[1])
+                || list.last().is_some_and(|&d| d as usize >= chunks)
             {
                 return Err(corrupt("postings"));
             }
@@ -326,11 +328,9 @@ impl Segment {
     }
 
     pub fn file_path(&self, file: u32) -> &str {
-        self.file_rows()
-            .get(file as usize)
-            .map_or("", |row| {
-                std::str::from_utf8(self.string(row.path_start, row.path_len)).unwrap_or("")
-            })
+        self.file_rows().get(file as usize).map_or("", |row| {
+            std::str::from_utf8(self.string(row.path_start, row.path_len)).unwrap_or("")
+        })
     }
 
     /// The id of the file at `path`.
@@ -370,7 +370,10 @@ impl Segment {
     pub fn term(&self, id: u32) -> &str {
         let starts = self.slice::<u32>(Section::TermStarts);
         let text = self.bytes(Section::TermText);
-        let (a, b) = (starts[id as usize] as usize, starts[id as usize + 1] as usize);
+        let (a, b) = (
+            starts[id as usize] as usize,
+            starts[id as usize + 1] as usize,
+        );
         std::str::from_utf8(&text[a..b]).unwrap_or("")
     }
 
@@ -422,7 +425,9 @@ impl Segment {
 
     /// The quantised vector of a chunk (gathered from the sparse layout when sparse).
     pub fn vector(&self, chunk: u32) -> Option<(Vec<i8>, f32)> {
-        let scale = *self.slice::<f32>(Section::VectorScales).get(chunk as usize)?;
+        let scale = *self
+            .slice::<f32>(Section::VectorScales)
+            .get(chunk as usize)?;
         let dim = self.meta.dim;
         let codes: &[i8] = self.slice(Section::VectorCodes);
         match self.meta.layout {
@@ -523,7 +528,10 @@ fn check_gaps(map: &[u8], sections: &[Range<usize>; SECTIONS]) -> Result<(), Seg
     let mut ranges: Vec<Range<usize>> = sections.to_vec();
     ranges.sort_by_key(|r| (r.start, r.end));
     let mut at = HEADER_LEN;
-    for r in ranges.iter().chain(std::iter::once(&(map.len()..map.len()))) {
+    for r in ranges
+        .iter()
+        .chain(std::iter::once(&(map.len()..map.len())))
+    {
         if r.start < at || r.start - at >= 8 || map[at..r.start].iter().any(|&b| b != 0) {
             return Err(corrupt("bytes outside the sections"));
         }

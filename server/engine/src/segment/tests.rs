@@ -104,11 +104,17 @@ fn a_written_segment_answers_exactly_as_the_index_it_was_written_from() {
     // Files, chunks and terms read back as written.
     let info = segment.file("src/config.rs").expect("file");
     let original = memory.file("src/config.rs").expect("file");
-    assert_eq!((info.hash, info.lines, info.size), (original.hash, original.lines, original.size));
+    assert_eq!(
+        (info.hash, info.lines, info.size),
+        (original.hash, original.lines, original.size)
+    );
     assert_eq!(info.chunks.len(), original.chunks.len());
     for (&a, &b) in info.chunks.iter().zip(&original.chunks) {
         let (x, y) = (segment.chunk(a).unwrap(), memory.chunk(b).unwrap());
-        assert_eq!((x.start_line, x.end_line, x.symbol, x.hash), (y.start_line, y.end_line, y.symbol, y.hash));
+        assert_eq!(
+            (x.start_line, x.end_line, x.symbol, x.hash),
+            (y.start_line, y.end_line, y.symbol, y.hash)
+        );
         assert_eq!(segment.store_vector(a), memory.store_vector(b));
     }
     assert!(segment.knows_term("fetch") && !segment.knows_term("nowhere"));
@@ -116,7 +122,10 @@ fn a_written_segment_answers_exactly_as_the_index_it_was_written_from() {
     // The same input writes the same bytes.
     let again = tempfile::tempdir().unwrap();
     let second = write(&built(FILES), again.path());
-    assert_eq!(std::fs::read(&path).unwrap(), std::fs::read(second).unwrap());
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(second).unwrap()
+    );
 }
 
 #[test]
@@ -127,15 +136,24 @@ fn a_damaged_segment_is_refused_whatever_the_damage() {
     let good = std::fs::read(&path).unwrap();
     let damaged = dir.path().join("damaged.seg");
     // A flipped bit anywhere: in the header, in every section.
-    for at in (0..good.len()).step_by(good.len() / 97 + 1).chain([0, 9, HEADER_LEN - 1]) {
+    for at in (0..good.len())
+        .step_by(good.len() / 97 + 1)
+        .chain([0, 9, HEADER_LEN - 1])
+    {
         let mut bytes = good.clone();
         bytes[at] ^= 0x10;
         std::fs::write(&damaged, &bytes).unwrap();
-        assert!(Segment::open(&damaged).is_err(), "flip at {at} was accepted");
+        assert!(
+            Segment::open(&damaged).is_err(),
+            "flip at {at} was accepted"
+        );
     }
     for len in [0, 7, HEADER_LEN, good.len() / 2, good.len() - 1] {
         std::fs::write(&damaged, &good[..len]).unwrap();
-        assert!(Segment::open(&damaged).is_err(), "truncated to {len} was accepted");
+        assert!(
+            Segment::open(&damaged).is_err(),
+            "truncated to {len} was accepted"
+        );
     }
     assert!(matches!(
         Segment::open(&dir.path().join("absent.seg")),
@@ -145,7 +163,10 @@ fn a_damaged_segment_is_refused_whatever_the_damage() {
     let fifo = dir.path().join("pipe.seg");
     let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
-    assert!(matches!(Segment::open(&fifo), Err(SegmentError::NotRegular)));
+    assert!(matches!(
+        Segment::open(&fifo),
+        Err(SegmentError::NotRegular)
+    ));
     assert!(Segment::open(&path).is_ok());
 }
 

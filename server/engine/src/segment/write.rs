@@ -86,7 +86,10 @@ pub fn write_segment(
         }
     }
     let chunk_count = next;
-    let order: Vec<u32> = files.iter().flat_map(|f| f.chunks.iter().copied()).collect();
+    let order: Vec<u32> = files
+        .iter()
+        .flat_map(|f| f.chunks.iter().copied())
+        .collect();
     let dim = meta.dim;
     {
         let mut out = Out::new(BufWriter::with_capacity(1 << 20, tmp.as_file_mut()));
@@ -213,8 +216,7 @@ pub fn write_segment(
             let mut result = Ok(());
             for &i in &kept {
                 source.postings(i as usize, &mut |doc, tf| {
-                    if new_id.get(doc as usize).is_some_and(|&n| n != u32::MAX) && result.is_ok()
-                    {
+                    if new_id.get(doc as usize).is_some_and(|&n| n != u32::MAX) && result.is_ok() {
                         result = w.write_all(&tf.to_le_bytes());
                     }
                 });
@@ -305,8 +307,7 @@ pub fn write_segment(
                     }
                     Ok(())
                 })?;
-                table[Section::VectorCodes as usize] =
-                    out.section(|w| codes_spill.copy_into(w))?;
+                table[Section::VectorCodes as usize] = out.section(|w| codes_spill.copy_into(w))?;
             }
         }
 
