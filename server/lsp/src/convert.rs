@@ -130,7 +130,18 @@ pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
     if !scheme.eq_ignore_ascii_case("file") {
         return None;
     }
-    uri.to_file_path().map(|p| p.into_owned())
+    let path = uri.to_file_path()?.into_owned();
+    // `to_file_path` decodes the bytes lossily; a name that is not UTF-8 must stay what it
+    // is (and be refused as such), not become another name with U+FFFD in it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let raw = uri.path().decode().to_bytes();
+        if std::str::from_utf8(&raw).is_err() {
+            return Some(PathBuf::from(std::ffi::OsStr::from_bytes(&raw)));
+        }
+    }
+    Some(path)
 }
 
 /// The path of a URI given as text, for params we validate by hand.

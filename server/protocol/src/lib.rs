@@ -276,6 +276,8 @@ pub struct SkippedCounts {
     pub symlink: usize,
     /// Named pipes, sockets and devices, which are never opened.
     pub special: usize,
+    /// Files whose path is not valid UTF-8.
+    pub name_not_utf8: usize,
 }
 
 impl StatusResult {
@@ -309,6 +311,7 @@ impl StatusResult {
                 unreadable: s.skipped.unreadable,
                 symlink: s.skipped.symlink,
                 special: s.skipped.special,
+                name_not_utf8: s.skipped.name_not_utf8,
             },
             index_path: s.index_path.as_ref().map(|p| p.display().to_string()),
             index_file_bytes: s.index_file_bytes,

@@ -105,7 +105,7 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
         let mut parts = Vec::new();
         let mut loading = Vec::new();
         for folder in &folders {
-            let Some(engine) = folder.engine() else {
+            let Some((engine, generation_base)) = folder.engine_and_generation_base() else {
                 loading.push(folder.name.clone());
                 continue;
             };
@@ -120,7 +120,9 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
             let answer = engine
                 .query_with_cancel(&query, cancel)
                 .map_err(|e| convert::query_error(&e))?;
-            parts.push((folder.name.clone(), convert::context_result(&answer, engine.root())));
+            let mut part = convert::context_result(&answer, engine.root());
+            part.index.generation += generation_base;
+            parts.push((folder.name.clone(), part));
         }
         if parts.is_empty() {
             return Ok(convert::empty_context_result(
