@@ -958,6 +958,9 @@ impl Engine {
             .read()
             .as_ref()
             .and_then(|h| h.history(file, HISTORY_COMMITS));
+        if let Some(h) = history.as_ref().filter(|h| !h.unread.is_empty()) {
+            warnings.push(h.unread.describe());
+        }
         self.metrics.history.record(ms(t));
         let blame = blame.and_then(|pending| {
             let t = Instant::now();

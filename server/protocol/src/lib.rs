@@ -176,7 +176,7 @@ impl ContextResult {
 }
 
 fn history_json(h: &ail_engine::git::FileHistory) -> serde_json::Value {
-    serde_json::json!({
+    let mut value = serde_json::json!({
         "path": h.path,
         "commits": h.commits.iter().map(|c| serde_json::json!({
             "sha": c.sha, "author": c.author, "date": c.date, "summary": c.summary,
@@ -184,7 +184,15 @@ fn history_json(h: &ail_engine::git::FileHistory) -> serde_json::Value {
         "authors": h.authors.iter().map(|a| serde_json::json!({"name": a.name, "commits": a.commits})).collect::<Vec<_>>(),
         "totalCommits": h.total_commits,
         "complete": h.complete,
-    })
+    });
+    if !h.unread.is_empty() {
+        value["unread"] = serde_json::json!({
+            "commits": h.unread.commits,
+            "renames": h.unread.renames,
+            "reason": h.unread.first_error,
+        });
+    }
+    value
 }
 
 fn blame_json(hunks: &[ail_engine::git::BlameHunk]) -> serde_json::Value {
