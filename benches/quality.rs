@@ -24,7 +24,6 @@ use ail_engine::{Engine, EngineConfig, Query, Retrieval};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 #[path = "quality/floor.rs"]
@@ -100,7 +99,7 @@ fn main() -> Result<(), String> {
     }
     let engine = Engine::open(copy.path(), config).map_err(|e| e.to_string())?;
     let report = engine
-        .refresh(&|_| {}, &AtomicBool::new(false))
+        .refresh(&|_| {}, &ail_engine::CancelToken::new())
         .map_err(|e| e.to_string())?;
     engine.set_cache_config(CacheConfig {
         enabled: false,

@@ -3,13 +3,12 @@
 //!
 //! Exit codes follow ripgrep: 0 when something was found, 1 when nothing was, 2 on error.
 
-use ail_engine::answer::{DEFAULT_LIMIT, MAX_LIMIT};
+use ail_engine::answer::{DEFAULT_LIMIT, MAX_LIMIT, MAX_QUESTION_BYTES};
 use ail_engine::{Answer, Engine, EngineConfig, FileKind, Phase, Progress, Query};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 
 #[derive(Parser)]
 #[command(
@@ -204,7 +203,7 @@ fn index(global: &GlobalArgs, dir: &Path) -> Result<ExitCode, String> {
     let engine = open(global, dir)?;
     let (bar, report) = progress_bar();
     let result = engine
-        .refresh(&report, &AtomicBool::new(false))
+        .refresh(&report, &ail_engine::CancelToken::new())
         .map_err(|e| e.to_string());
     bar.finish_and_clear();
     let r = result?;
@@ -240,6 +239,12 @@ fn context(
     if limit < 1 || limit > MAX_LIMIT as i64 {
         return Err(format!(
             "--limit must be between 1 and {MAX_LIMIT}, got {limit}"
+        ));
+    }
+    let asked = question.trim().len();
+    if asked > MAX_QUESTION_BYTES {
+        return Err(format!(
+            "the question is {asked} bytes long; at most {MAX_QUESTION_BYTES} are answered"
         ));
     }
     if line == Some(0) {
@@ -279,7 +284,7 @@ fn context(
     };
     let (bar, report) = progress_bar();
     let refreshed = engine
-        .refresh(&report, &AtomicBool::new(false))
+        .refresh(&report, &ail_engine::CancelToken::new())
         .map_err(|e| e.to_string());
     bar.finish_and_clear();
     refreshed?;

@@ -31,6 +31,9 @@ pub enum Retrieval {
 
 pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_LIMIT: usize = 100;
+/// The longest question answered, in bytes of UTF-8 after trimming: a few pages of text,
+/// far more than a question needs, small enough that no answer is slow for its length.
+pub const MAX_QUESTION_BYTES: usize = 16 * 1024;
 
 /// One ranked place in the workspace.
 #[derive(Clone, Debug, PartialEq)]
@@ -138,6 +141,8 @@ pub enum QueryError {
     EmptyQuestion,
     #[error("limit must be between 1 and {MAX_LIMIT}, got {0}")]
     BadLimit(usize),
+    #[error("{0} bytes is too long; a question may have at most {MAX_QUESTION_BYTES} bytes")]
+    QuestionTooLong(usize),
     #[error("the request was cancelled")]
     Cancelled,
 }

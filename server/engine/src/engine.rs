@@ -7,6 +7,7 @@
 
 use crate::answer::*;
 use crate::cache::{AnswerCache, CacheConfig, CacheStats, CacheTier, Scope};
+use crate::cancel::CancelToken;
 use crate::chunk::ChunkKind;
 use crate::config::{default_cache_dir, EngineConfig};
 use crate::embed::hashed::HashedTfIdf;
@@ -250,7 +251,7 @@ impl Engine {
     pub fn refresh(
         &self,
         progress: &dyn Fn(Progress),
-        cancel: &AtomicBool,
+        cancel: &CancelToken,
     ) -> Result<RefreshReport, EngineError> {
         let _one_at_a_time = self.refreshing.lock();
         let started = Instant::now();
@@ -356,7 +357,7 @@ impl Engine {
             let receiver = receiver;
             scope.spawn(|| {
                 for batch in &batches {
-                    if cancel.load(Ordering::Relaxed) {
+                    if cancel.is_cancelled() {
                         break;
                     }
                     let prepared = crate::pool::run(threads, || {
@@ -370,7 +371,7 @@ impl Engine {
                 drop(sender);
             });
             for (done, batch) in batches.iter().enumerate() {
-                if cancel.load(Ordering::Relaxed) {
+                if cancel.is_cancelled() {
                     return Err(EngineError::Cancelled);
                 }
                 progress(Progress {
@@ -610,14 +611,14 @@ impl Engine {
     /// Answer a question. Never waits for indexing: a partial index gives a partial answer
     /// with a warning.
     pub fn query(&self, query: &Query) -> Result<Answer, QueryError> {
-        self.query_with_cancel(query, &|| false)
+        self.query_with_cancel(query, &CancelToken::new())
     }
 
-    /// `query`, checking `cancelled` between stages.
+    /// `query`, checking `cancel` between stages and inside the long loops.
     pub fn query_with_cancel(
         &self,
         query: &Query,
-        cancelled: &dyn Fn() -> bool,
+        cancelled: &CancelToken,
     ) -> Result<Answer, QueryError> {
         self.metrics.requests.fetch_add(1, Ordering::Relaxed);
         let result = self.answer(query, cancelled);
@@ -653,12 +654,16 @@ impl Engine {
         self.metrics.snapshot()
     }
 
-    fn answer(&self, query: &Query, cancelled: &dyn Fn() -> bool) -> Result<Answer, QueryError> {
+    fn answer(&self, query: &Query, cancel: &CancelToken) -> Result<Answer, QueryError> {
         let started = Instant::now();
         let question = query.question.trim();
         if question.is_empty() {
             return Err(QueryError::EmptyQuestion);
         }
+        if question.len() > MAX_QUESTION_BYTES {
+            return Err(QueryError::QuestionTooLong(question.len()));
+        }
+        let cancelled = || cancel.is_cancelled();
         if query.limit == 0 || query.limit > MAX_LIMIT {
             return Err(QueryError::BadLimit(query.limit));
         }
@@ -668,6 +673,9 @@ impl Engine {
         // Confidence counts the words and pairs only; longer runs are bonus evidence.
         let counted_tokens = tokens.len();
         crate::question::add_run_compounds(question, |t| index.knows_term(t), &mut tokens);
+        if cancelled() {
+            return Err(QueryError::Cancelled);
+        }
         let key = retrieval_key(question, &tokens, self.static_embedder.is_some());
         let scope = Scope {
             file: query.file.clone(),
@@ -785,7 +793,10 @@ impl Engine {
             ..rank::Priors::default()
         };
         let about_tests = rank::about_tests(question);
-        for c in &mut candidates {
+        for (n, c) in candidates.iter_mut().enumerate() {
+            if n % 32 == 31 && cancelled() {
+                return Err(QueryError::Cancelled);
+            }
             if let Some(chunk) = index.chunk(c.id) {
                 let symbol = chunk.symbol.as_deref();
                 let named =
@@ -838,6 +849,10 @@ impl Engine {
         let mut citations = Vec::with_capacity(places.len());
         let mut file_texts = FileTexts::default();
         for (i, p) in places.iter().enumerate() {
+            // Snippets may read files from disk.
+            if cancelled() {
+                return Err(QueryError::Cancelled);
+            }
             let Some(chunk) = index.chunk(p.candidate.id) else {
                 continue;
             };
@@ -908,6 +923,9 @@ impl Engine {
         };
         timings.format = ms(t);
         drop(index);
+        if cancelled() {
+            return Err(QueryError::Cancelled);
+        }
         let t = Instant::now();
         let (history, blame) = self.git_context(query, pending_blame, &mut warnings);
         timings.history = ms(t);
@@ -994,6 +1012,9 @@ impl Engine {
             .read()
             .as_ref()
             .and_then(|h| h.history(file, HISTORY_COMMITS));
+        if let Some(h) = history.as_ref().filter(|h| !h.unread.is_empty()) {
+            warnings.push(h.unread.describe());
+        }
         self.metrics.history.record(ms(t));
         let blame = blame.and_then(|pending| {
             let t = Instant::now();
@@ -1054,7 +1075,7 @@ impl Engine {
     }
 
     /// Read the whole history in the background of a refresh, and persist it.
-    fn complete_history(&self, cancel: &AtomicBool) {
+    fn complete_history(&self, cancel: &CancelToken) {
         let Ok(git) = &self.git else { return };
         let mut working = match git.history.read().clone() {
             Some(mut h) if h.is_complete() => {
@@ -1080,15 +1101,8 @@ impl Engine {
             tracing::warn!("git history walk stopped: {e}");
         }
         if let Some(path) = &git.history_path {
-            if let Some(dir) = path.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            let tmp = path.with_extension("tmp");
-            if std::fs::write(&tmp, working.to_bytes())
-                .and_then(|_| std::fs::rename(&tmp, path))
-                .is_err()
-            {
-                tracing::warn!("could not persist git history to {}", path.display());
+            if let Err(e) = crate::index_file::write_atomically(path, &working.to_bytes()) {
+                tracing::warn!("could not persist git history to {}: {e}", path.display());
             }
         }
         *git.history.write() = Some(working);
@@ -1442,7 +1456,7 @@ fn open_git(
         .map(|d| d.join("history.bin"));
     let persisted = history_path
         .as_ref()
-        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|p| crate::index_file::read_index_file(p).ok())
         .and_then(|bytes| HistoryIndex::from_bytes(&bytes).ok())
         .and_then(|mut h| {
             let head = repo.head_sha().ok()?;

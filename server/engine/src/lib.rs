@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod bm25;
 pub mod cache;
+pub mod cancel;
 pub mod chunk;
 pub mod config;
 pub mod copies;
@@ -12,6 +13,7 @@ pub mod engine;
 pub mod file_kind;
 pub mod git;
 pub mod index;
+pub mod index_file;
 pub mod metrics;
 pub mod persist;
 mod pool;
@@ -30,6 +32,7 @@ pub mod walk;
 pub use answer::{
     Answer, Citation, CopyPlace, Hit, IndexInfo, IndexState, Query, QueryError, Retrieval, Timings,
 };
+pub use cancel::CancelToken;
 pub use config::EngineConfig;
 pub use engine::{Engine, EngineError, EngineStatus, Phase, Progress, RefreshReport};
 pub use file_kind::FileKind;

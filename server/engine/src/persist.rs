@@ -39,7 +39,7 @@ pub fn remove_stale_files(index: &Path) {
         let name = name.to_string_lossy();
         let stale = if name == "index.bin" {
             true
-        } else if name.starts_with(".segment-") && name.ends_with(".tmp") {
+        } else if crate::index_file::is_temporary(&name) {
             entry
                 .metadata()
                 .ok()

@@ -198,7 +198,7 @@ impl ContextResult {
 }
 
 fn history_json(h: &ail_engine::git::FileHistory) -> serde_json::Value {
-    serde_json::json!({
+    let mut value = serde_json::json!({
         "path": h.path,
         "commits": h.commits.iter().map(|c| serde_json::json!({
             "sha": c.sha, "author": c.author, "date": c.date, "summary": c.summary,
@@ -206,7 +206,15 @@ fn history_json(h: &ail_engine::git::FileHistory) -> serde_json::Value {
         "authors": h.authors.iter().map(|a| serde_json::json!({"name": a.name, "commits": a.commits})).collect::<Vec<_>>(),
         "totalCommits": h.total_commits,
         "complete": h.complete,
-    })
+    });
+    if !h.unread.is_empty() {
+        value["unread"] = serde_json::json!({
+            "commits": h.unread.commits,
+            "renames": h.unread.renames,
+            "reason": h.unread.first_error,
+        });
+    }
+    value
 }
 
 fn blame_json(hunks: &[ail_engine::git::BlameHunk]) -> serde_json::Value {
@@ -307,6 +315,8 @@ pub struct SkippedCounts {
     pub symlink: usize,
     /// Named pipes, sockets and devices, which are never opened.
     pub special: usize,
+    /// Files whose path is not valid UTF-8.
+    pub name_not_utf8: usize,
 }
 
 impl StatusResult {
@@ -347,6 +357,7 @@ impl StatusResult {
                 unreadable: s.skipped.unreadable,
                 symlink: s.skipped.symlink,
                 special: s.skipped.special,
+                name_not_utf8: s.skipped.name_not_utf8,
             },
             index_path: s.index_path.as_ref().map(|p| p.display().to_string()),
             index_file_bytes: s.index_file_bytes,

@@ -14,6 +14,7 @@ use crate::convert::{self, invalid_params};
 use crate::cursor;
 use crate::documents;
 use crate::guard;
+use crate::indexer;
 use crate::state::State;
 use crate::workspace::Folder;
 use ail_engine::answer::{DEFAULT_LIMIT, MAX_LIMIT};
@@ -57,11 +58,14 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
         None => state.workspace.folders(),
     };
     let delay = state.hooks.context_delay;
+    let shared = state.clone();
 
     let result = guard::run(state, "context", move |cancel| {
         if !delay.is_zero() && cancel.sleep(delay) {
             return Err(jsonrpc::Error::request_cancelled());
         }
+        // Edits that arrived before this request are part of what it asks about.
+        indexer::index_pending_documents(&shared, &folders);
         let question = match question {
             Some(q) => q,
             None => {
@@ -101,7 +105,7 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
         let mut parts = Vec::new();
         let mut loading = Vec::new();
         for folder in &folders {
-            let Some(engine) = folder.engine() else {
+            let Some((engine, generation_base)) = folder.engine_and_generation_base() else {
                 loading.push(folder.name.clone());
                 continue;
             };
@@ -114,9 +118,11 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
                 ..Default::default()
             };
             let answer = engine
-                .query_with_cancel(&query, &|| cancel.is_cancelled())
+                .query_with_cancel(&query, cancel)
                 .map_err(|e| convert::query_error(&e))?;
-            parts.push((folder.name.clone(), convert::context_result(&answer, engine.root())));
+            let mut part = convert::context_result(&answer, engine.root());
+            part.index.generation += generation_base;
+            parts.push((folder.name.clone(), part));
         }
         if parts.is_empty() {
             return Ok(convert::empty_context_result(
