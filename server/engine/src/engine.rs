@@ -26,6 +26,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+mod file_history;
+pub use file_history::{FileContext, MAX_BLAME_LINES, MAX_HISTORY_COMMITS};
+
 /// Key under which an answer's cache entry records the HEAD commit.
 const HEAD_DEPENDENCY: &str = "\u{0}HEAD";
 /// Commits listed per history.
