@@ -6,7 +6,8 @@
 //! and the file's history, each within a quarter of the budget; then whole places in rank
 //! order while they fit; then the best remaining place trimmed to the lines nearest its
 //! match (the asked-about line, else the line that shares the most words with the
-//! question). A line is never cut. The text is counted again at the end, and trimmed further
+//! question), and the next ones likewise while a line of them still fits. A trimmed place
+//! has a short header (no link). A line is never cut. The text is counted again at the end, and trimmed further
 //! if joining the blocks made it any longer, so the answer never exceeds the budget.
 
 use crate::render;
@@ -89,21 +90,30 @@ pub fn pack(
     let terms: HashSet<String> = ail_engine::text::question_tokens(&result.question)
         .into_iter()
         .collect();
-    for mut c in candidates {
+    let mut rest = candidates.into_iter();
+    for mut c in rest.by_ref() {
         c.item.snippet = c.lines.join("\n");
         let cost = block_cost(&render::place(
             &c.item,
             render::citation_of(result, &c.item),
         ));
-        if cost <= left {
-            left -= cost;
-            result.results.push(c.item);
-            continue;
+        if cost > left {
+            rest = std::iter::once(c).chain(rest).collect::<Vec<_>>().into_iter();
+            break;
         }
+        left -= cost;
+        result.results.push(c.item);
+    }
+    // Then the best remaining place trimmed to the lines nearest its match, and the next
+    // ones the same way while a line of them still fits.
+    for c in rest {
         if let Some(trimmed) = trim(result, c, left, &terms, focus) {
+            left = left.saturating_sub(block_cost(&render::place(
+                &trimmed,
+                render::citation_of(result, &trimmed),
+            )));
             result.results.push(trimmed);
         }
-        break;
     }
     let kept: HashSet<usize> = result.results.iter().map(|r| r.citation).collect();
     result.citations.retain(|c| kept.contains(&c.id));
@@ -204,8 +214,8 @@ fn trim(
     let mut item = c.item;
     item.trimmed = true;
     item.snippet.clear();
-    // The header with the whole range: never shorter than with the trimmed one, give or
-    // take a digit, which the final count catches.
+    // The short header of a trimmed place with the whole range: never shorter than with
+    // the trimmed one, give or take a digit, which the final count catches.
     let frame = block_cost(&render::place(&item, render::citation_of(result, &item)));
     if frame >= room {
         return None;

@@ -70,7 +70,9 @@ pub(crate) fn head(result: &ContextResult) -> String {
     s
 }
 
-/// The first line of a place: citation number, lines shown, symbol, score.
+/// The first line of a place: citation number, lines shown, symbol, score, and its link. A
+/// trimmed place (the last one of a budgeted answer) gets a short header instead: the
+/// lines shown and the whole place's lines (its link is in the structured answer).
 pub(crate) fn place_header(item: &ResultItem, citation: Option<&CitationItem>) -> String {
     let shown = format!(
         "{}:{}-{}",
@@ -79,16 +81,21 @@ pub(crate) fn place_header(item: &ResultItem, citation: Option<&CitationItem>) -
         item.range.end.line.max(item.range.start.line + 1)
     );
     let mut s = format!("[{}] {shown}", item.citation);
+    if item.trimmed {
+        match citation.filter(|c| c.range != item.range) {
+            Some(c) => s.push_str(&format!(
+                " (trimmed from {}-{})\n",
+                c.range.start.line + 1,
+                c.range.end.line.max(c.range.start.line + 1)
+            )),
+            None => s.push('\n'),
+        }
+        return s;
+    }
     if let Some(symbol) = &item.symbol {
         s.push_str(&format!(" `{symbol}` ({})", item.kind));
     }
-    s.push_str(&format!(" score {:.2}", item.score));
-    if item.trimmed {
-        if let Some(c) = citation {
-            s.push_str(&format!(" (trimmed; whole place {})", c.label));
-        }
-    }
-    s.push('\n');
+    s.push_str(&format!(" score {:.2}\n", item.score));
     if let Some(c) = citation {
         s.push_str(&c.url);
         s.push('\n');

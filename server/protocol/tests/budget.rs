@@ -1,6 +1,7 @@
 //! Token budgets on the polyglot fixture: for every question of its question set and budgets
 //! from 200 to 20,000 tokens, the answer's text never exceeds the budget, `tokens` is its
-//! exact o200k count, at least 90% of the budget is used whenever places were left out, the
+//! exact o200k count, at least 90% of the budget is used whenever places were left out
+//! (80% at the smallest budget, where one more line of code with its header is a seventh), the
 //! top place is the unbudgeted answer's top place, and every line shown is a whole line of
 //! the file at the lines the result claims.
 
@@ -83,9 +84,14 @@ fn answers_fit_every_budget_use_it_and_keep_the_top_place() {
             let omitted = wire.omitted.unwrap();
             assert_eq!(omitted + wire.results.len(), all.results.len(), "{case}");
             if omitted > 0 || wire.results.iter().any(|r| r.trimmed) {
+                // The smallest addition is a place's short header, its fence and one line:
+                // 25-35 tokens, more than a tenth of the smallest budget, so at 200 tokens
+                // up to that much may stay unused (85-89% measured for a third of the
+                // questions); from 350 tokens on, 90% holds.
+                let share = if max < 350 { 8 } else { 9 };
                 assert!(
-                    tokens * 10 >= max * 9,
-                    "{case}: only {tokens} tokens used while places were left out"
+                    tokens * 10 >= max * share,
+                    "{case}: only {tokens} tokens used while places were left out:\n{text}"
                 );
                 filled += 1;
             }
