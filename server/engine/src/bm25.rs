@@ -9,8 +9,25 @@ use crate::vocab::Vocabulary;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-const K1: f32 = 1.2;
-const B: f32 = 0.5;
+pub const K1: f32 = 1.2;
+pub const B: f32 = 0.5;
+
+/// BM25's smoothed inverse document frequency (always positive) of a term held by `df` of
+/// `n` live documents.
+pub fn idf_of(n: u64, df: u64) -> f32 {
+    let n = n.max(1) as f32;
+    let df = (df as f32).min(n);
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// One term's contribution to a document's score: `weighted_idf` is the term's idf times
+/// its weight times `K1 + 1`.
+#[inline]
+pub fn term_score(weighted_idf: f32, tf: u16, len: u32, inv_avg_len: f32) -> f32 {
+    let tf = tf as f32;
+    let norm = K1 * (1.0 - B + B * len as f32 * inv_avg_len);
+    weighted_idf * tf / (tf + norm)
+}
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
@@ -168,10 +185,35 @@ impl Bm25 {
 
     /// Inverse document frequency of a term id, BM25's smoothed form (always positive).
     pub fn idf(&self, term: u32) -> f32 {
-        let n = self.live_docs.max(1) as f32;
-        let df = self.docs.get(term as usize).map_or(0, |d| d.len()) as f32;
-        let df = df.min(n);
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        idf_of(self.live_docs as u64, self.df(term))
+    }
+
+    /// How many postings term `term` has (removed documents included until `renumber`).
+    pub fn df(&self, term: u32) -> u64 {
+        self.docs.get(term as usize).map_or(0, |d| d.len()) as u64
+    }
+
+    /// The documents holding `term` (ascending) and their term frequencies.
+    pub fn postings(&self, term: u32) -> (&[u32], &[u16]) {
+        match (self.docs.get(term as usize), self.freqs.get(term as usize)) {
+            (Some(d), Some(f)) => (d, f),
+            _ => (&[], &[]),
+        }
+    }
+
+    /// The text of term `term`.
+    pub fn term(&self, term: u32) -> &str {
+        self.terms.term(term)
+    }
+
+    /// Length in tokens of document `doc` (0 when removed or never added).
+    pub fn doc_len(&self, doc: u32) -> u32 {
+        self.doc_len.get(doc as usize).copied().unwrap_or(0)
+    }
+
+    /// Sum of the live documents' lengths.
+    pub fn total_len(&self) -> u64 {
+        self.total_len
     }
 
     /// Document frequency and term string of every term, for fitting the hashed embedder.
@@ -268,13 +310,11 @@ impl Bm25 {
                     if len == 0 {
                         continue; // removed
                     }
-                    let tf = tf as f32;
-                    let norm = K1 * (1.0 - B + B * len as f32 * inv_avg);
                     let slot = &mut scores[doc as usize];
                     if *slot == 0.0 {
                         touched.push(doc);
                     }
-                    *slot += idf * tf / (tf + norm);
+                    *slot += term_score(idf, tf, len, inv_avg);
                 }
             }
             let mut ranked: Vec<(u32, f32)> = Vec::with_capacity(touched.len());

@@ -16,6 +16,8 @@ mod pool;
 mod question;
 pub mod rank;
 pub mod safe_path;
+pub mod segment;
+pub mod store;
 pub mod text;
 pub mod vector;
 pub mod vocab;

@@ -252,7 +252,7 @@ fn folder_status() -> Value {
         "properties": {
             "state": {"enum": ["indexing", "ready"]},
             "files": count, "chunks": count, "generation": count,
-            "indexBytes": count, "rssBytes": count,
+            "indexBytes": count, "rssBytes": count, "rssAnonBytes": count, "rssFileBytes": count,
             "cache": {
                 "type": "object",
                 "properties": {
@@ -292,7 +292,8 @@ fn folder_status() -> Value {
             "indexing": indexing(),
             "indexError": {"type": "string"}
         },
-        "required": ["state", "files", "chunks", "generation", "indexBytes", "rssBytes", "cache",
+        "required": ["state", "files", "chunks", "generation", "indexBytes", "rssBytes",
+                     "rssAnonBytes", "rssFileBytes", "cache",
                      "latencyMs", "workspace", "skipped", "embedder", "vectorIndex", "git",
                      "requests", "errors", "stagesMs", "name"]
     })

@@ -5,7 +5,7 @@ use super::{answer, Call, Outcome};
 use crate::args;
 use crate::folders::Folder;
 use ail_engine::Phase;
-use ail_protocol::{rss_bytes, StatusResult};
+use ail_protocol::{memory_usage, MemoryUsage, StatusResult};
 use serde_json::{json, Value};
 
 pub async fn call(call: Call) -> Outcome {
@@ -17,12 +17,12 @@ pub async fn call(call: Call) -> Outcome {
             reporter.indexing(&call.folders).await;
         }
     }
-    let rss = rss_bytes();
+    let memory = memory_usage();
     let entries: Vec<Value> = call
         .folders
         .list
         .iter()
-        .map(|f| folder_status(f, rss))
+        .map(|f| folder_status(f, memory))
         .collect();
     let mut status = entries.first().cloned().unwrap_or_else(|| json!({}));
     if entries.iter().any(|e| e["state"] == "indexing") {
@@ -33,13 +33,13 @@ pub async fn call(call: Call) -> Outcome {
 }
 
 /// One folder's `ail/status` object; before its engine has opened, zeros and "indexing".
-pub fn folder_status(folder: &Folder, rss: u64) -> Value {
+pub fn folder_status(folder: &Folder, memory: MemoryUsage) -> Value {
     let mut value = match folder.engine() {
-        Some(engine) => serde_json::to_value(StatusResult::from_status(&engine.status(), rss))
+        Some(engine) => serde_json::to_value(StatusResult::from_status(&engine.status(), memory))
             .unwrap_or_else(|_| json!({})),
         None => json!({
             "state": "indexing", "files": 0, "chunks": 0, "generation": 0, "indexBytes": 0,
-            "rssBytes": rss,
+            "rssBytes": memory.rss, "rssAnonBytes": memory.anon, "rssFileBytes": memory.file,
             "cache": {"entries": 0, "hits": 0, "misses": 0, "exactHits": 0, "semanticHits": 0, "hitRate": 0.0},
             "latencyMs": {"count": 0, "p50": 0.0, "p95": 0.0, "p99": 0.0},
             "workspace": ail_engine::engine::file_uri(&folder.root),
