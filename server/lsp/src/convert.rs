@@ -3,8 +3,8 @@
 //! errors to their wire forms. Nothing past this file sees an LSP position or URI.
 
 use ail_engine::{Answer, QueryError};
-use ail_protocol::ContextResult;
 pub use ail_protocol::merge::{empty_context_result, merge_context_results};
+use ail_protocol::ContextResult;
 use ropey::Rope;
 use std::path::{Path, PathBuf};
 use tower_lsp_server::jsonrpc;

@@ -36,7 +36,11 @@ pub fn integer(args: &Args, name: &str, min: i64, max: i64) -> Result<Option<i64
     };
     let n = v
         .as_i64()
-        .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64))
+        .or_else(|| {
+            v.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                .map(|f| f as i64)
+        })
         .ok_or_else(|| {
             format!(
                 "{name}: expected an integer between {min} and {max}, got {}",
@@ -44,9 +48,7 @@ pub fn integer(args: &Args, name: &str, min: i64, max: i64) -> Result<Option<i64
             )
         })?;
     if n < min || n > max {
-        return Err(format!(
-            "{name}: must be between {min} and {max}, got {n}"
-        ));
+        return Err(format!("{name}: must be between {min} and {max}, got {n}"));
     }
     Ok(Some(n))
 }
@@ -55,7 +57,10 @@ pub fn boolean(args: &Args, name: &str) -> Result<Option<bool>, String> {
     match present(args, name) {
         None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(other) => Err(format!("{name}: expected true or false, got {}", kind(other))),
+        Some(other) => Err(format!(
+            "{name}: expected true or false, got {}",
+            kind(other)
+        )),
     }
 }
 
@@ -83,11 +88,15 @@ mod tests {
     #[test]
     fn errors_name_the_argument() {
         let a = args(json!({"limit": "ten", "line": 0, "wait": 1, "q": 2, "file": 3}));
-        assert!(integer(&a, "limit", 1, 100).unwrap_err().starts_with("limit:"));
+        assert!(integer(&a, "limit", 1, 100)
+            .unwrap_err()
+            .starts_with("limit:"));
         assert!(integer(&a, "line", 1, 10).unwrap_err().starts_with("line:"));
         assert!(boolean(&a, "wait").unwrap_err().starts_with("wait:"));
         assert!(string(&a, "file").unwrap_err().starts_with("file:"));
-        assert!(only(&a, &["limit", "line", "wait", "file"]).unwrap_err().starts_with("q:"));
+        assert!(only(&a, &["limit", "line", "wait", "file"])
+            .unwrap_err()
+            .starts_with("q:"));
         assert_eq!(integer(&args(json!({"n": 3.0})), "n", 1, 5), Ok(Some(3)));
         assert_eq!(integer(&args(json!({"n": null})), "n", 1, 5), Ok(None));
     }

@@ -133,7 +133,9 @@ impl Folders {
     /// workspace-relative path. The error names the argument and says why.
     pub fn locate_file(&self, arg: &str, file: &str) -> Result<(Arc<Folder>, String), String> {
         if file.trim().is_empty() || file.contains('\0') {
-            return Err(format!("{arg}: empty; give a file path inside the workspace"));
+            return Err(format!(
+                "{arg}: empty; give a file path inside the workspace"
+            ));
         }
         let path = Path::new(file);
         let found = self

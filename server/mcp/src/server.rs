@@ -8,9 +8,8 @@ use crate::indexer::{self, Pass};
 use crate::tools::{self, Call, Reporter, TestHooks};
 use ail_engine::EngineConfig;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, InitializeResult,
-    ListToolsResult, PaginatedRequestParams, RequestParamsMeta, ServerCapabilities,
-    ServerConfig,
+    CallToolRequestParams, CallToolResponse, Implementation, InitializeResult, ListToolsResult,
+    PaginatedRequestParams, RequestParamsMeta, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::{RequestContext, RoleServer};
 use rmcp::{ErrorData as McpError, ServerHandler, ServiceExt};
@@ -59,18 +58,19 @@ impl ServerHandler for AilMcp {
             progress: token.map(|t| Reporter::new(context.peer.clone(), t)),
             hooks: self.hooks,
         };
-        let outcome = match request.name.as_ref() {
-            "context" => tools::context::call(call).await,
-            "history" => tools::history::call(call).await,
-            "status" => tools::status::call(call).await,
-            "reindex" => tools::reindex::call(call).await,
-            other => {
-                return Err(McpError::invalid_params(
-                    format!("unknown tool {other:?}: the tools are context, history, status, reindex"),
+        let outcome =
+            match request.name.as_ref() {
+                "context" => tools::context::call(call).await,
+                "history" => tools::history::call(call).await,
+                "status" => tools::status::call(call).await,
+                "reindex" => tools::reindex::call(call).await,
+                other => return Err(McpError::invalid_params(
+                    format!(
+                        "unknown tool {other:?}: the tools are context, history, status, reindex"
+                    ),
                     None,
-                ))
-            }
-        };
+                )),
+            };
         Ok(outcome
             .unwrap_or_else(|message| tools::tool_error(format!("internal error: {message}")))
             .into())

@@ -98,7 +98,10 @@ pub fn pack(
             render::citation_of(result, &c.item),
         ));
         if cost > left {
-            rest = std::iter::once(c).chain(rest).collect::<Vec<_>>().into_iter();
+            rest = std::iter::once(c)
+                .chain(rest)
+                .collect::<Vec<_>>()
+                .into_iter();
             break;
         }
         left -= cost;

@@ -11,7 +11,11 @@ pub fn context_text(result: &ContextResult) -> String {
     for item in &result.results {
         blocks.push(place(item, citation_of(result, item)));
     }
-    if let Some(blame) = result.blame.as_ref().and_then(|b| blame_block(b, usize::MAX)) {
+    if let Some(blame) = result
+        .blame
+        .as_ref()
+        .and_then(|b| blame_block(b, usize::MAX))
+    {
         blocks.push(blame);
     }
     if let Some(history) = result

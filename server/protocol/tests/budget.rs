@@ -57,9 +57,7 @@ fn answers_fit_every_budget_use_it_and_keep_the_top_place() {
         ..Default::default()
     };
     let engine = Engine::open(dir.path(), config).unwrap();
-    engine
-        .refresh(&|_| {}, &AtomicBool::new(false))
-        .unwrap();
+    engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
     let root = engine.root().to_path_buf();
     let mut filled = 0;
     for question in questions() {
@@ -79,7 +77,11 @@ fn answers_fit_every_budget_use_it_and_keep_the_top_place() {
             let text = render::context_text(&wire);
             let tokens = count_tokens(&text);
             let case = format!("{question:?} at {max} tokens");
-            assert_eq!(wire.tokens, Some(tokens), "{case}: tokens is the text's count");
+            assert_eq!(
+                wire.tokens,
+                Some(tokens),
+                "{case}: tokens is the text's count"
+            );
             assert!(tokens <= max, "{case}: {tokens} tokens is over budget");
             let omitted = wire.omitted.unwrap();
             assert_eq!(omitted + wire.results.len(), all.results.len(), "{case}");
@@ -107,14 +109,22 @@ fn answers_fit_every_budget_use_it_and_keep_the_top_place() {
                 let file = read(&root)(r).unwrap();
                 let lines: Vec<&str> = file.lines().collect();
                 let shown = &lines[r.range.start.line as usize..r.range.end.line as usize];
-                assert_eq!(r.snippet, shown.join("\n"), "{case}: {} is not whole lines", r.path);
+                assert_eq!(
+                    r.snippet,
+                    shown.join("\n"),
+                    "{case}: {} is not whole lines",
+                    r.path
+                );
             }
             let ids: Vec<usize> = wire.citations.iter().map(|c| c.id).collect();
             let cited: Vec<usize> = wire.results.iter().map(|r| r.citation).collect();
             assert_eq!(ids, cited, "{case}: one citation per place shown");
         }
     }
-    assert!(filled > 0, "no budget was ever too small: the test checks nothing");
+    assert!(
+        filled > 0,
+        "no budget was ever too small: the test checks nothing"
+    );
 }
 
 #[test]

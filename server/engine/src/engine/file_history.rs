@@ -34,8 +34,7 @@ impl Engine {
         let git = match &self.git {
             Ok(g) => g,
             Err(reason) => {
-                out.warnings
-                    .push(format!("history unavailable: {reason}"));
+                out.warnings.push(format!("history unavailable: {reason}"));
                 return out;
             }
         };
@@ -52,11 +51,12 @@ impl Engine {
                 .push("history pending: the commits are still being read".to_string()),
         }
         if out.history.is_none() && out.warnings.is_empty() {
-            out.warnings
-                .push(format!("no commits touch {rel_path}"));
+            out.warnings.push(format!("no commits touch {rel_path}"));
         }
         if let Some((start, end)) = lines {
-            let end = end.min(start.saturating_add(MAX_BLAME_LINES)).max(start + 1);
+            let end = end
+                .min(start.saturating_add(MAX_BLAME_LINES))
+                .max(start + 1);
             match git.repo.blame_range(rel_path, start, end, None) {
                 Ok(hunks) => out.blame = Some(hunks),
                 Err(e) => out.warnings.push(format!("no blame: {e}")),

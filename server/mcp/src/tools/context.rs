@@ -43,8 +43,7 @@ fn parse(call: &Call) -> Result<Request, String> {
         return Err("line: needs file, to know which file the line is in".into());
     }
     let limit = args::integer(a, "limit", 1, MAX_LIMIT as i64)?;
-    let max_tokens =
-        args::integer(a, "maxTokens", MIN_MAX_TOKENS as i64, MAX_MAX_TOKENS as i64)?;
+    let max_tokens = args::integer(a, "maxTokens", MIN_MAX_TOKENS as i64, MAX_MAX_TOKENS as i64)?;
     Ok(Request {
         question,
         target,

@@ -18,8 +18,8 @@ pub async fn call(call: Call) -> Outcome {
 async fn run(call: Call) -> Outcome {
     let a = &call.args;
     args::only(a, &["file", "startLine", "endLine", "maxCommits"])?;
-    let file = args::string(a, "file")?
-        .ok_or("file: required; give a file path inside the workspace")?;
+    let file =
+        args::string(a, "file")?.ok_or("file: required; give a file path inside the workspace")?;
     let (folder, rel) = call.folders.locate_file("file", &file)?;
     let start = args::integer(a, "startLine", 1, u32::MAX as i64)?;
     let end = args::integer(a, "endLine", 1, u32::MAX as i64)?;
@@ -27,9 +27,7 @@ async fn run(call: Call) -> Outcome {
         (None, None) => None,
         (None, Some(_)) => return Err("startLine: required with endLine".into()),
         (Some(s), None) => Some((s as u32 - 1, s as u32)),
-        (Some(s), Some(e)) if e < s => {
-            return Err(format!("endLine: {e} is before startLine {s}"))
-        }
+        (Some(s), Some(e)) if e < s => return Err(format!("endLine: {e} is before startLine {s}")),
         (Some(s), Some(e)) => Some((s as u32 - 1, e as u32)),
     };
     let commits = args::integer(a, "maxCommits", 1, MAX_HISTORY_COMMITS as i64)?

@@ -8,10 +8,11 @@ use crate::indexer::{self, Pass};
 use serde_json::{json, Value};
 
 pub async fn call(call: Call) -> Outcome {
-    let wait = match args::only(&call.args, &["wait"]).and_then(|_| args::boolean(&call.args, "wait")) {
-        Ok(w) => w.unwrap_or(false),
-        Err(message) => return Ok(super::tool_error(message)),
-    };
+    let wait =
+        match args::only(&call.args, &["wait"]).and_then(|_| args::boolean(&call.args, "wait")) {
+            Ok(w) => w.unwrap_or(false),
+            Err(message) => return Ok(super::tool_error(message)),
+        };
     indexer::start(&call.folders, Pass::Rebuild);
     let mut cancelled = false;
     if wait {
@@ -63,9 +64,15 @@ pub async fn call(call: Call) -> Outcome {
         "folders": folders,
     });
     let text = if busy {
-        "Rebuilding the index in the background; answers use the old index until it is done.".to_string()
+        "Rebuilding the index in the background; answers use the old index until it is done."
+            .to_string()
     } else {
-        let files: u64 = structured["folders"].as_array().into_iter().flatten().filter_map(|f| f["files"].as_u64()).sum();
+        let files: u64 = structured["folders"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["files"].as_u64())
+            .sum();
         format!("Index rebuilt: {files} files.")
     };
     Ok(answer(text, structured))

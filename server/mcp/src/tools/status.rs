@@ -80,7 +80,12 @@ fn text(status: &Value) -> String {
             f["chunks"]
         ));
         if let Some(p) = f.get("indexing") {
-            s.push_str(&format!(" ({} {}/{})", p["phase"].as_str().unwrap_or(""), p["done"], p["total"]));
+            s.push_str(&format!(
+                " ({} {}/{})",
+                p["phase"].as_str().unwrap_or(""),
+                p["done"],
+                p["total"]
+            ));
         }
         s.push_str(&format!(
             "; cache hit rate {:.2}; p50 {} ms, p95 {} ms",
