@@ -768,7 +768,7 @@ impl Engine {
             if let Some(chunk) = index.chunk(c.id) {
                 c.score *= rank::boost(
                     index.path_of(&chunk),
-                    chunk.symbol.as_deref(),
+                    chunk.symbol,
                     query.file.as_deref(),
                     &tokens,
                     &known_tokens,
@@ -833,7 +833,7 @@ impl Engine {
                 start_line: p.start_line,
                 end_line: p.end_line,
                 score: (p.candidate.score / best).min(1.0),
-                symbol: chunk.symbol.as_deref().map(str::to_string),
+                symbol: chunk.symbol.map(str::to_string),
                 kind: chunk.kind,
                 language: chunk.language,
                 snippet,

@@ -302,9 +302,9 @@ fn folder_status() -> Value {
 pub fn status_output() -> Value {
     let mut schema = folder_status();
     schema["properties"]["folders"] = json!({"type": "array", "items": folder_status()});
-    schema["required"]
-        .as_array_mut()
-        .map(|r| r.push(json!("folders")));
+    if let Some(required) = schema["required"].as_array_mut() {
+        required.push(json!("folders"));
+    }
     schema
 }
 

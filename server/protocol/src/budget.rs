@@ -303,8 +303,11 @@ fn enforce(result: &mut ContextResult, max_tokens: usize) {
                 let gone = result.results.pop().map(|r| r.citation);
                 result.citations.retain(|c| Some(c.id) != gone);
             }
-        } else if result.history.take().is_some() || result.blame.take().is_some() {
-        } else if result.warnings.pop().is_some() {
+        } else if result.history.is_some() || result.blame.is_some() {
+            result.history = None;
+            result.blame = None;
+        } else if !result.warnings.is_empty() {
+            result.warnings.pop();
         } else if !result.summary.is_empty() {
             let mut lines: Vec<&str> = result.summary.lines().collect();
             lines.pop();
