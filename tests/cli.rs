@@ -357,9 +357,18 @@ fn max_tokens_packs_whole_places_with_their_code_and_counts_them() {
         3,
         "every matched place is shown or counted as left out"
     );
-    let text = ws.ail(&["context", "--max-tokens", "400", "evict the oldest cache entry"]);
+    let text = ws.ail(&[
+        "context",
+        "--max-tokens",
+        "400",
+        "evict the oldest cache entry",
+    ]);
     assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
-    assert!(stdout(&text).contains("[1] src/cache.rs:"), "{}", stdout(&text));
+    assert!(
+        stdout(&text).contains("[1] src/cache.rs:"),
+        "{}",
+        stdout(&text)
+    );
     assert!(stdout(&text).contains("```rust"), "{}", stdout(&text));
     let too_small = ws.ail(&["context", "--max-tokens", "10", "cache"]);
     assert_eq!(too_small.status.code(), Some(2));

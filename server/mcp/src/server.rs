@@ -58,19 +58,20 @@ impl ServerHandler for AilMcp {
             progress: token.map(|t| Reporter::new(context.peer.clone(), t)),
             hooks: self.hooks,
         };
-        let outcome =
-            match request.name.as_ref() {
-                "context" => tools::context::call(call).await,
-                "history" => tools::history::call(call).await,
-                "status" => tools::status::call(call).await,
-                "reindex" => tools::reindex::call(call).await,
-                other => return Err(McpError::invalid_params(
+        let outcome = match request.name.as_ref() {
+            "context" => tools::context::call(call).await,
+            "history" => tools::history::call(call).await,
+            "status" => tools::status::call(call).await,
+            "reindex" => tools::reindex::call(call).await,
+            other => {
+                return Err(McpError::invalid_params(
                     format!(
                         "unknown tool {other:?}: the tools are context, history, status, reindex"
                     ),
                     None,
-                )),
-            };
+                ))
+            }
+        };
         Ok(outcome
             .unwrap_or_else(|message| tools::tool_error(format!("internal error: {message}")))
             .into())
