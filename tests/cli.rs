@@ -335,3 +335,64 @@ fn status_before_indexing_says_what_to_do() {
         stdout(&out)
     );
 }
+
+#[test]
+fn max_tokens_packs_whole_places_with_their_code_and_counts_them() {
+    let ws = small_workspace();
+    let answer = ws.context_json("evict the oldest cache entry", &["--max-tokens", "400"]);
+    let tokens = answer["tokens"].as_u64().unwrap();
+    assert!(tokens > 0 && tokens <= 400, "{answer}");
+    let first = &answer["results"][0];
+    assert_eq!(first["path"], "src/cache.rs");
+    // The whole place's code, not the four-line preview.
+    assert!(
+        first["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("self.entries.remove(0);"),
+        "{first}"
+    );
+    let unbudgeted = ws.context_json("evict the oldest cache entry", &["--limit", "100"]);
+    assert_eq!(
+        answer["omitted"].as_u64().unwrap() + paths(&answer).len() as u64,
+        paths(&unbudgeted).len() as u64,
+        "every matched place is shown or counted as left out"
+    );
+    let text = ws.ail(&[
+        "context",
+        "--max-tokens",
+        "400",
+        "evict the oldest cache entry",
+    ]);
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    assert!(
+        stdout(&text).contains("[1] src/cache.rs:"),
+        "{}",
+        stdout(&text)
+    );
+    assert!(stdout(&text).contains("```rust"), "{}", stdout(&text));
+    let too_small = ws.ail(&["context", "--max-tokens", "10", "cache"]);
+    assert_eq!(too_small.status.code(), Some(2));
+    assert!(stderr(&too_small).contains("--max-tokens must be between 100"));
+    // Without a budget the answer is unchanged: previews, no token count.
+    let plain = ws.context_json("evict the oldest cache entry", &[]);
+    assert!(plain.get("tokens").is_none() && plain.get("omitted").is_none());
+}
+
+#[test]
+fn mcp_print_config_names_this_binary() {
+    let ws = Workspace::new();
+    let exe = fs::canonicalize(env!("CARGO_BIN_EXE_ail")).unwrap();
+    let out = ws.ail(&["mcp", "--print-config", "claude"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("claude mcp add ail -- {} mcp", exe.display())),
+        "{}",
+        stdout(&out)
+    );
+    let codex = stdout(&ws.ail(&["mcp", "--print-config", "codex"]));
+    assert!(codex.contains("[mcp_servers.ail]") && codex.contains("args = [\"mcp\"]"));
+    let wrong = ws.ail(&["mcp", "--print-config", "emacs"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(stderr(&wrong).contains("vscode"), "{}", stderr(&wrong));
+}

@@ -816,3 +816,52 @@ fn sixty_four_concurrent_hovers_and_contexts_during_indexing_are_each_answered_o
     }
     server.wait_ready();
 }
+
+#[test]
+fn max_tokens_packs_the_answer_from_the_editors_text_and_refuses_a_bad_budget() {
+    let ws = small_workspace();
+    let mut server = ready_server(&ws);
+    let bad = server.request(
+        "ail/context",
+        json!({ "question": "cache", "maxTokens": 20 }),
+    );
+    assert_eq!(bad["error"]["code"], -32602, "{bad}");
+    assert!(bad["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("maxTokens:"));
+    // An unsaved line in an open document is what a budgeted answer shows.
+    let uri = ws.uri("src/cache.rs");
+    let text = std::fs::read_to_string(ws.root().join("src/cache.rs"))
+        .expect("read")
+        .replace(
+            "        self.entries.remove(0);\n",
+            "        // unsaved: evict from the front\n        self.entries.remove(0);\n",
+        );
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "rust", "version": 1, "text": text } }),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer = context(
+            &mut server,
+            json!({ "question": "evict the oldest entry", "maxTokens": 500 }),
+        );
+        let tokens = answer["tokens"].as_u64().unwrap_or(u64::MAX);
+        assert!(tokens <= 500, "{answer}");
+        let top = &answer["results"][0];
+        if top["snippet"]
+            .as_str()
+            .is_some_and(|s| s.contains("unsaved: evict from the front"))
+        {
+            assert_eq!(top["path"], "src/cache.rs");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the buffer's text never showed: {answer}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

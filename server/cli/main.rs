@@ -1,10 +1,12 @@
 //! The `ail` binary: `ail index`, `ail context` and `ail status` call the engine directly;
-//! `ail lsp` serves the same engine over the Language Server Protocol.
+//! `ail lsp` serves the same engine over the Language Server Protocol and `ail mcp` over the
+//! Model Context Protocol.
 //!
 //! Exit codes follow ripgrep: 0 when something was found, 1 when nothing was, 2 on error.
 
 use ail_engine::answer::{DEFAULT_LIMIT, MAX_LIMIT, MAX_QUESTION_BYTES};
 use ail_engine::{Answer, Engine, EngineConfig, FileKind, Phase, Progress, Query};
+use ail_protocol::budget::{self, MAX_MAX_TOKENS, MIN_MAX_TOKENS};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -70,9 +72,13 @@ enum Command {
         /// The line in --file the question is about (1-based)
         #[arg(long, short = 'l', value_name = "N")]
         line: Option<u32>,
-        /// How many places to return (1-100)
-        #[arg(long, short = 'k', default_value_t = DEFAULT_LIMIT as i64, allow_negative_numbers = true)]
-        limit: i64,
+        /// How many places to return (1-100; default 10, or as many as fit --max-tokens)
+        #[arg(long, short = 'k', allow_negative_numbers = true)]
+        limit: Option<i64>,
+        /// Pack the answer into this many tokens (o200k): whole places in rank order, then
+        /// the best remaining one trimmed; prints the places' code
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        max_tokens: Option<i64>,
         /// Print the exact `ail/context` result object as JSON
         #[arg(long)]
         json: bool,
@@ -85,6 +91,15 @@ enum Command {
         /// Accepted for compatibility with clients that pass it; stdio is the only transport
         #[arg(long)]
         stdio: bool,
+    },
+    /// Serve the Model Context Protocol on stdin/stdout (for AI assistants)
+    Mcp {
+        /// A workspace folder to serve (repeat for several; default: the current directory)
+        #[arg(long, short = 'w', value_name = "DIR")]
+        workspace: Vec<PathBuf>,
+        /// Print the snippet that registers `ail mcp` with a client, then exit
+        #[arg(long, value_name = "CLIENT", value_parser = clap::builder::PossibleValuesParser::new(ail_mcp::CLIENTS))]
+        print_config: Option<String>,
     },
     /// Show what is indexed, where the index lives and its size
     Status {
@@ -126,17 +141,30 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             file,
             line,
             limit,
+            max_tokens,
             json,
             question,
         } => context(
             &cli.global,
             &workspace,
-            file.as_deref(),
-            line,
-            limit,
-            json,
+            ContextArgs {
+                file: file.as_deref(),
+                line,
+                limit,
+                max_tokens,
+                json,
+            },
             &question.join(" "),
         ),
+        Command::Mcp {
+            workspace,
+            print_config,
+        } => match print_config {
+            Some(client) => print_client_config(&client),
+            None => Ok(ExitCode::from(
+                ail_mcp::run_stdio(config(&cli.global), workspace).clamp(0, 255) as u8,
+            )),
+        },
         Command::Status { dir, json } => status(&cli.global, &dir, json),
         Command::Lsp { stdio: _ } => Ok(ExitCode::from(
             ail_lsp::run_stdio(config(&cli.global)).clamp(0, 255) as u8,
@@ -221,21 +249,47 @@ fn index(global: &GlobalArgs, dir: &Path) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `ail mcp --print-config CLIENT`, with the absolute path of this binary.
+fn print_client_config(client: &str) -> Result<ExitCode, String> {
+    let exe = std::env::current_exe()
+        .and_then(std::fs::canonicalize)
+        .map_err(|e| format!("cannot tell where this binary is: {e}"))?;
+    out(ail_mcp::client_config(client, &exe)?.trim_end());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The options of `ail context` besides the workspace and the question.
+struct ContextArgs<'a> {
+    file: Option<&'a Path>,
+    line: Option<u32>,
+    limit: Option<i64>,
+    max_tokens: Option<i64>,
+    json: bool,
+}
+
 fn context(
     global: &GlobalArgs,
     workspace: &Path,
-    file: Option<&Path>,
-    line: Option<u32>,
-    limit: i64,
-    json: bool,
+    args: ContextArgs<'_>,
     question: &str,
 ) -> Result<ExitCode, String> {
+    let ContextArgs {
+        file,
+        line,
+        limit,
+        max_tokens,
+        json,
+    } = args;
     if question.trim().is_empty() {
         return Err(
             "the question is empty: ask something, e.g. ail context \"how are chunks ranked\""
                 .into(),
         );
     }
+    let limit = match (limit, max_tokens) {
+        (None, Some(_)) => MAX_LIMIT as i64,
+        (limit, _) => limit.unwrap_or(DEFAULT_LIMIT as i64),
+    };
     if limit < 1 || limit > MAX_LIMIT as i64 {
         return Err(format!(
             "--limit must be between 1 and {MAX_LIMIT}, got {limit}"
@@ -246,6 +300,13 @@ fn context(
         return Err(format!(
             "the question is {asked} bytes long; at most {MAX_QUESTION_BYTES} are answered"
         ));
+    }
+    if let Some(n) = max_tokens {
+        if n < MIN_MAX_TOKENS as i64 || n > MAX_MAX_TOKENS as i64 {
+            return Err(format!(
+                "--max-tokens must be between {MIN_MAX_TOKENS} and {MAX_MAX_TOKENS}, got {n}"
+            ));
+        }
     }
     if line == Some(0) {
         return Err("--line is 1-based: the first line is 1".into());
@@ -296,7 +357,28 @@ fn context(
         ..Default::default()
     };
     let answer = engine.query(&query).map_err(|e| e.to_string())?;
-    if json {
+    if let Some(max_tokens) = max_tokens {
+        let mut wire = ail_protocol::ContextResult::from_answer(&answer, engine.root());
+        let focus_uri = query
+            .file
+            .as_ref()
+            .map(|rel| ail_engine::engine::file_uri(&engine.root().join(rel)));
+        let focus = focus_uri
+            .as_deref()
+            .zip(query.line)
+            .map(|(uri, line)| budget::Focus { uri, line });
+        let max_size = engine.config().max_file_size;
+        budget::pack(&mut wire, max_tokens as usize, focus, &|item| {
+            // Paths of results come from the index; read them through the engine's gate.
+            let bytes = ail_engine::safe_path::read_regular(engine.root(), &item.path, max_size);
+            bytes.ok().and_then(|b| String::from_utf8(b).ok())
+        });
+        if json {
+            out(&serde_json::to_string_pretty(&wire).map_err(|e| e.to_string())?);
+        } else {
+            out(ail_protocol::render::context_text(&wire).trim_end());
+        }
+    } else if json {
         let wire = ail_protocol::ContextResult::from_answer(&answer, engine.root());
         out(&serde_json::to_string_pretty(&wire).map_err(|e| e.to_string())?);
     } else {

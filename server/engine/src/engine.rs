@@ -30,6 +30,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+mod file_history;
+pub use file_history::{FileContext, MAX_BLAME_LINES, MAX_HISTORY_COMMITS};
+
 /// Key under which an answer's cache entry records the HEAD commit.
 const HEAD_DEPENDENCY: &str = "\u{0}HEAD";
 /// Commits listed per history.
@@ -881,7 +884,7 @@ impl Engine {
                 start_line: p.start_line,
                 end_line: p.end_line,
                 score: (p.candidate.score / best).min(1.0),
-                symbol: chunk.symbol.as_deref().map(str::to_string),
+                symbol: chunk.symbol.map(str::to_string),
                 kind: chunk.kind,
                 language: chunk.language,
                 snippet,

@@ -1,6 +1,11 @@
 //! The wire shapes of AIL's custom requests (`ail/context`, `ail/status`), exactly as
 //! `protocol.md` documents them, built from the engine's plain results. The CLI's `--json`
-//! output and the language server both use these, so the two can never drift apart.
+//! output, the language server and the MCP server all use these, so they can never drift
+//! apart. `budget` packs an answer into a token budget; `render` writes it as text.
+
+pub mod budget;
+pub mod merge;
+pub mod render;
 
 use ail_engine::engine::file_uri;
 use ail_engine::{Answer, EngineStatus};
@@ -53,6 +58,9 @@ pub struct ContextParams {
     pub position: Option<Position>,
     #[serde(default)]
     pub limit: Option<i64>,
+    /// Pack the answer into this many tokens (see `budget`); absent: no budget.
+    #[serde(default)]
+    pub max_tokens: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -72,6 +80,12 @@ pub struct ContextResult {
     pub index: IndexSummary,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub warnings: Vec<String>,
+    /// With a token budget: the tokens of the answer's text rendering (o200k).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tokens: Option<usize>,
+    /// With a token budget: how many matched places were left out to fit it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub omitted: Option<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -91,6 +105,10 @@ pub struct ResultItem {
     /// Other places with the same text, answered here once; absent when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub copies: Vec<CopyItem>,
+    /// With a token budget: `snippet` holds only the lines of `range` nearest the match,
+    /// not the whole place (its citation still covers the whole place).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub trimmed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -159,6 +177,7 @@ impl ContextResult {
                             range: Range::lines(c.start_line, c.end_line),
                         })
                         .collect(),
+                    trimmed: false,
                 })
                 .collect(),
             citations: answer
@@ -193,11 +212,14 @@ impl ContextResult {
                 generation: answer.index.generation,
             },
             warnings: answer.warnings.clone(),
+            tokens: None,
+            omitted: None,
         }
     }
 }
 
-fn history_json(h: &ail_engine::git::FileHistory) -> serde_json::Value {
+/// A file's history as `ail/context` reports it.
+pub fn history_json(h: &ail_engine::git::FileHistory) -> serde_json::Value {
     let mut value = serde_json::json!({
         "path": h.path,
         "commits": h.commits.iter().map(|c| serde_json::json!({
@@ -217,7 +239,8 @@ fn history_json(h: &ail_engine::git::FileHistory) -> serde_json::Value {
     value
 }
 
-fn blame_json(hunks: &[ail_engine::git::BlameHunk]) -> serde_json::Value {
+/// Blame hunks as `ail/context` reports them.
+pub fn blame_json(hunks: &[ail_engine::git::BlameHunk]) -> serde_json::Value {
     serde_json::Value::Array(
         hunks
             .iter()

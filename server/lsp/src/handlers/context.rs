@@ -9,6 +9,9 @@
 //! - With no workspace folder at all, the answer is empty with confidence 0 and a warning.
 //! - With a `textDocument`, its folder answers; without one, every folder does and the
 //!   results are merged by score.
+//! - With `maxTokens` the answer is packed to that budget (`ail_protocol::budget`), reading
+//!   each place's code from the editor's buffer when the file is open, else from disk
+//!   through its folder; without `limit`, as many places are asked for as the budget may hold.
 
 use crate::convert::{self, invalid_params};
 use crate::cursor;
@@ -19,7 +22,8 @@ use crate::state::State;
 use crate::workspace::Folder;
 use ail_engine::answer::{DEFAULT_LIMIT, MAX_LIMIT};
 use ail_engine::Query;
-use ail_protocol::{ContextParams, ContextResult, Position};
+use ail_protocol::budget::{self, Focus, MAX_MAX_TOKENS, MIN_MAX_TOKENS};
+use ail_protocol::{ContextParams, ContextResult, Position, ResultItem};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
@@ -28,7 +32,11 @@ use tower_lsp_server::jsonrpc::{self, Result};
 pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> {
     let started = Instant::now();
     let params = parse(params)?;
-    let limit = check_limit(params.limit)?;
+    let max_tokens = check_max_tokens(params.max_tokens)?;
+    let limit = match (params.limit, max_tokens) {
+        (None, Some(_)) => MAX_LIMIT,
+        (limit, _) => check_limit(limit)?,
+    };
     let question = params
         .question
         .as_deref()
@@ -137,6 +145,19 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
                 .warnings
                 .push(format!("{name}: index still loading, not searched"));
         }
+        if let Some(max_tokens) = max_tokens {
+            // In the form results carry their uris.
+            let focus_uri = target
+                .as_ref()
+                .map(|t| ail_engine::engine::file_uri(&t.folder.root.join(&t.rel)));
+            let focus = focus_uri.as_deref().zip(position).map(|(uri, p)| Focus {
+                uri,
+                line: p.line,
+            });
+            budget::pack(&mut merged, max_tokens, focus, &|item| {
+                place_text(&shared, item, max_size)
+            });
+        }
         Ok(merged)
     })
     .await;
@@ -144,6 +165,18 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
         state.latency.record(started.elapsed());
     }
     result
+}
+
+/// The text of a result's file: the editor's buffer when it is open, else the file on disk,
+/// read through the folder that indexed it (never a link out of it).
+fn place_text(state: &State, item: &ResultItem, max_size: u64) -> Option<String> {
+    if let Some((text, _)) = state.documents.snapshot(&item.uri) {
+        return Some(text.to_string());
+    }
+    let path = convert::uri_text_to_path(&item.uri)?;
+    let (folder, rel) = state.workspace.locate(&path)?;
+    let bytes = ail_engine::safe_path::read_regular(&folder.root, &rel, max_size).ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 struct Target {
@@ -171,6 +204,16 @@ fn check_limit(limit: Option<i64>) -> Result<usize> {
         Some(n) if n >= 1 && n <= MAX_LIMIT as i64 => Ok(n as usize),
         Some(n) => Err(invalid_params(format!(
             "limit: must be between 1 and {MAX_LIMIT}, got {n}"
+        ))),
+    }
+}
+
+fn check_max_tokens(max_tokens: Option<i64>) -> Result<Option<usize>> {
+    match max_tokens {
+        None => Ok(None),
+        Some(n) if n >= MIN_MAX_TOKENS as i64 && n <= MAX_MAX_TOKENS as i64 => Ok(Some(n as usize)),
+        Some(n) => Err(invalid_params(format!(
+            "maxTokens: must be between {MIN_MAX_TOKENS} and {MAX_MAX_TOKENS}, got {n}"
         ))),
     }
 }
@@ -218,6 +261,13 @@ fn parse(params: Value) -> Result<ContextParams> {
             "limit: must be between 1 and {MAX_LIMIT}"
         )));
     }
+    if let Some(n) = field("maxTokens") {
+        if !(n.is_i64() || n.is_u64()) || n.as_u64().is_some_and(|n| n > i64::MAX as u64) {
+            return Err(invalid_params(format!(
+                "maxTokens: expected an integer between {MIN_MAX_TOKENS} and {MAX_MAX_TOKENS}"
+            )));
+        }
+    }
     serde_json::from_value(params).map_err(|e| invalid_params(format!("params: {e}")))
 }
 
@@ -227,7 +277,10 @@ mod tests {
     use serde_json::json;
 
     fn message(params: Value) -> String {
-        match parse(params).and_then(|p| check_limit(p.limit).map(|_| p)) {
+        let checked = parse(params)
+            .and_then(|p| check_limit(p.limit).map(|_| p))
+            .and_then(|p| check_max_tokens(p.max_tokens).map(|_| p));
+        match checked {
             Ok(_) => String::new(),
             Err(e) => e.message.to_string(),
         }
@@ -252,5 +305,9 @@ mod tests {
             message(json!({"question": "q", "limit": 100, "position": null})),
             ""
         );
+        assert!(message(json!({"question": "q", "maxTokens": "lots"})).starts_with("maxTokens:"));
+        assert!(message(json!({"question": "q", "maxTokens": 99})).starts_with("maxTokens:"));
+        assert!(message(json!({"question": "q", "maxTokens": 1.5})).starts_with("maxTokens:"));
+        assert_eq!(message(json!({"question": "q", "maxTokens": 2000})), "");
     }
 }

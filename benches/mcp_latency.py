@@ -1,0 +1,141 @@
+"""MCP `context` latency against the same questions over `ail lsp`, so the bridge's cost is known.
+
+Usage: python benches/mcp_latency.py /path/to/ail WORKSPACE
+(run it with the virtual environment tests/mcp/run.sh makes: target/mcp-venv/bin/python).
+
+Indexes WORKSPACE once into a fresh cache directory, then, for each server in turn (`ail mcp`
+through the official MCP Python SDK, `ail lsp` through a minimal LSP client), asks every
+question once (uncached: the answer cache has never seen it) and then again (cached), one at a
+time, timing each call on the client. Both servers load the same persisted index. The MCP calls
+are budgeted (maxTokens 4000, the tool's default), so they include reading and packing the
+places' code; the LSP calls are unbudgeted, as editors send them. Prints p50 / p95 in ms.
+"""
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+
+import anyio
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+QUESTIONS = [
+    "how are database migrations applied",
+    "where is the CSRF token checked",
+    "how does the template engine resolve variables",
+    "how are model fields validated",
+    "where are URL patterns matched against the request path",
+    "how does the ORM build a SQL WHERE clause",
+    "how are static files collected",
+    "where is the session cookie set",
+    "how does the paginator count pages",
+    "how are signals connected and sent",
+    "where are password hashers configured",
+    "how does the cache framework choose a backend",
+    "how is a queryset evaluated lazily",
+    "where are management commands discovered",
+    "how does the admin register a model",
+    "how are form errors rendered",
+    "where is the time zone of a datetime made aware",
+    "how does the test client send a request",
+    "how are middleware called in order",
+    "where is a file upload written to disk",
+]
+
+
+def percentiles(samples):
+    s = sorted(samples)
+    pick = lambda q: s[min(len(s) - 1, int(q * len(s)))]
+    return pick(0.5), pick(0.95)
+
+
+async def mcp_run(ail, ws, cache):
+    params = StdioServerParameters(command=ail, args=["mcp", "--workspace", ws],
+                                   env={"AIL_CACHE_DIR": cache, "AIL_LOG": "error"})
+    timings = {"uncached": [], "cached": []}
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            while (await session.call_tool("status", {})).structured_content["state"] != "ready":
+                await anyio.sleep(0.2)
+            for kind in ("uncached", "cached"):
+                for q in QUESTIONS:
+                    started = time.perf_counter()
+                    result = await session.call_tool("context", {"question": q})
+                    timings[kind].append((time.perf_counter() - started) * 1000)
+                    assert not result.is_error, result
+    return timings
+
+
+class Lsp:
+    def __init__(self, ail, ws, cache):
+        self.proc = subprocess.Popen([ail, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL,
+                                     env={"AIL_CACHE_DIR": cache, "AIL_LOG": "error", "PATH": "/usr/bin:/bin"})
+        self.next_id = 0
+        uri = "file://" + ws
+        self.call("initialize", {"processId": None, "rootUri": uri, "capabilities": {},
+                                 "workspaceFolders": [{"uri": uri, "name": "ws"}]})
+        self.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+
+    def send(self, message):
+        body = json.dumps(message).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def read(self):
+        length = 0
+        while True:
+            line = self.proc.stdout.readline()
+            if line in (b"\r\n", b""):
+                break
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        return json.loads(self.proc.stdout.read(length))
+
+    def call(self, method, params):
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        while True:
+            message = self.read()
+            if message.get("id") == self.next_id and "method" not in message:
+                return message.get("result")
+            if "method" in message and "id" in message:  # a request from the server
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+
+    def close(self):
+        self.call("shutdown", None)
+        self.send({"jsonrpc": "2.0", "method": "exit"})
+        self.proc.wait(timeout=10)
+
+
+def lsp_run(ail, ws, cache):
+    lsp = Lsp(ail, ws, cache)
+    while lsp.call("ail/status", None)["state"] != "ready":
+        time.sleep(0.2)
+    timings = {"uncached": [], "cached": []}
+    for kind in ("uncached", "cached"):
+        for q in QUESTIONS:
+            started = time.perf_counter()
+            lsp.call("ail/context", {"question": q})
+            timings[kind].append((time.perf_counter() - started) * 1000)
+    lsp.close()
+    return timings
+
+
+def main():
+    ail, ws = sys.argv[1], sys.argv[2]
+    with tempfile.TemporaryDirectory() as cache:
+        subprocess.run([ail, "--cache-dir", cache, "index", ws], check=True, capture_output=True)
+        results = {"mcp context (maxTokens 4000)": anyio.run(mcp_run, ail, ws, cache),
+                   "lsp ail/context": lsp_run(ail, ws, cache)}
+    for name, timings in results.items():
+        for kind, samples in timings.items():
+            p50, p95 = percentiles(samples)
+            print(f"{name:30} {kind:9} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  ({len(samples)} calls)")
+
+
+if __name__ == "__main__":
+    main()
