@@ -133,7 +133,10 @@ mod tests {
         let ids: Vec<u32> = folded.iter().map(|f| f.candidate.id).collect();
         assert_eq!(ids, vec![3, 2, 4]);
         assert_eq!(folded[0].copies, vec![1]);
-        assert_eq!(folded[0].candidate.score, 0.9, "the group keeps its best score");
+        assert_eq!(
+            folded[0].candidate.score, 0.9,
+            "the group keeps its best score"
+        );
         assert!(folded[1].copies.is_empty());
     }
 

@@ -412,7 +412,7 @@ impl Engine {
             self.index.write().fit_and_embed();
             self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
         }
-        if rebuild && report.updated > 0 {
+        if rebuild && report.updated > 0 && self.config.learned_related {
             // Learned under the shared lock (queries go on), installed under a short write.
             let learned = {
                 let index = self.index.read();
@@ -679,7 +679,8 @@ impl Engine {
             .map(String::as_str)
             .filter(|t| index.bm25.term_id(t).is_some())
             .collect();
-        let related = crate::related::question_expansions(&index.related, &tokens);
+        let learned = self.config.learned_related.then_some(&index.related);
+        let related = crate::related::question_expansions(learned, &tokens);
         // Only the answer cache reads the signature; a one-shot caller with the cache off
         // does not pay for it.
         let signature = if cacheable && self.cache.config().enabled {
@@ -767,13 +768,14 @@ impl Engine {
                 let symbol = chunk.symbol.as_deref();
                 let named =
                     symbol.map_or(0.0, |s| rank::symbol_strength(s, &tokens, &known_tokens));
-                c.score *= rank::boost(
-                    index.path_of(chunk),
-                    symbol,
-                    query.file.as_deref(),
-                    &tokens,
-                    &known_tokens,
-                ) * priors.factor(index.file_kind(chunk.file), symbol, named, about_tests);
+                c.score *=
+                    rank::boost(
+                        index.path_of(chunk),
+                        symbol,
+                        query.file.as_deref(),
+                        &tokens,
+                        &known_tokens,
+                    ) * priors.factor(index.file_kind(chunk.file), symbol, named, about_tests);
             }
         }
         rank::sort(&mut candidates);

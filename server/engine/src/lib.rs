@@ -25,10 +25,9 @@ pub mod vocab;
 pub mod walk;
 
 pub use answer::{
-    Answer, Citation, CopyPlace, Hit, IndexInfo, IndexState, Query, QueryError, Retrieval,
-    Timings,
+    Answer, Citation, CopyPlace, Hit, IndexInfo, IndexState, Query, QueryError, Retrieval, Timings,
 };
-pub use file_kind::FileKind;
 pub use config::EngineConfig;
 pub use engine::{Engine, EngineError, EngineStatus, Phase, Progress, RefreshReport};
+pub use file_kind::FileKind;
 pub use pool::limit_allocator_arenas;

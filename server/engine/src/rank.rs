@@ -80,7 +80,14 @@ pub fn about_tests(question: &str) -> bool {
         .any(|w| {
             matches!(
                 w.to_lowercase().as_str(),
-                "test" | "tests" | "tested" | "testing" | "unittest" | "unittests" | "spec" | "specs"
+                "test"
+                    | "tests"
+                    | "tested"
+                    | "testing"
+                    | "unittest"
+                    | "unittests"
+                    | "spec"
+                    | "specs"
             )
         })
 }
@@ -414,7 +421,10 @@ mod tests {
     #[test]
     fn priors_weigh_kinds_and_yield_to_names_and_test_questions() {
         let p = Priors::default();
-        assert_eq!(p.factor(FileKind::FirstParty, Some("parse"), 0.0, false), 1.0);
+        assert_eq!(
+            p.factor(FileKind::FirstParty, Some("parse"), 0.0, false),
+            1.0
+        );
         assert_eq!(p.factor(FileKind::Vendored, None, 0.0, false), p.vendored);
         assert_eq!(p.factor(FileKind::Generated, None, 0.0, false), p.vendored);
         let named = p.factor(FileKind::Vendored, Some("inflate"), 1.0, false);
@@ -423,11 +433,11 @@ mod tests {
         assert_eq!(p.factor(FileKind::Test, None, 0.0, false), p.test);
         assert_eq!(p.factor(FileKind::Test, None, 0.0, true), 1.0);
         assert_eq!(p.factor(FileKind::FirstParty, None, 0.0, true), p.test);
-        assert_eq!(p.factor(FileKind::FirstParty, Some("tests::x"), 0.0, false), p.test);
-        let off = Priors {
-            vendored: 1.0,
-            ..p
-        };
+        assert_eq!(
+            p.factor(FileKind::FirstParty, Some("tests::x"), 0.0, false),
+            p.test
+        );
+        let off = Priors { vendored: 1.0, ..p };
         assert_eq!(off.factor(FileKind::Vendored, None, 0.0, false), 1.0);
         assert!(about_tests("where is parse args tested"));
         assert!(about_tests("unit test for the parser"));
