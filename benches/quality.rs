@@ -91,10 +91,13 @@ fn main() -> Result<(), String> {
             .min(IDENTIFIER_QUESTIONS),
     );
 
-    // 3. The engine, on the blanked copy, in memory, with the answer cache off so that
-    //    every answer is computed from scratch (and no answer leaks between questions).
+    // 3. The engine, on the blanked copy, served from its persisted segment as a user's
+    //    would be (AIL_QUALITY_IN_MEMORY=1 keeps it in memory instead), with the answer
+    //    cache off so that every answer is computed from scratch.
+    let cache_dir = tempfile::tempdir().map_err(|e| format!("cannot make a temp dir: {e}"))?;
     let mut config = EngineConfig {
-        persist: false,
+        persist: std::env::var_os("AIL_QUALITY_IN_MEMORY").is_none(),
+        cache_dir: Some(cache_dir.path().to_path_buf()),
         ..EngineConfig::default()
     };
     config.learned_related = std::env::var("AIL_LEARNED_RELATED").is_ok_and(|v| v == "1");

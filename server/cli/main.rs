@@ -365,7 +365,7 @@ fn status(global: &GlobalArgs, dir: &Path, json: bool) -> Result<ExitCode, Strin
     let engine = open(global, dir)?;
     let s = engine.status();
     if json {
-        let wire = ail_protocol::StatusResult::from_status(&s, ail_protocol::rss_bytes());
+        let wire = ail_protocol::StatusResult::from_status(&s, ail_protocol::memory_usage());
         out(&serde_json::to_string_pretty(&wire).map_err(|e| e.to_string())?);
         exit_without_teardown(engine);
         return Ok(ExitCode::SUCCESS);
@@ -389,8 +389,11 @@ fn status(global: &GlobalArgs, dir: &Path, json: bool) -> Result<ExitCode, Strin
             lines.push(format!("kinds      {}", kinds.join(", ")));
         }
         lines.push(format!("chunks     {}", s.chunks));
+        let memory = ail_protocol::memory_usage();
         lines.push(format!(
-            "memory     {} (index in memory)",
+            "memory     {} anonymous, {} file-backed (index: {} in memory, the rest mapped)",
+            human_bytes(memory.anon),
+            human_bytes(memory.file),
             human_bytes(s.index_bytes as u64)
         ));
     }

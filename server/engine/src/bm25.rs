@@ -9,18 +9,24 @@ use crate::vocab::Vocabulary;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-const K1: f32 = 1.2;
-const B: f32 = 0.5;
+pub const K1: f32 = 1.2;
+pub const B: f32 = 0.5;
 
-thread_local! {
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+/// BM25's smoothed inverse document frequency (always positive) of a term held by `df` of
+/// `n` live documents.
+pub fn idf_of(n: u64, df: u64) -> f32 {
+    let n = n.max(1) as f32;
+    let df = (df as f32).min(n);
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
 }
 
-/// Per-thread score accumulator for `Bm25::search_weighted`.
-#[derive(Default)]
-struct Scratch {
-    scores: Vec<f32>,
-    touched: Vec<u32>,
+/// One term's contribution to a document's score: `weighted_idf` is the term's idf times
+/// its weight times `K1 + 1`.
+#[inline]
+pub fn term_score(weighted_idf: f32, tf: u16, len: u32, inv_avg_len: f32) -> f32 {
+    let tf = tf as f32;
+    let norm = K1 * (1.0 - B + B * len as f32 * inv_avg_len);
+    weighted_idf * tf / (tf + norm)
 }
 
 /// Term frequencies of one document: (term id, count), one entry per distinct term.
@@ -168,10 +174,35 @@ impl Bm25 {
 
     /// Inverse document frequency of a term id, BM25's smoothed form (always positive).
     pub fn idf(&self, term: u32) -> f32 {
-        let n = self.live_docs.max(1) as f32;
-        let df = self.docs.get(term as usize).map_or(0, |d| d.len()) as f32;
-        let df = df.min(n);
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        idf_of(self.live_docs as u64, self.df(term))
+    }
+
+    /// How many postings term `term` has (removed documents included until `renumber`).
+    pub fn df(&self, term: u32) -> u64 {
+        self.docs.get(term as usize).map_or(0, |d| d.len()) as u64
+    }
+
+    /// The documents holding `term` (ascending) and their term frequencies.
+    pub fn postings(&self, term: u32) -> (&[u32], &[u16]) {
+        match (self.docs.get(term as usize), self.freqs.get(term as usize)) {
+            (Some(d), Some(f)) => (d, f),
+            _ => (&[], &[]),
+        }
+    }
+
+    /// The text of term `term`.
+    pub fn term(&self, term: u32) -> &str {
+        self.terms.term(term)
+    }
+
+    /// Length in tokens of document `doc` (0 when removed or never added).
+    pub fn doc_len(&self, doc: u32) -> u32 {
+        self.doc_len.get(doc as usize).copied().unwrap_or(0)
+    }
+
+    /// Sum of the live documents' lengths.
+    pub fn total_len(&self) -> u64 {
+        self.total_len
     }
 
     /// Document frequency and term string of every term, for fitting the hashed embedder.
@@ -220,21 +251,13 @@ impl Bm25 {
             .is_some_and(|d| d.binary_search(&doc).is_ok())
     }
 
-    /// The `k` best documents for the question's terms that pass `keep`, best first.
+    /// The `k` best documents for the question's terms that pass `keep`, best first. The
+    /// engine searches through `Store::lexical_search`, which scores a segment and its
+    /// overlay together with the same formulas; this one serves the tests of the formulas.
+    #[cfg(test)]
     pub fn search(
         &self,
         terms: &[String],
-        k: usize,
-        keep: &dyn Fn(u32) -> bool,
-    ) -> Vec<(u32, f32)> {
-        let weighted: Vec<(&str, f32)> = terms.iter().map(|t| (t.as_str(), 1.0)).collect();
-        self.search_weighted(&weighted, k, keep)
-    }
-
-    /// `search` with a weight per term (related words count less than the asked ones).
-    pub fn search_weighted(
-        &self,
-        terms: &[(&str, f32)],
         k: usize,
         keep: &dyn Fn(u32) -> bool,
     ) -> Vec<(u32, f32)> {
@@ -243,52 +266,25 @@ impl Bm25 {
         } else {
             (self.total_len as f32 / self.live_docs as f32).max(1.0)
         };
-        let inv_avg = 1.0 / avg_len;
-        // Scores are float sums: adding the terms in one fixed order makes them a function
-        // of the set of terms, whatever order the question named them in.
         let mut terms = terms.to_vec();
-        terms.sort_by(|a, b| a.0.cmp(b.0).then(a.1.total_cmp(&b.1)));
-        let terms = &terms;
-        SCRATCH.with(|cell| {
-            // A scratch accumulator per thread, one slot per document: scoring a common term
-            // is then a pass over its postings with no hashing. Only touched slots are reset.
-            let mut scratch = cell.borrow_mut();
-            let Scratch { scores, touched } = &mut *scratch;
-            if scores.len() < self.doc_len.len() {
-                scores.resize(self.doc_len.len(), 0.0);
-            }
-            for &(term, weight) in terms {
-                let Some(id) = self.term_id(term) else {
-                    continue;
-                };
-                let idf = self.idf(id) * weight * (K1 + 1.0);
-                let (docs, freqs) = (&self.docs[id as usize], &self.freqs[id as usize]);
-                for (&doc, &tf) in docs.iter().zip(freqs) {
-                    let len = self.doc_len.get(doc as usize).copied().unwrap_or(0);
-                    if len == 0 {
-                        continue; // removed
-                    }
-                    let tf = tf as f32;
-                    let norm = K1 * (1.0 - B + B * len as f32 * inv_avg);
-                    let slot = &mut scores[doc as usize];
-                    if *slot == 0.0 {
-                        touched.push(doc);
-                    }
-                    *slot += idf * tf / (tf + norm);
+        terms.sort();
+        let mut scores: HashMap<u32, f32> = HashMap::new();
+        for term in &terms {
+            let Some(id) = self.term_id(term) else {
+                continue;
+            };
+            let idf = self.idf(id) * (K1 + 1.0);
+            let (docs, freqs) = self.postings(id);
+            for (&doc, &tf) in docs.iter().zip(freqs) {
+                let len = self.doc_len(doc);
+                if len > 0 {
+                    *scores.entry(doc).or_insert(0.0) += term_score(idf, tf, len, 1.0 / avg_len);
                 }
             }
-            let mut ranked: Vec<(u32, f32)> = Vec::with_capacity(touched.len());
-            for &doc in touched.iter() {
-                let slot = &mut scores[doc as usize];
-                if *slot > 0.0 && keep(doc) {
-                    ranked.push((doc, *slot));
-                }
-                *slot = 0.0;
-            }
-            touched.clear();
-            top_k(&mut ranked, k);
-            ranked
-        })
+        }
+        let mut ranked: Vec<(u32, f32)> = scores.into_iter().filter(|&(d, _)| keep(d)).collect();
+        top_k(&mut ranked, k);
+        ranked
     }
 
     /// Approximate heap bytes held.

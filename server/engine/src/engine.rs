@@ -13,9 +13,11 @@ use crate::embed::hashed::HashedTfIdf;
 use crate::embed::Embedder;
 use crate::file_kind::{FileKind, KindRules};
 use crate::git::{BlameHunk, FileHistory, GitRepo, HistoryIndex, Permalinker};
-use crate::index::{prepare_file, EmbedderChoice, Index, PreparedFile};
+use crate::index::{prepare_file, EmbedderChoice, PreparedFile};
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::rank::{self, Evidence, Place};
+use crate::segment::{Segment, SegmentError};
+use crate::store::Store;
 use crate::text::question_tokens;
 use crate::vector::VectorIndex;
 use crate::vector::{HnswIndex, HnswParams};
@@ -116,7 +118,7 @@ pub struct Engine {
     root: PathBuf,
     root_str: String,
     config: EngineConfig,
-    index: RwLock<Index>,
+    index: RwLock<Store>,
     ready: AtomicBool,
     index_path: Option<PathBuf>,
     static_embedder: Option<Arc<dyn Embedder>>,
@@ -182,17 +184,20 @@ impl Engine {
             let cache = config.cache_dir.clone().unwrap_or_else(default_cache_dir);
             crate::persist::index_path(&cache, &root)
         });
+        if let Some(path) = &index_path {
+            crate::persist::remove_stale_files(path);
+        }
         let (index, load_note, ready) = match &index_path {
-            Some(path) => match crate::persist::load(path, &root_str, &embedder) {
-                Ok(index) => (index, None, true),
+            Some(path) => match Segment::open_for(path, &root_str, &embedder.name()) {
+                Ok(segment) => (Store::from_segment(Arc::new(segment), embedder), None, true),
                 Err(e) => {
-                    if !matches!(e, crate::persist::LoadError::Missing) {
+                    if !matches!(e, SegmentError::Missing) {
                         tracing::warn!("rebuilding the index: {e}");
                     }
-                    (Index::new(embedder), Some(e.to_string()), false)
+                    (Store::new(embedder), Some(e.to_string()), false)
                 }
             },
-            None => (Index::new(embedder), None, false),
+            None => (Store::new(embedder), None, false),
         };
         let git = if config.git {
             open_git(&root, &config, index_path.as_deref())
@@ -268,10 +273,9 @@ impl Engine {
         let known: HashMap<String, (u64, u64, u64)> = {
             let index = self.index.read();
             index
-                .files
-                .iter()
-                .flatten()
-                .map(|f| (f.path.to_string(), (f.size, f.mtime_ns, f.hash)))
+                .file_states()
+                .into_iter()
+                .map(|(path, size, mtime, hash)| (path, (size, mtime, hash)))
                 .collect()
         };
         let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
@@ -301,7 +305,7 @@ impl Engine {
                         EmbedderChoice::Hashed(HashedTfIdf::unfitted(self.config.embedding_dim))
                     }
                 };
-                *index = Index::new(embedder);
+                *index = Store::new(embedder);
                 self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
                 report.unchanged = 0;
                 to_read = found.files.iter().collect();
@@ -400,34 +404,40 @@ impl Engine {
         // buffers scattered over the allocator's arenas; hand them back before the index
         // grows by its vectors.
         if report.updated > BATCH {
-            self.index.write().bm25.shrink_to_fit();
+            self.index.write().mem.bm25.shrink_to_fit();
         }
         crate::pool::release_free_memory();
-        if !self.index.read().unembedded.is_empty() {
+        if !self.index.read().mem.unembedded.is_empty() {
             progress(Progress {
                 phase: Phase::Embedding,
                 done: 0,
                 total: 1,
             });
-            self.index.write().fit_and_embed();
+            self.index.write().mem.fit_and_embed();
             self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
         }
         if rebuild && report.updated > 0 && self.config.learned_related {
             // Learned under the shared lock (queries go on), installed under a short write.
             let learned = {
                 let index = self.index.read();
-                crate::related::RelatedWords::learn(&index.bm25, |doc| index.is_live(doc))
+                // A full pass builds in memory from chunk id 0.
+                let mem = &index.mem;
+                crate::related::RelatedWords::learn(&mem.bm25, |doc| mem.is_live(doc))
             };
-            self.index.write().related = learned;
+            self.index.write().mem.related = learned;
         }
         {
             let mut index = self.index.write();
-            if index.tombstones() as f64 > COMPACT_RATIO * index.chunks.len().max(1) as f64 {
-                *index = index.compacted();
+            // Without a segment (persistence off), tombstones are squeezed out in memory;
+            // with one, the merge into a new segment drops them.
+            if index.segment().is_none()
+                && index.tombstones() as f64 > COMPACT_RATIO * index.id_count().max(1) as f64
+            {
+                index.mem = index.mem.compacted();
             }
             report.files = index.file_count();
-            report.chunks = index.live_chunks;
-            for reason in index.skipped.values() {
+            report.chunks = index.live_chunks();
+            for reason in index.skipped().values() {
                 report.skipped.add(*reason);
             }
         }
@@ -447,17 +457,35 @@ impl Engine {
         Ok(report)
     }
 
-    /// Persist the index now (when persistence is on). Returns the bytes written.
+    /// Persist the index now (when persistence is on): write the segment and the overlay
+    /// merged into a new segment, then serve from it. Returns the bytes written.
     pub fn save(&self) -> Option<u64> {
         let path = self.index_path.as_ref()?;
-        let index = self.index.read();
-        match crate::persist::save(&index, &self.root_str, path) {
-            Ok(bytes) => Some(bytes),
+        let commit = self.git.as_ref().ok().and_then(|g| g.repo.head_sha().ok());
+        // Readers go on while the segment is written; changes wait, so none is lost
+        // between the write and the swap.
+        let index = self.index.upgradable_read();
+        let meta = index.segment_meta(&self.root_str, commit);
+        let bytes = match crate::segment::write::write_segment(&index.source(), meta, path) {
+            Ok(bytes) => bytes,
             Err(e) => {
                 tracing::warn!("could not persist the index to {}: {e}", path.display());
-                None
+                return None;
             }
+        };
+        match Segment::open_written(path) {
+            Ok(segment) => {
+                let mut index = parking_lot::RwLockUpgradableReadGuard::upgrade(index);
+                let generation = index.generation();
+                let embedder = index.embedder().clone();
+                let mut store = Store::from_segment(Arc::new(segment), embedder);
+                store.mem.generation = generation + 1;
+                *index = store;
+            }
+            Err(e) => tracing::warn!("the segment just written does not open: {e}"),
         }
+        crate::pool::release_free_memory();
+        Some(bytes)
     }
 
     fn index_file_bytes(&self) -> Option<u64> {
@@ -530,39 +558,37 @@ impl Engine {
     /// Forget a file. Returns whether it was indexed.
     pub fn remove_file(&self, rel_path: &str) -> bool {
         let mut index = self.index.write();
-        index.skipped.remove(rel_path);
+        index.forget_skipped(rel_path);
         index.remove(rel_path)
     }
 
     pub fn status(&self) -> EngineStatus {
         let index = self.index.read();
         let mut skipped = SkipCounts::default();
-        for reason in index.skipped.values() {
+        for reason in index.skipped().values() {
             skipped.add(*reason);
         }
-        let mut files_by_kind = [0; FileKind::ALL.len()];
-        for &id in index.file_ids.values() {
-            files_by_kind[index.file_kind(id).as_u8() as usize] += 1;
-        }
+        let files_by_kind = index.files_by_kind();
         EngineStatus {
             root: self.root.clone(),
             state: self.state(),
             files: index.file_count(),
-            chunks: index.live_chunks,
-            generation: index.generation,
+            chunks: index.live_chunks(),
+            generation: index.generation(),
             index_bytes: index.memory_bytes(),
             index_path: self.index_path.clone(),
             index_file_bytes: self.index_file_bytes(),
             skipped,
-            embedder: index.embedder.name(),
-            vector_index: match &index.graph {
+            embedder: index.embedder().name(),
+            vector_index: match &index.mem.graph {
                 Some(g)
                     if !self.config.exact_search
                         && !self.graph_fallback.load(Ordering::Relaxed) =>
                 {
                     g.name()
                 }
-                _ => index.vectors.name(),
+                _ if index.segment().is_some() => "exact-segment",
+                _ => index.mem.vectors.name(),
             },
             load_note: self.load_note.lock().clone(),
             cache: self.cache.stats(),
@@ -641,11 +667,7 @@ impl Engine {
         let mut tokens = question_tokens(question);
         // Confidence counts the words and pairs only; longer runs are bonus evidence.
         let counted_tokens = tokens.len();
-        crate::question::add_run_compounds(
-            question,
-            |t| index.bm25.term_id(t).is_some(),
-            &mut tokens,
-        );
+        crate::question::add_run_compounds(question, |t| index.knows_term(t), &mut tokens);
         let key = retrieval_key(question, &tokens, self.static_embedder.is_some());
         let scope = Scope {
             file: query.file.clone(),
@@ -660,8 +682,9 @@ impl Engine {
                 index.file(path).map(|f| f.hash)
             }
         };
-        let cacheable =
-            query.retrieval == Retrieval::Hybrid && self.is_ready() && index.unembedded.is_empty();
+        let cacheable = query.retrieval == Retrieval::Hybrid
+            && self.is_ready()
+            && index.mem.unembedded.is_empty();
         if cacheable {
             if let Some(hit) = self.cache.get_exact(&key, &scope, &current_hash) {
                 return Ok(self.served_from_cache(
@@ -677,9 +700,9 @@ impl Engine {
         let known_tokens: Vec<&str> = tokens
             .iter()
             .map(String::as_str)
-            .filter(|t| index.bm25.term_id(t).is_some())
+            .filter(|t| index.knows_term(t))
             .collect();
-        let learned = self.config.learned_related.then_some(&index.related);
+        let learned = self.config.learned_related.then_some(&index.mem.related);
         let related = crate::related::question_expansions(learned, &tokens);
         // Only the answer cache reads the signature; a one-shot caller with the cache off
         // does not pay for it.
@@ -692,7 +715,7 @@ impl Engine {
         let t = Instant::now();
         let epoch = self.embedder_epoch.load(Ordering::Acquire);
         let qvec = self.cache.embedding(&format!("{epoch}\u{0}{key}"), || {
-            index.embedder.embed_question(question)
+            index.embedder().embed_question(question)
         });
         timings.embed = ms(t);
         if cacheable {
@@ -721,7 +744,7 @@ impl Engine {
 
         let pending_blame = self.start_blame(query);
         let search_started = Instant::now();
-        let searched: &Index = &index;
+        let searched: &Store = &index;
         let lexical_search = || {
             let t = Instant::now();
             if query.retrieval == Retrieval::Vector {
@@ -733,7 +756,7 @@ impl Engine {
                 .chain(related.iter().map(|(t, w)| (t.as_str(), *w)))
                 .collect();
             let live = |id: u32| searched.is_live(id);
-            let found = searched.bm25.search_weighted(&weighted, CANDIDATES, &live);
+            let found = searched.lexical_search(&weighted, CANDIDATES, &live);
             (found, ms(t))
         };
         let vector_search = || {
@@ -770,7 +793,7 @@ impl Engine {
                     symbol.map_or(0.0, |s| rank::symbol_strength(s, &tokens, &known_tokens));
                 c.score *=
                     rank::boost(
-                        index.path_of(chunk),
+                        index.path_of(&chunk),
                         symbol,
                         query.file.as_deref(),
                         &tokens,
@@ -819,10 +842,10 @@ impl Engine {
             let Some(chunk) = index.chunk(p.candidate.id) else {
                 continue;
             };
-            let path = index.path_of(chunk).to_string();
+            let path = index.path_of(&chunk).to_string();
             let snippet = match &chunk.snippet {
                 Some(s) => s.to_string(),
-                None => file_texts.snippet(&self.root, &path, chunk, self.config.max_file_size),
+                None => file_texts.snippet(&self.root, &path, &chunk, self.config.max_file_size),
             };
             let citation = Citation {
                 id: i + 1,
@@ -856,7 +879,7 @@ impl Engine {
                     .filter_map(|&id| {
                         let copy = index.chunk(id)?;
                         Some(CopyPlace {
-                            path: index.path_of(copy).to_string(),
+                            path: index.path_of(&copy).to_string(),
                             start_line: copy.start_line,
                             end_line: copy.end_line,
                         })
@@ -872,17 +895,17 @@ impl Engine {
                 index.file_count()
             ));
         }
-        if !index.unembedded.is_empty() {
+        if !index.mem.unembedded.is_empty() {
             warnings.push(format!(
                 "vector search pending: {} chunks not embedded yet",
-                index.unembedded.len()
+                index.mem.unembedded.len()
             ));
         }
         let info = IndexInfo {
             state: self.state(),
             files: index.file_count(),
-            chunks: index.live_chunks,
-            generation: index.generation,
+            chunks: index.live_chunks(),
+            generation: index.generation(),
         };
         timings.format = ms(t);
         drop(index);
@@ -1102,7 +1125,7 @@ impl Engine {
     /// else exactly.
     fn vector_search(
         &self,
-        index: &Index,
+        index: &Store,
         query: &[f32],
         keep: &dyn Fn(u32) -> bool,
     ) -> Vec<(u32, f32)> {
@@ -1110,14 +1133,16 @@ impl Engine {
         // exact scan, which is then faster than the graph and exact besides.
         let sparse =
             query.iter().filter(|&&x| x != 0.0).count() * SPARSE_QUERY_SHARE <= query.len();
-        let graph = match &index.graph {
-            Some(g) if !self.config.exact_search && !sparse => g,
-            _ => return index.vectors.search(query, CANDIDATES, keep),
+        // The graph covers the in-memory vectors; a workspace served from a segment is
+        // searched exactly (see `Store::vector_search`).
+        let graph = match &index.mem.graph {
+            Some(g) if !self.config.exact_search && !sparse && index.segment().is_none() => g,
+            _ => return index.vector_search(query, CANDIDATES, keep),
         };
         let n = self.graph_queries.fetch_add(1, Ordering::Relaxed);
         let fallback = self.graph_fallback.load(Ordering::Relaxed);
         if n % RECALL_SAMPLE_EVERY == 0 {
-            let exact = index.vectors.search(query, CANDIDATES, keep);
+            let exact = index.vector_search(query, CANDIDATES, keep);
             let approx = graph.search(query, CANDIDATES, keep);
             let truth: Vec<u32> = exact.iter().take(10).map(|r| r.0).collect();
             let found: Vec<u32> = approx.iter().take(10).map(|r| r.0).collect();
@@ -1137,7 +1162,7 @@ impl Engine {
             return exact;
         }
         if fallback {
-            index.vectors.search(query, CANDIDATES, keep)
+            index.vector_search(query, CANDIDATES, keep)
         } else {
             graph.search(query, CANDIDATES, keep)
         }
@@ -1170,10 +1195,10 @@ impl Engine {
         }
         let (vectors, n) = {
             let index = self.index.read();
-            if index.graph.is_some() {
+            if index.mem.graph.is_some() || index.segment().is_some() {
                 return;
             }
-            (index.vectors.clone(), index.vectors.len())
+            (index.mem.vectors.clone(), index.mem.vectors.len())
         };
         if n < crate::vector::DEFAULT_HNSW_CROSSOVER {
             return;
@@ -1187,13 +1212,13 @@ impl Engine {
         }
         let graph = Arc::new(HnswIndex::from_exact(&vectors, HnswParams::default()));
         let mut index = self.index.write();
-        if !Arc::ptr_eq(&index.vectors, &vectors) {
+        if !Arc::ptr_eq(&index.mem.vectors, &vectors) {
             return; // the index was rebuilt meanwhile; the next refresh tries again
         }
-        for (id, v) in index.vectors.iter().skip(graph.len()) {
+        for (id, v) in index.mem.vectors.iter().skip(graph.len()) {
             graph.insert(id, &v);
         }
-        index.graph = Some(graph);
+        index.mem.graph = Some(graph);
     }
 
     fn served_from_cache(
@@ -1201,7 +1226,7 @@ impl Engine {
         mut hit: Answer,
         tier: CacheTier,
         question: &str,
-        index: &Index,
+        index: &Store,
         started: Instant,
     ) -> Answer {
         hit.cache = tier;
@@ -1215,15 +1240,15 @@ impl Engine {
         hit.index = IndexInfo {
             state: self.state(),
             files: index.file_count(),
-            chunks: index.live_chunks,
-            generation: index.generation,
+            chunks: index.live_chunks(),
+            generation: index.generation(),
         };
         hit
     }
 
     fn confidence(
         &self,
-        index: &Index,
+        index: &Store,
         tokens: &[String],
         places: &[Place],
         lexical: &[(u32, f32)],
@@ -1237,7 +1262,11 @@ impl Engine {
         crate::text::for_each_token(&tokens.join(" "), |t| plain.push(t.to_string()));
         plain.sort();
         plain.dedup();
-        let known: Vec<u32> = plain.iter().filter_map(|t| index.bm25.term_id(t)).collect();
+        let known: Vec<&str> = plain
+            .iter()
+            .map(String::as_str)
+            .filter(|t| index.knows_term(t))
+            .collect();
         if known.is_empty() {
             return 0.0;
         }
@@ -1245,7 +1274,7 @@ impl Engine {
         let top_chunks: Vec<u32> = chunk_ids_in(index, top).collect();
         let covered = known
             .iter()
-            .filter(|&&t| top_chunks.iter().any(|&c| index.bm25.contains(c, t)))
+            .filter(|&&t| top_chunks.iter().any(|&c| index.chunk_has_term(c, t)))
             .count();
         let in_top =
             |list: &[(u32, f32)]| list.iter().take(10).any(|(id, _)| top_chunks.contains(id));
@@ -1273,13 +1302,16 @@ impl FileTexts {
         &mut self,
         root: &Path,
         path: &str,
-        chunk: &crate::index::ChunkRecord,
+        chunk: &crate::store::ChunkRef,
         max_size: u64,
     ) -> String {
-        let text = self
-            .read
-            .entry(path.to_string())
-            .or_insert_with(|| walk::read_text(&root.join(path), max_size).ok());
+        // Through the workspace gate: the file may have become a link or a pipe since it
+        // was indexed.
+        let text = self.read.entry(path.to_string()).or_insert_with(|| {
+            crate::safe_path::read_regular(root, path, max_size)
+                .and_then(|bytes| walk::classify(bytes, max_size))
+                .ok()
+        });
         let Some(text) = text else {
             return String::new();
         };
@@ -1335,10 +1367,9 @@ fn retrieval_key(question: &str, tokens: &[String], reads_text: bool) -> String 
 /// Questions with one signature and one embedding get the same places; word order that
 /// only moves unknown pairs, and unknown words, do not change it (an unknown word lowers
 /// the confidence a fresh answer would report, so a semantic hit keeps the cached one's).
-fn lexical_signature(index: &Index, tokens: &[String], related: &[(String, f32)]) -> u64 {
-    let steers = |t: &str| {
-        index.bm25.term_id(t).is_some() || index.names_qualified_symbol(t) || t.starts_with("test")
-    };
+fn lexical_signature(index: &Store, tokens: &[String], related: &[(String, f32)]) -> u64 {
+    let steers =
+        |t: &str| index.knows_term(t) || index.names_qualified_symbol(t) || t.starts_with("test");
     let mut asked: Vec<&str> = tokens
         .iter()
         .map(String::as_str)
@@ -1347,7 +1378,7 @@ fn lexical_signature(index: &Index, tokens: &[String], related: &[(String, f32)]
     let mut relatives: Vec<&str> = related
         .iter()
         .map(|(t, _)| t.as_str())
-        .filter(|t| index.bm25.term_id(t).is_some())
+        .filter(|t| index.knows_term(t))
         .collect();
     asked.sort_unstable();
     relatives.sort_unstable();
@@ -1365,13 +1396,10 @@ fn lexical_signature(index: &Index, tokens: &[String], related: &[(String, f32)]
 }
 
 /// The chunks of `place`'s file that fall inside its (possibly widened) line range.
-fn chunk_ids_in<'a>(index: &'a Index, place: &'a Place) -> impl Iterator<Item = u32> + 'a {
+fn chunk_ids_in<'a>(index: &'a Store, place: &'a Place) -> impl Iterator<Item = u32> + 'a {
     index
-        .files
-        .get(place.path_id as usize)
-        .and_then(|f| f.as_ref())
+        .file_chunks(place.path_id)
         .into_iter()
-        .flat_map(|f| f.chunks.iter().copied())
         .filter(move |&c| {
             index.chunk(c).is_some_and(|ch| {
                 ch.start_line >= place.start_line && ch.end_line <= place.end_line

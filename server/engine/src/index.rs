@@ -358,6 +358,8 @@ pub fn qualified_symbol_keys(symbol: &str) -> Option<[u64; 2]> {
 }
 
 pub struct Index {
+    /// The id of `chunks[0]`: chunk ids of an overlay continue after its segment's.
+    pub first_id: u32,
     pub files: Vec<Option<FileRecord>>,
     pub file_ids: foldhash::HashMap<Box<str>, u32>,
     pub chunks: Vec<Option<ChunkRecord>>,
@@ -385,6 +387,7 @@ impl Index {
     pub fn new(embedder: EmbedderChoice) -> Self {
         let dim = embedder.dim();
         Index {
+            first_id: 0,
             files: Vec::new(),
             file_ids: Default::default(),
             chunks: Vec::new(),
@@ -446,7 +449,13 @@ impl Index {
     }
 
     pub fn chunk(&self, id: u32) -> Option<&ChunkRecord> {
-        self.chunks.get(id as usize).and_then(|c| c.as_ref())
+        let local = id.checked_sub(self.first_id)?;
+        self.chunks.get(local as usize).and_then(|c| c.as_ref())
+    }
+
+    /// One past the largest chunk id given out.
+    pub fn id_bound(&self) -> u32 {
+        self.first_id + self.chunks.len() as u32
     }
 
     pub fn path_of(&self, chunk: &ChunkRecord) -> &str {
@@ -457,7 +466,7 @@ impl Index {
     }
 
     pub fn is_live(&self, id: u32) -> bool {
-        self.chunks.get(id as usize).is_some_and(|c| c.is_some())
+        self.chunk(id).is_some()
     }
 
     pub fn tombstones(&self) -> usize {
@@ -473,7 +482,8 @@ impl Index {
         let mut chunk_ids = Vec::with_capacity(file.chunks.len());
         let mut counts: TermCounts = Vec::new();
         for c in std::mem::take(&mut file.chunks) {
-            let id = self.chunks.len() as u32;
+            let local = self.chunks.len() as u32;
+            let id = self.first_id + local;
             counts.clear();
             counts.extend(c.tokens.map(|at| {
                 let token = &file.tokens[at];
@@ -483,7 +493,7 @@ impl Index {
                 )
             }));
             counts.sort_unstable();
-            self.bm25.add(id, &counts);
+            self.bm25.add(local, &counts);
             match (&self.embedder, c.vector) {
                 (_, Some(v)) => self.vectors.insert(id, &v),
                 (EmbedderChoice::Hashed(h), None) if h.is_fitted() => {
@@ -541,10 +551,11 @@ impl Index {
         };
         if let Some(record) = self.files.get_mut(id as usize).and_then(Option::take) {
             for c in record.chunks {
-                if let Some(slot) = self.chunks.get_mut(c as usize) {
+                let local = c.wrapping_sub(self.first_id);
+                if let Some(slot) = self.chunks.get_mut(local as usize) {
                     if slot.take().is_some() {
                         self.live_chunks -= 1;
-                        self.bm25.remove(c);
+                        self.bm25.remove(local);
                     }
                 }
             }
@@ -576,6 +587,9 @@ impl Index {
         };
         let mut pending = std::mem::take(&mut self.unembedded);
         pending.retain(|&id| self.is_live(id));
+        // Postings count documents from `first_id`.
+        let first_id = self.first_id;
+        pending.iter_mut().for_each(|id| *id -= first_id);
         pending.sort_unstable();
         pending.dedup();
         let dim = h.dim();
@@ -609,7 +623,7 @@ impl Index {
             for (slot, &id) in block.iter().enumerate() {
                 let v = &mut vectors[slot * dim..(slot + 1) * dim];
                 crate::embed::normalize(v);
-                self.vectors.insert(id, v);
+                self.vectors.insert(first_id + id, v);
             }
         }
         self.generation += 1;
@@ -627,7 +641,10 @@ impl Index {
                 new_id.push(None);
             }
         }
-        let map = |old: u32| new_id.get(old as usize).copied().flatten();
+        // Ids are global (from `first_id`); the lexical index counts from 0.
+        let first_id = self.first_id;
+        let local_map = |old: u32| new_id.get(old as usize).copied().flatten();
+        let map = |old: u32| local_map(old.wrapping_sub(first_id)).map(|n| n + first_id);
         let mut files = Vec::new();
         let mut file_ids = foldhash::HashMap::default();
         let mut chunks = Vec::with_capacity(self.live_chunks);
@@ -636,7 +653,7 @@ impl Index {
             let mut record = f.clone();
             record.chunks = f.chunks.iter().filter_map(|&c| map(c)).collect();
             for &c in &f.chunks {
-                if let Some(Some(chunk)) = self.chunks.get(c as usize) {
+                if let Some(chunk) = self.chunk(c) {
                     chunks.push((
                         map(c),
                         ChunkRecord {
@@ -652,7 +669,7 @@ impl Index {
         chunks.sort_by_key(|(id, _)| *id);
         let chunks: Vec<Option<ChunkRecord>> = chunks.into_iter().map(|(_, c)| Some(c)).collect();
         let mut bm25 = self.bm25.clone();
-        bm25.renumber(map);
+        bm25.renumber(local_map);
         let vectors = ExactIndex::with_dim(self.vectors.dim());
         for (id, v) in self.vectors.iter() {
             if let Some(n) = map(id) {
@@ -660,6 +677,7 @@ impl Index {
             }
         }
         Index {
+            first_id: self.first_id,
             files,
             file_ids,
             live_chunks: chunks.len(),

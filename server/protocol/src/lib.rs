@@ -245,6 +245,12 @@ pub struct StatusResult {
     pub generation: u64,
     pub index_bytes: usize,
     pub rss_bytes: u64,
+    /// The resident set split: anonymous memory (heap, stacks), which the memory budget
+    /// bounds, and file-backed pages (the mapped index segment), which the kernel may drop.
+    #[serde(default)]
+    pub rss_anon_bytes: u64,
+    #[serde(default)]
+    pub rss_file_bytes: u64,
     pub cache: CacheStats,
     pub latency_ms: LatencyStats,
     pub workspace: String,
@@ -304,7 +310,7 @@ pub struct SkippedCounts {
 }
 
 impl StatusResult {
-    pub fn from_status(s: &EngineStatus, rss_bytes: u64) -> StatusResult {
+    pub fn from_status(s: &EngineStatus, memory: MemoryUsage) -> StatusResult {
         StatusResult {
             state: s.state.as_str().to_string(),
             files: s.files,
@@ -316,7 +322,9 @@ impl StatusResult {
             chunks: s.chunks,
             generation: s.generation,
             index_bytes: s.index_bytes,
-            rss_bytes,
+            rss_bytes: memory.rss,
+            rss_anon_bytes: memory.anon,
+            rss_file_bytes: memory.file,
             cache: CacheStats {
                 entries: s.cache.entries,
                 hits: s.cache.hits,
@@ -375,6 +383,36 @@ impl StatusResult {
             })
             .collect(),
         }
+    }
+}
+
+/// This process's resident memory, in bytes (Linux; zeros elsewhere).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryUsage {
+    pub rss: u64,
+    /// `RssAnon`: heap and stacks.
+    pub anon: u64,
+    /// `RssFile` + `RssShmem`: pages of mapped files.
+    pub file: u64,
+}
+
+/// Read this process's resident memory from `/proc/self/status`.
+pub fn memory_usage() -> MemoryUsage {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return MemoryUsage::default();
+    };
+    let kib = |key: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .map_or(0, |k| k * 1024)
+    };
+    MemoryUsage {
+        rss: kib("VmRSS:"),
+        anon: kib("RssAnon:"),
+        file: kib("RssFile:") + kib("RssShmem:"),
     }
 }
 

@@ -28,6 +28,18 @@ pub enum Language {
 }
 
 impl Language {
+    /// Every language, in declaration order: a language's code on disk is its position.
+    pub const ALL: [Language; 8] = [
+        Language::Rust,
+        Language::Python,
+        Language::Go,
+        Language::JavaScript,
+        Language::TypeScript,
+        Language::Tsx,
+        Language::Markdown,
+        Language::Text,
+    ];
+
     /// Guess from the file name alone (extension, a few well-known names).
     pub fn from_path(path: &str) -> Language {
         let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
@@ -75,6 +87,21 @@ pub enum ChunkKind {
 }
 
 impl ChunkKind {
+    /// Every kind, in declaration order: a kind's code on disk is its position.
+    pub const ALL: [ChunkKind; 11] = [
+        ChunkKind::Function,
+        ChunkKind::Method,
+        ChunkKind::Class,
+        ChunkKind::Struct,
+        ChunkKind::Enum,
+        ChunkKind::Trait,
+        ChunkKind::Interface,
+        ChunkKind::Impl,
+        ChunkKind::Module,
+        ChunkKind::Section,
+        ChunkKind::Lines,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ChunkKind::Function => "function",

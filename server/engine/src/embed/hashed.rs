@@ -27,6 +27,15 @@ pub struct HashedTfIdf {
     unseen_idf: f32,
 }
 
+impl std::fmt::Debug for HashedTfIdf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashedTfIdf")
+            .field("dim", &self.dim)
+            .field("terms", &self.idf.len())
+            .finish()
+    }
+}
+
 impl HashedTfIdf {
     /// An embedder that has seen no corpus: every term weighs the same.
     pub fn unfitted(dim: usize) -> Self {

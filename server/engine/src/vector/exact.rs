@@ -167,6 +167,13 @@ impl ExactIndex {
         ))
     }
 
+    /// The stored codes and scale of `id` (the newest row when it was inserted twice).
+    pub fn codes(&self, id: VectorId) -> Option<(Vec<i8>, f32)> {
+        let rows = self.rows.read();
+        let row = rows.position(id)?;
+        Some((rows.row_codes(self.dim, row), rows.scales[row]))
+    }
+
     /// Every stored `(id, dequantised vector)` in insertion order, up to the length at the
     /// time of the call. Each step takes the read lock briefly, so inserts may continue while
     /// a graph is built from this.

@@ -2,7 +2,7 @@
 
 pub mod exact;
 pub mod hnsw;
-mod quant;
+pub mod quant;
 pub mod recall;
 pub mod synthetic;
 

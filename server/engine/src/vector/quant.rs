@@ -55,7 +55,7 @@ pub(crate) fn quantise_into(vector: &[f32], codes: &mut [i8]) -> f32 {
 }
 
 /// Quantises `vector` into a new code vector; returns `(codes, scale)`.
-pub(crate) fn quantise(vector: &[f32]) -> (Vec<i8>, f32) {
+pub fn quantise(vector: &[f32]) -> (Vec<i8>, f32) {
     let mut codes = vec![0i8; vector.len()];
     let scale = quantise_into(vector, &mut codes);
     (codes, scale)

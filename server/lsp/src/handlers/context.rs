@@ -20,7 +20,6 @@ use ail_engine::answer::{DEFAULT_LIMIT, MAX_LIMIT};
 use ail_engine::Query;
 use ail_protocol::{ContextParams, ContextResult, Position};
 use serde_json::Value;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 use tower_lsp_server::jsonrpc::{self, Result};
@@ -144,7 +143,6 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
 struct Target {
     folder: Arc<Folder>,
     rel: String,
-    path: PathBuf,
 }
 
 /// The folder and relative path of `uri`. Outside every folder is an error, except when
@@ -153,7 +151,7 @@ fn locate(state: &State, uri: &str) -> Result<Option<Target>> {
     let path = convert::uri_text_to_path(uri)
         .ok_or_else(|| invalid_params(format!("textDocument.uri: not a file:// URI: {uri}")))?;
     match state.workspace.locate(&path) {
-        Some((folder, rel)) => Ok(Some(Target { folder, rel, path })),
+        Some((folder, rel)) => Ok(Some(Target { folder, rel })),
         None if state.workspace.is_empty() => Ok(None),
         None => Err(invalid_params(format!(
             "textDocument.uri: {uri} is outside every workspace folder"

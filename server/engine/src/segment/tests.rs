@@ -1,0 +1,287 @@
+//! A segment answers exactly as the in-memory index it was written from; a damaged one is
+//! refused; an overlay over a segment answers as the segment merged from both.
+
+use super::*;
+use crate::embed::hashed::HashedTfIdf;
+use crate::file_kind::KindRules;
+use crate::index::{prepare_file, EmbedderChoice};
+use crate::store::Store;
+use std::sync::Arc;
+
+const FILES: &[(&str, &str)] = &[
+    (
+        "src/config.rs",
+        "/// Load the configuration file from disk.\npub fn load_config(path: &str) -> Config {\n    parse_toml(read(path))\n}\n\npub struct Config {\n    pub name: String,\n}\n",
+    ),
+    (
+        "src/net.py",
+        "def fetch_with_timeout(url, seconds):\n    \"\"\"Give up on a slow server.\"\"\"\n    return request(url, timeout=seconds)\n\n\nclass RetryPolicy:\n    def backoff(self, attempt):\n        return 2 ** attempt\n",
+    ),
+    (
+        "web/app.ts",
+        "export function renderPage(title: string): string {\n  return `<h1>${title}</h1>`;\n}\n\nexport class Router {\n  route(path: string) { return path; }\n}\n",
+    ),
+    (
+        "docs/guide.md",
+        "# Guide\n\nHow to load the config and render a page.\n\n## Retries\n\nThe retry policy backs off exponentially.\n",
+    ),
+    (
+        "vendor/lib/config.go",
+        "package lib\n\n// LoadConfig reads a configuration.\nfunc LoadConfig(path string) (*Config, error) {\n\treturn parse(path)\n}\n",
+    ),
+];
+
+const QUESTIONS: &[&str] = &[
+    "load config",
+    "fetch with timeout",
+    "render page title",
+    "retry backoff attempt",
+    "router route path",
+    "configuration file disk",
+];
+
+fn built(files: &[(&str, &str)]) -> Store {
+    let mut store = Store::new(EmbedderChoice::Hashed(HashedTfIdf::unfitted(512)));
+    for (path, text) in files {
+        store.apply(prepare_file(
+            path,
+            text,
+            text.len() as u64,
+            7,
+            None,
+            false,
+            &KindRules::default(),
+        ));
+    }
+    store.mem.fit_and_embed();
+    store
+}
+
+fn write(store: &Store, dir: &Path) -> PathBuf {
+    let path = dir.join("index.seg");
+    write::write_segment(&store.source(), store.segment_meta("/ws", None), &path)
+        .expect("write segment");
+    path
+}
+
+fn reopened(store: &Store, path: &Path) -> Store {
+    let segment = Segment::open(path).expect("open segment");
+    Store::from_segment(Arc::new(segment), store.embedder().clone())
+}
+
+/// Every question's lexical and vector results as (path, first line, score).
+fn answers(store: &Store) -> Vec<Vec<(String, u32, String)>> {
+    let keep = |_: u32| true;
+    let mut out = Vec::new();
+    for q in QUESTIONS {
+        let tokens = crate::text::question_tokens(q);
+        let weighted: Vec<(&str, f32)> = tokens.iter().map(|t| (t.as_str(), 1.0)).collect();
+        let qvec = store.embedder().embed_question(q);
+        for found in [
+            store.lexical_search(&weighted, 20, &keep),
+            store.vector_search(&qvec, 20, &keep),
+        ] {
+            out.push(
+                found
+                    .into_iter()
+                    .map(|(id, score)| {
+                        let chunk = store.chunk(id).expect("live chunk");
+                        (
+                            store.path_of(&chunk).to_string(),
+                            chunk.start_line,
+                            format!("{score:.5}"),
+                        )
+                    })
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn a_written_segment_answers_exactly_as_the_index_it_was_written_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = built(FILES);
+    let path = write(&memory, dir.path());
+    let segment = reopened(&memory, &path);
+    assert_eq!(segment.file_count(), memory.file_count());
+    assert_eq!(segment.live_chunks(), memory.live_chunks());
+    let expected = answers(&memory);
+    assert!(expected.iter().any(|a| !a.is_empty()));
+    assert_eq!(answers(&segment), expected);
+    // Files, chunks and terms read back as written.
+    let info = segment.file("src/config.rs").expect("file");
+    let original = memory.file("src/config.rs").expect("file");
+    assert_eq!(
+        (info.hash, info.lines, info.size),
+        (original.hash, original.lines, original.size)
+    );
+    assert_eq!(info.chunks.len(), original.chunks.len());
+    for (&a, &b) in info.chunks.iter().zip(&original.chunks) {
+        let (x, y) = (segment.chunk(a).unwrap(), memory.chunk(b).unwrap());
+        assert_eq!(
+            (x.start_line, x.end_line, x.symbol, x.hash),
+            (y.start_line, y.end_line, y.symbol, y.hash)
+        );
+        assert_eq!(segment.store_vector(a), memory.store_vector(b));
+    }
+    assert!(segment.knows_term("fetch") && !segment.knows_term("nowhere"));
+    assert!(segment.file("missing.rs").is_none());
+    // The same input writes the same bytes.
+    let again = tempfile::tempdir().unwrap();
+    let second = write(&built(FILES), again.path());
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(second).unwrap()
+    );
+}
+
+#[test]
+fn a_damaged_segment_is_refused_whatever_the_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = built(FILES);
+    let path = write(&memory, dir.path());
+    let good = std::fs::read(&path).unwrap();
+    let damaged = dir.path().join("damaged.seg");
+    // A flipped bit anywhere: in the header, in every section.
+    for at in (0..good.len())
+        .step_by(good.len() / 97 + 1)
+        .chain([0, 9, HEADER_LEN - 1])
+    {
+        let mut bytes = good.clone();
+        bytes[at] ^= 0x10;
+        std::fs::write(&damaged, &bytes).unwrap();
+        assert!(
+            Segment::open(&damaged).is_err(),
+            "flip at {at} was accepted"
+        );
+    }
+    for len in [0, 7, HEADER_LEN, good.len() / 2, good.len() - 1] {
+        std::fs::write(&damaged, &good[..len]).unwrap();
+        assert!(
+            Segment::open(&damaged).is_err(),
+            "truncated to {len} was accepted"
+        );
+    }
+    assert!(matches!(
+        Segment::open(&dir.path().join("absent.seg")),
+        Err(SegmentError::Missing)
+    ));
+    // A named pipe in its place is refused at once, not waited on.
+    let fifo = dir.path().join("pipe.seg");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+    assert!(matches!(
+        Segment::open(&fifo),
+        Err(SegmentError::NotRegular)
+    ));
+    assert!(Segment::open(&path).is_ok());
+}
+
+#[test]
+fn an_overlay_answers_as_the_segment_merged_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = built(FILES);
+    let path = write(&memory, dir.path());
+    let mut overlaid = reopened(&memory, &path);
+    let changed = "pub fn load_config(path: &str) -> Config {\n    retry_with_backoff(|| parse_toml(read(path)))\n}\n";
+    overlaid.apply(prepare_file(
+        "src/config.rs",
+        changed,
+        10,
+        8,
+        None,
+        false,
+        &KindRules::default(),
+    ));
+    overlaid.apply(prepare_file(
+        "src/new.rs",
+        "/// Render the router page.\npub fn render_router() {}\n",
+        10,
+        8,
+        None,
+        false,
+        &KindRules::default(),
+    ));
+    assert!(overlaid.remove("web/app.ts"));
+    assert!(!overlaid.contains_file("web/app.ts"));
+    assert_eq!(overlaid.file_count(), FILES.len());
+    let merged_dir = tempfile::tempdir().unwrap();
+    let merged_path = write(&overlaid, merged_dir.path());
+    let merged = reopened(&overlaid, &merged_path);
+    assert_eq!(merged.file_count(), overlaid.file_count());
+    assert_eq!(merged.live_chunks(), overlaid.live_chunks());
+    assert_eq!(answers(&merged), answers(&overlaid));
+    // Nothing of the removed file or the old text answers.
+    let all = answers(&merged).concat();
+    assert!(all.iter().all(|(p, _, _)| p != "web/app.ts"));
+}
+
+/// A source whose chunks vanish half way through, as a writer killed mid-write would stop.
+struct FailingSource<'a> {
+    inner: crate::store::StoreSource<'a>,
+}
+
+impl write::SegmentSource for FailingSource<'_> {
+    fn files(&self) -> Vec<write::SourceFile<'_>> {
+        self.inner.files()
+    }
+    fn id_bound(&self) -> u32 {
+        self.inner.id_bound()
+    }
+    fn chunk(&self, id: u32) -> Option<write::SourceChunk<'_>> {
+        (id < self.inner.id_bound() / 2)
+            .then(|| self.inner.chunk(id))
+            .flatten()
+    }
+    fn term_count(&self) -> usize {
+        self.inner.term_count()
+    }
+    fn term(&self, i: usize) -> (&str, u64) {
+        self.inner.term(i)
+    }
+    fn postings(&self, i: usize, f: &mut dyn FnMut(u32, u16)) {
+        self.inner.postings(i, f)
+    }
+    fn vector(&self, id: u32) -> Option<(Vec<i8>, f32)> {
+        self.inner.vector(id)
+    }
+}
+
+#[test]
+fn a_write_that_fails_half_way_leaves_the_old_segment_serving_and_no_temporary() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = built(FILES);
+    let path = write(&memory, dir.path());
+    let before = std::fs::read(&path).unwrap();
+    let serving = reopened(&memory, &path);
+    let mut changed = built(FILES);
+    changed.apply(prepare_file(
+        "src/extra.rs",
+        "fn extra() {}\n",
+        14,
+        9,
+        None,
+        false,
+        &KindRules::default(),
+    ));
+    let failing = FailingSource {
+        inner: changed.source(),
+    };
+    let result = write::write_segment(&failing, changed.segment_meta("/ws", None), &path);
+    assert!(result.is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(answers(&serving), answers(&memory));
+    assert!(Segment::open(&path).is_ok());
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("index.seg")],
+        "{left:?}"
+    );
+}
