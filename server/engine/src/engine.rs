@@ -788,7 +788,7 @@ impl Engine {
         let about_tests = rank::about_tests(question);
         for c in &mut candidates {
             if let Some(chunk) = index.chunk(c.id) {
-                let symbol = chunk.symbol.as_deref();
+                let symbol = chunk.symbol;
                 let named =
                     symbol.map_or(0.0, |s| rank::symbol_strength(s, &tokens, &known_tokens));
                 c.score *=
@@ -867,7 +867,7 @@ impl Engine {
                 start_line: p.start_line,
                 end_line: p.end_line,
                 score: (p.candidate.score / best).min(1.0),
-                symbol: chunk.symbol.as_deref().map(str::to_string),
+                symbol: chunk.symbol.map(str::to_string),
                 kind: chunk.kind,
                 language: chunk.language,
                 snippet,
