@@ -15,9 +15,16 @@
 //! floor: a plain grep-style ranking of the same chunks by how often the question's words
 //! occur in them. Nothing here is tuned to the answers; the sample is every n-th candidate.
 //!
+//! Answers in vendored or generated code make no doc or identifier question; names only
+//! vendored code defines make a third set, which the vendored prior must not lose. Each
+//! question belongs to a fixed half (a hash of its answer's place): tune on one, report the
+//! other.
+//!
 //! Environment: `AIL_BENCH_WORKSPACE` (default `bench-data/django`), `AIL_QUALITY_LIMIT`
 //! (at most this many questions of each type), `AIL_QUALITY_REPORT` (write every question's
-//! ranks to this file as tab-separated values).
+//! ranks to this file as tab-separated values), `AIL_QUALITY_MODES` (comma-separated mode
+//! names to run), `AIL_VENDORED_WEIGHT` (the `vendoredWeight` setting),
+//! `AIL_LEARNED_RELATED=1` (expand questions with related words learned from the workspace).
 
 use ail_engine::cache::CacheConfig;
 use ail_engine::{Engine, EngineConfig, Query, Retrieval};
@@ -28,7 +35,10 @@ use std::time::Instant;
 
 #[path = "quality/floor.rs"]
 mod floor;
+#[path = "quality/score.rs"]
+mod score;
 use floor::Floor;
+use score::Score;
 
 const DOC_QUESTIONS: usize = 1000;
 const IDENTIFIER_QUESTIONS: usize = 300;
@@ -89,6 +99,7 @@ fn main() -> Result<(), String> {
         cache_dir: Some(cache_dir.path().to_path_buf()),
         ..EngineConfig::default()
     };
+    config.learned_related = std::env::var("AIL_LEARNED_RELATED").is_ok_and(|v| v == "1");
     if let Some(w) = std::env::var("AIL_VENDORED_WEIGHT")
         .ok()
         .filter(|w| !w.is_empty())
@@ -153,6 +164,18 @@ fn main() -> Result<(), String> {
         ("vector", Some(Retrieval::Vector)),
         ("floor (grep count)", None),
     ];
+    // `AIL_QUALITY_MODES=hybrid,lexical` asks in those modes only (the floor is slow).
+    let only: Option<Vec<String>> = std::env::var("AIL_QUALITY_MODES")
+        .ok()
+        .filter(|m| !m.is_empty())
+        .map(|m| m.split(',').map(|x| x.trim().to_string()).collect());
+    let modes: Vec<(&str, Option<Retrieval>)> = modes
+        .into_iter()
+        .filter(|(name, _)| {
+            only.as_ref()
+                .is_none_or(|o| o.iter().any(|x| name.starts_with(x.as_str())))
+        })
+        .collect();
     let sets = [
         ("doc", &doc),
         ("identifier", &ident),
@@ -320,50 +343,6 @@ fn engine_rank(
         .filter(|hit| hit.file_kind.is_third_party_or_generated())
         .count();
     Ok((rank, (shown, answer.results.len())))
-}
-
-#[derive(Default)]
-struct Score {
-    ranks: Vec<Option<usize>>,
-    ms: Vec<f64>,
-    /// Results shown that were vendored or generated, and all results shown.
-    third_party: (usize, usize),
-}
-
-impl Score {
-    fn add(&mut self, rank: Option<usize>, ms: f64, third_party: (usize, usize)) {
-        self.ranks.push(rank);
-        self.ms.push(ms);
-        self.third_party.0 += third_party.0;
-        self.third_party.1 += third_party.1;
-    }
-    fn third_party_share(&self) -> f64 {
-        self.third_party.0 as f64 / self.third_party.1.max(1) as f64
-    }
-    fn n(&self) -> usize {
-        self.ranks.len()
-    }
-    fn hit_at(&self, k: usize) -> f64 {
-        let hits = self
-            .ranks
-            .iter()
-            .filter(|r| r.is_some_and(|r| r <= k))
-            .count();
-        hits as f64 / self.n().max(1) as f64
-    }
-    fn mrr(&self) -> f64 {
-        let sum: f64 = self
-            .ranks
-            .iter()
-            .map(|r| r.filter(|&r| r <= TOP_K).map_or(0.0, |r| 1.0 / r as f64))
-            .sum();
-        sum / self.n().max(1) as f64
-    }
-    fn median_ms(&self) -> f64 {
-        let mut ms = self.ms.clone();
-        ms.sort_by(f64::total_cmp);
-        ms.get(ms.len() / 2).copied().unwrap_or(0.0)
-    }
 }
 
 /// Up to `limit` items, evenly spread over the list, starting with the first.

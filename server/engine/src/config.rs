@@ -40,6 +40,9 @@ pub struct EngineConfig {
     /// Factor on the score of vendored and generated code, 0..=1: below 1 the project's
     /// own code ranks first; 1 ranks every kind alike.
     pub vendored_weight: f32,
+    /// Learn related words from the workspace at the end of a full pass and expand
+    /// questions with them (`related.rs`). Off: measured, it did not pay (BENCHMARKS.md).
+    pub learned_related: bool,
 }
 
 impl Default for EngineConfig {
@@ -60,6 +63,7 @@ impl Default for EngineConfig {
             blame_wait: std::time::Duration::from_millis(250),
             permalinks: crate::git::PermalinkSettings::default(),
             vendored_weight: crate::rank::DEFAULT_VENDORED_WEIGHT,
+            learned_related: false,
         }
     }
 }

@@ -420,7 +420,7 @@ impl Engine {
             self.index.write().mem.fit_and_embed();
             self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
         }
-        if rebuild && report.updated > 0 {
+        if rebuild && report.updated > 0 && self.config.learned_related {
             // Learned under the shared lock (queries go on), installed under a short write.
             let learned = {
                 let index = self.index.read();
@@ -713,7 +713,8 @@ impl Engine {
             .map(String::as_str)
             .filter(|t| index.knows_term(t))
             .collect();
-        let related = crate::related::question_expansions(&index.mem.related, &tokens);
+        let learned = self.config.learned_related.then_some(&index.mem.related);
+        let related = crate::related::question_expansions(learned, &tokens);
         // Only the answer cache reads the signature; a one-shot caller with the cache off
         // does not pay for it.
         let signature = if cacheable && self.cache.config().enabled {
@@ -801,7 +802,7 @@ impl Engine {
                 return Err(QueryError::Cancelled);
             }
             if let Some(chunk) = index.chunk(c.id) {
-                let symbol = chunk.symbol.as_deref();
+                let symbol = chunk.symbol;
                 let named =
                     symbol.map_or(0.0, |s| rank::symbol_strength(s, &tokens, &known_tokens));
                 c.score *=

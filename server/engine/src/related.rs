@@ -7,6 +7,10 @@
 //! describe, so prose words meet the identifier parts of that code. The table is bounded
 //! (a few relatives per word, a capped number of words), persisted with the index as one
 //! section (`to_bytes`/`from_bytes`), and relearned on the next full pass.
+//!
+//! Off by default (`EngineConfig::learned_related`): on the tune halves of the quality
+//! benchmark (Django; Django with pip's vendored packages) the expansion cost 1-3 points of
+//! doc hit@10 at weight 0.35 and still 0.2-0.6 at 0.1 (BENCHMARKS.md).
 
 use crate::bm25::Bm25;
 use serde::{Deserialize, Serialize};
@@ -30,10 +34,13 @@ const MAX_ENTRIES: usize = 60_000;
 /// Weight of a learned relative in the lexical search, times its NPMI.
 pub const LEARNED_WEIGHT: f32 = 0.35;
 
+/// A word and its relatives with their NPMI, strongest first.
+type Entry = (Box<str>, Vec<(Box<str>, f32)>);
+
 /// Learned relatives by word, sorted by word.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RelatedWords {
-    entries: Vec<(Box<str>, Vec<(Box<str>, f32)>)>,
+    entries: Vec<Entry>,
 }
 
 impl RelatedWords {
@@ -123,7 +130,7 @@ impl RelatedWords {
         let n = docs_total as f32;
         let mut together = vec![0u32; terms.len()];
         let mut touched: Vec<u32> = Vec::new();
-        let mut entries: Vec<(Box<str>, Vec<(Box<str>, f32)>)> = Vec::new();
+        let mut entries: Vec<Entry> = Vec::new();
         for a in 0..terms.len() {
             let df_a = df[a];
             if (df_a as usize) < MIN_DF {
@@ -238,20 +245,17 @@ impl RelatedWords {
 }
 
 /// Every related word a question's lexical search adds, with its weight: the general
-/// table's (`text::expansions`) at `text::RELATED_WEIGHT`, then the workspace's own.
-pub fn question_expansions(learned: &RelatedWords, tokens: &[String]) -> Vec<(String, f32)> {
-    let general = std::env::var("AIL_EXP_GENERAL").map_or(true, |v| v != "0");
-    let use_learned = std::env::var("AIL_EXP_LEARNED").map_or(true, |v| v != "0");
+/// table's (`text::expansions`) at `text::RELATED_WEIGHT`, then the workspace's own when
+/// they are used (`EngineConfig::learned_related`).
+pub fn question_expansions(
+    learned: Option<&RelatedWords>,
+    tokens: &[String],
+) -> Vec<(String, f32)> {
     let mut out: Vec<(String, f32)> = crate::text::expansions(tokens)
         .into_iter()
-        .filter(|_| general)
         .map(|w| (w, crate::text::RELATED_WEIGHT))
         .collect();
-    for (w, weight) in learned
-        .expansions(tokens)
-        .into_iter()
-        .filter(|_| use_learned)
-    {
+    for (w, weight) in learned.map(|l| l.expansions(tokens)).unwrap_or_default() {
         if !out.iter().any(|(x, _)| *x == w) {
             out.push((w, weight));
         }

@@ -157,7 +157,7 @@ fn tests_rank_below_the_code_unless_the_question_is_about_tests() {
 }
 
 #[test]
-fn kinds_and_learned_words_survive_the_persisted_index() {
+fn kinds_survive_the_persisted_index() {
     let dir = workspace();
     let cache = tempfile::tempdir().unwrap();
     let config = EngineConfig {
