@@ -68,13 +68,23 @@ pub async fn call(call: Call) -> Outcome {
         None => call.folders.list.clone(),
     };
     let max_file_size = call.folders.config.max_file_size;
-    let ct = call.ct.clone();
+    // The engine's token follows the call's: cancelling the call stops the work inside
+    // the engine's loops too.
+    let token = ail_engine::CancelToken::new();
+    let watcher = tokio::spawn({
+        let (ct, token) = (call.ct.clone(), token.clone());
+        async move {
+            ct.cancelled().await;
+            token.cancel();
+        }
+    });
     let delay = call.hooks.context_delay;
     let result = blocking(move || {
-        wait_for_test_hook(delay, &|| ct.is_cancelled())?;
-        answer_blocking(&request, &folders, max_file_size, &|| ct.is_cancelled())
+        wait_for_test_hook(delay, &|| token.is_cancelled())?;
+        answer_blocking(&request, &folders, max_file_size, &token)
     })
     .await;
+    watcher.abort();
     match result {
         Ok(wire) => {
             let structured = serde_json::to_value(&wire).map_err(|e| e.to_string())?;
@@ -99,7 +109,7 @@ fn answer_blocking(
     request: &Request,
     folders: &[Arc<Folder>],
     max_file_size: u64,
-    cancelled: &dyn Fn() -> bool,
+    cancelled: &ail_engine::CancelToken,
 ) -> Result<ContextResult, String> {
     let mut parts = Vec::new();
     let mut loading = Vec::new();
@@ -124,6 +134,7 @@ fn answer_blocking(
             .map_err(|e| match e {
                 QueryError::EmptyQuestion => format!("question: {e}"),
                 QueryError::BadLimit(_) => format!("limit: {e}"),
+                QueryError::QuestionTooLong(_) => format!("question: {e}"),
                 QueryError::Cancelled => "cancelled".to_string(),
             })?;
         parts.push((
