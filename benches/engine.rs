@@ -11,7 +11,6 @@ use ail_engine::{Engine, EngineConfig, Query, Retrieval};
 use criterion::{Criterion, SamplingMode};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 /// Questions of the kinds people ask: concepts, exact names, phrases from docs, vague
@@ -69,7 +68,7 @@ fn main() -> Result<(), String> {
     let threads = config.index_threads;
     let engine = Engine::open(&root, config).map_err(|e| e.to_string())?;
     let report = engine
-        .refresh(&|_| {}, &AtomicBool::new(false))
+        .refresh(&|_| {}, &ail_engine::CancelToken::new())
         .map_err(|e| e.to_string())?;
     println!(
         "indexed {} files, {} chunks in {:.2} s on {threads} threads (in memory, not persisted)",

@@ -9,7 +9,6 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use ail_engine::git::{BlameBackend, GitRepo, HistoryIndex, RECENT_COMMITS};
@@ -178,7 +177,7 @@ fn bench_git(c: &mut Criterion) {
             let mut index = HistoryIndex::read_recent(&repo, 0).expect("index");
             black_box(
                 index
-                    .read_all(&repo, &AtomicBool::new(false))
+                    .read_all(&repo, &ail_engine::CancelToken::new())
                     .expect("walk"),
             )
         })
@@ -188,7 +187,7 @@ fn bench_git(c: &mut Criterion) {
     let rss_before = rss_kib();
     let mut index = HistoryIndex::read_recent(&repo, RECENT_COMMITS).expect("index");
     index
-        .read_all(&repo, &AtomicBool::new(false))
+        .read_all(&repo, &ail_engine::CancelToken::new())
         .expect("walk");
     let bytes = index.to_bytes();
     eprintln!(

@@ -4,14 +4,13 @@
 //!
 //! Exit codes follow ripgrep: 0 when something was found, 1 when nothing was, 2 on error.
 
-use ail_engine::answer::{DEFAULT_LIMIT, MAX_LIMIT};
-use ail_engine::{Answer, Engine, EngineConfig, Phase, Progress, Query};
+use ail_engine::answer::{DEFAULT_LIMIT, MAX_LIMIT, MAX_QUESTION_BYTES};
+use ail_engine::{Answer, Engine, EngineConfig, FileKind, Phase, Progress, Query};
 use ail_protocol::budget::{self, MAX_MAX_TOKENS, MIN_MAX_TOKENS};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 
 #[derive(Parser)]
 #[command(
@@ -40,6 +39,18 @@ struct GlobalArgs {
     /// Keep the index in memory only
     #[arg(long, global = true)]
     no_persist: bool,
+    /// Weight of vendored and generated code against the project's own, 0 to 1 (default
+    /// 0.5; 1 ranks them alike)
+    #[arg(long, global = true, value_name = "W", value_parser = parse_weight)]
+    vendored_weight: Option<f32>,
+}
+
+/// A weight between 0 and 1.
+fn parse_weight(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(w) if (0.0..=1.0).contains(&w) => Ok(w),
+        _ => Err(format!("expected a number from 0 to 1, got {text:?}")),
+    }
 }
 
 #[derive(Subcommand)]
@@ -171,6 +182,9 @@ fn config(global: &GlobalArgs) -> EngineConfig {
         config.max_file_size = max;
     }
     config.persist = !global.no_persist;
+    if let Some(w) = global.vendored_weight {
+        config.vendored_weight = w;
+    }
     config
 }
 
@@ -217,7 +231,7 @@ fn index(global: &GlobalArgs, dir: &Path) -> Result<ExitCode, String> {
     let engine = open(global, dir)?;
     let (bar, report) = progress_bar();
     let result = engine
-        .refresh(&report, &AtomicBool::new(false))
+        .refresh(&report, &ail_engine::CancelToken::new())
         .map_err(|e| e.to_string());
     bar.finish_and_clear();
     let r = result?;
@@ -288,6 +302,12 @@ fn context(
             ));
         }
     }
+    let asked = question.trim().len();
+    if asked > MAX_QUESTION_BYTES {
+        return Err(format!(
+            "the question is {asked} bytes long; at most {MAX_QUESTION_BYTES} are answered"
+        ));
+    }
     if line == Some(0) {
         return Err("--line is 1-based: the first line is 1".into());
     }
@@ -325,7 +345,7 @@ fn context(
     };
     let (bar, report) = progress_bar();
     let refreshed = engine
-        .refresh(&report, &AtomicBool::new(false))
+        .refresh(&report, &ail_engine::CancelToken::new())
         .map_err(|e| e.to_string());
     bar.finish_and_clear();
     refreshed?;
@@ -387,15 +407,28 @@ fn human_answer(answer: &Answer) -> String {
             .as_deref()
             .map(|sym| format!("  {sym} ({})", hit.kind.as_str()))
             .unwrap_or_default();
+        let kind = match hit.file_kind {
+            FileKind::FirstParty => String::new(),
+            other => format!("  [{}]", other.as_str()),
+        };
         s.push_str(&format!(
-            "{}. {}:{}-{}{}  score {:.2}\n",
+            "{}. {}:{}-{}{}{}  score {:.2}\n",
             hit.citation,
             hit.path,
             hit.start_line + 1,
             hit.end_line.max(hit.start_line + 1),
             name,
+            kind,
             hit.score
         ));
+        if !hit.copies.is_empty() {
+            let copies: Vec<String> = hit
+                .copies
+                .iter()
+                .map(|c| format!("{}:{}", c.path, c.start_line + 1))
+                .collect();
+            s.push_str(&format!("     same text at {}\n", copies.join(", ")));
+        }
         for l in hit.snippet.lines().take(3) {
             s.push_str(&format!("     {l}\n"));
         }
@@ -433,6 +466,15 @@ fn status(global: &GlobalArgs, dir: &Path, json: bool) -> Result<ExitCode, Strin
     } else {
         lines.push(format!("state      {}", s.state.as_str()));
         lines.push(format!("files      {}", s.files));
+        let kinds: Vec<String> = FileKind::ALL
+            .iter()
+            .zip(s.files_by_kind)
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| format!("{n} {}", k.as_str()))
+            .collect();
+        if !kinds.is_empty() {
+            lines.push(format!("kinds      {}", kinds.join(", ")));
+        }
         lines.push(format!("chunks     {}", s.chunks));
         let memory = ail_protocol::memory_usage();
         lines.push(format!(

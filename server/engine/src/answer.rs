@@ -31,6 +31,9 @@ pub enum Retrieval {
 
 pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_LIMIT: usize = 100;
+/// The longest question answered, in bytes of UTF-8 after trimming: a few pages of text,
+/// far more than a question needs, small enough that no answer is slow for its length.
+pub const MAX_QUESTION_BYTES: usize = 16 * 1024;
 
 /// One ranked place in the workspace.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,6 +49,18 @@ pub struct Hit {
     pub snippet: String,
     /// The id of this hit's citation (1-based).
     pub citation: usize,
+    /// First-party, vendored, generated, test or documentation.
+    pub file_kind: crate::file_kind::FileKind,
+    /// The same text elsewhere in the workspace, answered here once.
+    pub copies: Vec<CopyPlace>,
+}
+
+/// Where a copy of a hit's text is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CopyPlace {
+    pub path: String,
+    pub start_line: u32,
+    pub end_line: u32,
 }
 
 /// A reference a reader can open: a permalink or a file URI with a line fragment.
@@ -126,6 +141,8 @@ pub enum QueryError {
     EmptyQuestion,
     #[error("limit must be between 1 and {MAX_LIMIT}, got {0}")]
     BadLimit(usize),
+    #[error("{0} bytes is too long; a question may have at most {MAX_QUESTION_BYTES} bytes")]
+    QuestionTooLong(usize),
     #[error("the request was cancelled")]
     Cancelled,
 }

@@ -7,10 +7,12 @@
 
 use crate::answer::*;
 use crate::cache::{AnswerCache, CacheConfig, CacheStats, CacheTier, Scope};
+use crate::cancel::CancelToken;
 use crate::chunk::ChunkKind;
 use crate::config::{default_cache_dir, EngineConfig};
 use crate::embed::hashed::HashedTfIdf;
 use crate::embed::Embedder;
+use crate::file_kind::{FileKind, KindRules};
 use crate::git::{BlameHunk, FileHistory, GitRepo, HistoryIndex, Permalinker};
 use crate::index::{prepare_file, EmbedderChoice, PreparedFile};
 use crate::metrics::{Metrics, MetricsSnapshot};
@@ -112,6 +114,8 @@ pub struct EngineStatus {
     pub git: GitStatus,
     /// Feature flags switched off automatically, with why.
     pub fallbacks: Vec<String>,
+    /// Indexed files of each kind, in `FileKind::ALL` order.
+    pub files_by_kind: [usize; FileKind::ALL.len()],
 }
 
 pub struct Engine {
@@ -136,6 +140,8 @@ pub struct Engine {
     /// Moving average of the sampled recall@10 of the graph.
     graph_recall: Mutex<f64>,
     graph_queries: AtomicU64,
+    /// The workspace's `.gitattributes` overrides of file kinds, as of the last walk.
+    kind_rules: RwLock<Arc<KindRules>>,
 }
 
 /// A blame running on its own thread for the answer being computed.
@@ -219,6 +225,7 @@ impl Engine {
             graph_fallback: AtomicBool::new(false),
             graph_recall: Mutex::new(1.0),
             graph_queries: AtomicU64::new(0),
+            kind_rules: RwLock::new(Arc::new(KindRules::default())),
         })
     }
 
@@ -247,7 +254,7 @@ impl Engine {
     pub fn refresh(
         &self,
         progress: &dyn Fn(Progress),
-        cancel: &AtomicBool,
+        cancel: &CancelToken,
     ) -> Result<RefreshReport, EngineError> {
         let _one_at_a_time = self.refreshing.lock();
         let started = Instant::now();
@@ -262,6 +269,8 @@ impl Engine {
             threads: self.config.index_threads,
         };
         let found = walk::walk(&self.root, &options);
+        let kinds = Arc::new(KindRules::load(&self.root, walked_folders(&found)));
+        *self.kind_rules.write() = kinds.clone();
         let mut report = RefreshReport::default();
 
         // What the index holds now: path -> (size, mtime, hash).
@@ -335,6 +344,7 @@ impl Engine {
                             f.mtime_ns,
                             static_embedder,
                             false,
+                            &kinds,
                         )))
                     }
                 }
@@ -350,7 +360,7 @@ impl Engine {
             let receiver = receiver;
             scope.spawn(|| {
                 for batch in &batches {
-                    if cancel.load(Ordering::Relaxed) {
+                    if cancel.is_cancelled() {
                         break;
                     }
                     let prepared = crate::pool::run(threads, || {
@@ -364,7 +374,7 @@ impl Engine {
                 drop(sender);
             });
             for (done, batch) in batches.iter().enumerate() {
-                if cancel.load(Ordering::Relaxed) {
+                if cancel.is_cancelled() {
                     return Err(EngineError::Cancelled);
                 }
                 progress(Progress {
@@ -409,6 +419,16 @@ impl Engine {
             });
             self.index.write().mem.fit_and_embed();
             self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
+        }
+        if rebuild && report.updated > 0 {
+            // Learned under the shared lock (queries go on), installed under a short write.
+            let learned = {
+                let index = self.index.read();
+                // A full pass builds in memory from chunk id 0.
+                let mem = &index.mem;
+                crate::related::RelatedWords::learn(&mem.bm25, |doc| mem.is_live(doc))
+            };
+            self.index.write().mem.related = learned;
         }
         {
             let mut index = self.index.write();
@@ -518,6 +538,7 @@ impl Engine {
                 {
                     return false;
                 }
+                let kinds = self.kind_rules.read().clone();
                 let prepared = prepare_file(
                     rel_path,
                     &text,
@@ -525,6 +546,7 @@ impl Engine {
                     mtime,
                     self.static_embedder.as_deref(),
                     in_memory,
+                    &kinds,
                 );
                 self.index.write().apply(prepared);
                 true
@@ -550,6 +572,7 @@ impl Engine {
         for reason in index.skipped().values() {
             skipped.add(*reason);
         }
+        let files_by_kind = index.files_by_kind();
         EngineStatus {
             root: self.root.clone(),
             state: self.state(),
@@ -576,6 +599,7 @@ impl Engine {
             metrics: self.metrics.snapshot(),
             git: self.git_status(),
             fallbacks: self.fallbacks(),
+            files_by_kind,
         }
     }
 
@@ -590,14 +614,14 @@ impl Engine {
     /// Answer a question. Never waits for indexing: a partial index gives a partial answer
     /// with a warning.
     pub fn query(&self, query: &Query) -> Result<Answer, QueryError> {
-        self.query_with_cancel(query, &|| false)
+        self.query_with_cancel(query, &CancelToken::new())
     }
 
-    /// `query`, checking `cancelled` between stages.
+    /// `query`, checking `cancel` between stages and inside the long loops.
     pub fn query_with_cancel(
         &self,
         query: &Query,
-        cancelled: &dyn Fn() -> bool,
+        cancelled: &CancelToken,
     ) -> Result<Answer, QueryError> {
         self.metrics.requests.fetch_add(1, Ordering::Relaxed);
         let result = self.answer(query, cancelled);
@@ -633,12 +657,16 @@ impl Engine {
         self.metrics.snapshot()
     }
 
-    fn answer(&self, query: &Query, cancelled: &dyn Fn() -> bool) -> Result<Answer, QueryError> {
+    fn answer(&self, query: &Query, cancel: &CancelToken) -> Result<Answer, QueryError> {
         let started = Instant::now();
         let question = query.question.trim();
         if question.is_empty() {
             return Err(QueryError::EmptyQuestion);
         }
+        if question.len() > MAX_QUESTION_BYTES {
+            return Err(QueryError::QuestionTooLong(question.len()));
+        }
+        let cancelled = || cancel.is_cancelled();
         if query.limit == 0 || query.limit > MAX_LIMIT {
             return Err(QueryError::BadLimit(query.limit));
         }
@@ -648,6 +676,9 @@ impl Engine {
         // Confidence counts the words and pairs only; longer runs are bonus evidence.
         let counted_tokens = tokens.len();
         crate::question::add_run_compounds(question, |t| index.knows_term(t), &mut tokens);
+        if cancelled() {
+            return Err(QueryError::Cancelled);
+        }
         let key = retrieval_key(question, &tokens, self.static_embedder.is_some());
         let scope = Scope {
             file: query.file.clone(),
@@ -682,11 +713,11 @@ impl Engine {
             .map(String::as_str)
             .filter(|t| index.knows_term(t))
             .collect();
-        let related = crate::text::expansions(&tokens);
+        let related = crate::related::question_expansions(&index.mem.related, &tokens);
         // Only the answer cache reads the signature; a one-shot caller with the cache off
         // does not pay for it.
         let signature = if cacheable && self.cache.config().enabled {
-            lexical_signature(&index, &tokens, &related)
+            lexical_signature(&index, &tokens, &related) ^ u64::from(rank::about_tests(question))
         } else {
             0
         };
@@ -732,11 +763,7 @@ impl Engine {
             let weighted: Vec<(&str, f32)> = tokens
                 .iter()
                 .map(|t| (t.as_str(), 1.0))
-                .chain(
-                    related
-                        .iter()
-                        .map(|t| (t.as_str(), crate::text::RELATED_WEIGHT)),
-                )
+                .chain(related.iter().map(|(t, w)| (t.as_str(), *w)))
                 .collect();
             let live = |id: u32| searched.is_live(id);
             let found = searched.lexical_search(&weighted, CANDIDATES, &live);
@@ -764,28 +791,48 @@ impl Engine {
 
         let t = Instant::now();
         let mut candidates = rank::fuse(&lexical, &vector);
-        for c in &mut candidates {
+        let priors = rank::Priors {
+            vendored: self.config.vendored_weight,
+            ..rank::Priors::default()
+        };
+        let about_tests = rank::about_tests(question);
+        for (n, c) in candidates.iter_mut().enumerate() {
+            if n % 32 == 31 && cancelled() {
+                return Err(QueryError::Cancelled);
+            }
             if let Some(chunk) = index.chunk(c.id) {
-                c.score *= rank::boost(
-                    index.path_of(&chunk),
-                    chunk.symbol,
-                    query.file.as_deref(),
-                    &tokens,
-                    &known_tokens,
-                );
+                let symbol = chunk.symbol.as_deref();
+                let named =
+                    symbol.map_or(0.0, |s| rank::symbol_strength(s, &tokens, &known_tokens));
+                c.score *=
+                    rank::boost(
+                        index.path_of(&chunk),
+                        symbol,
+                        query.file.as_deref(),
+                        &tokens,
+                        &known_tokens,
+                    ) * priors.factor(index.file_kind(chunk.file), symbol, named, about_tests);
             }
         }
         rank::sort(&mut candidates);
-        let places: Vec<Place> = candidates
-            .iter()
-            .filter_map(|c| {
-                let chunk = index.chunk(c.id)?;
+        let folded = crate::copies::fold_copies(candidates, |id| {
+            index.chunk(id).map(|c| crate::copies::ChunkFacts {
+                hash: c.hash,
+                kind: index.file_kind(c.file),
+                lines: c.end_line.saturating_sub(c.start_line),
+            })
+        });
+        let places: Vec<Place> = folded
+            .into_iter()
+            .filter_map(|f| {
+                let chunk = index.chunk(f.candidate.id)?;
                 Some(Place {
-                    candidate: c.clone(),
                     path_id: chunk.file,
                     start_line: chunk.start_line,
                     end_line: chunk.end_line,
                     function: matches!(chunk.kind, ChunkKind::Function | ChunkKind::Method),
+                    copies: f.copies,
+                    candidate: f.candidate,
                 })
             })
             .collect();
@@ -805,6 +852,10 @@ impl Engine {
         let mut citations = Vec::with_capacity(places.len());
         let mut file_texts = FileTexts::default();
         for (i, p) in places.iter().enumerate() {
+            // Snippets may read files from disk.
+            if cancelled() {
+                return Err(QueryError::Cancelled);
+            }
             let Some(chunk) = index.chunk(p.candidate.id) else {
                 continue;
             };
@@ -838,6 +889,19 @@ impl Engine {
                 language: chunk.language,
                 snippet,
                 citation: i + 1,
+                file_kind: index.file_kind(chunk.file),
+                copies: p
+                    .copies
+                    .iter()
+                    .filter_map(|&id| {
+                        let copy = index.chunk(id)?;
+                        Some(CopyPlace {
+                            path: index.path_of(&copy).to_string(),
+                            start_line: copy.start_line,
+                            end_line: copy.end_line,
+                        })
+                    })
+                    .collect(),
             });
             citations.push(citation);
         }
@@ -862,6 +926,9 @@ impl Engine {
         };
         timings.format = ms(t);
         drop(index);
+        if cancelled() {
+            return Err(QueryError::Cancelled);
+        }
         let t = Instant::now();
         let (history, blame) = self.git_context(query, pending_blame, &mut warnings);
         timings.history = ms(t);
@@ -885,7 +952,12 @@ impl Engine {
             let index = self.index.read();
             let current_hash = |path: &str| index.file(path).map(|f| f.hash);
             // Valid while the cited files and the asked-about file keep their content.
-            let mut deps: Vec<String> = answer.results.iter().map(|h| h.path.clone()).collect();
+            let mut deps: Vec<String> = answer
+                .results
+                .iter()
+                .flat_map(|h| std::iter::once(&h.path).chain(h.copies.iter().map(|c| &c.path)))
+                .cloned()
+                .collect();
             deps.extend(query.file.clone());
             deps.sort();
             deps.dedup();
@@ -943,6 +1015,9 @@ impl Engine {
             .read()
             .as_ref()
             .and_then(|h| h.history(file, HISTORY_COMMITS));
+        if let Some(h) = history.as_ref().filter(|h| !h.unread.is_empty()) {
+            warnings.push(h.unread.describe());
+        }
         self.metrics.history.record(ms(t));
         let blame = blame.and_then(|pending| {
             let t = Instant::now();
@@ -1003,7 +1078,7 @@ impl Engine {
     }
 
     /// Read the whole history in the background of a refresh, and persist it.
-    fn complete_history(&self, cancel: &AtomicBool) {
+    fn complete_history(&self, cancel: &CancelToken) {
         let Ok(git) = &self.git else { return };
         let mut working = match git.history.read().clone() {
             Some(mut h) if h.is_complete() => {
@@ -1029,15 +1104,8 @@ impl Engine {
             tracing::warn!("git history walk stopped: {e}");
         }
         if let Some(path) = &git.history_path {
-            if let Some(dir) = path.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            let tmp = path.with_extension("tmp");
-            if std::fs::write(&tmp, working.to_bytes())
-                .and_then(|_| std::fs::rename(&tmp, path))
-                .is_err()
-            {
-                tracing::warn!("could not persist git history to {}", path.display());
+            if let Err(e) = crate::index_file::write_atomically(path, &working.to_bytes()) {
+                tracing::warn!("could not persist git history to {}: {e}", path.display());
             }
         }
         *git.history.write() = Some(working);
@@ -1302,6 +1370,10 @@ fn retrieval_key(question: &str, tokens: &[String], reads_text: bool) -> String 
         key.push('\u{1}');
         key.push_str(&question.split_whitespace().collect::<Vec<_>>().join(" "));
     }
+    // Whether the question is about tests turns on word order ("test whether" is not).
+    if rank::about_tests(question) {
+        key.push_str("\u{1}tests");
+    }
     key
 }
 
@@ -1311,7 +1383,7 @@ fn retrieval_key(question: &str, tokens: &[String], reads_text: bool) -> String 
 /// Questions with one signature and one embedding get the same places; word order that
 /// only moves unknown pairs, and unknown words, do not change it (an unknown word lowers
 /// the confidence a fresh answer would report, so a semantic hit keeps the cached one's).
-fn lexical_signature(index: &Store, tokens: &[String], related: &[String]) -> u64 {
+fn lexical_signature(index: &Store, tokens: &[String], related: &[(String, f32)]) -> u64 {
     let steers =
         |t: &str| index.knows_term(t) || index.names_qualified_symbol(t) || t.starts_with("test");
     let mut asked: Vec<&str> = tokens
@@ -1321,7 +1393,7 @@ fn lexical_signature(index: &Store, tokens: &[String], related: &[String]) -> u6
         .collect();
     let mut relatives: Vec<&str> = related
         .iter()
-        .map(String::as_str)
+        .map(|(t, _)| t.as_str())
         .filter(|t| index.knows_term(t))
         .collect();
     asked.sort_unstable();
@@ -1351,6 +1423,21 @@ fn chunk_ids_in<'a>(index: &'a Store, place: &'a Place) -> impl Iterator<Item = 
         })
 }
 
+/// The folders above walked files, where `.gitattributes` files may be.
+fn walked_folders(found: &walk::WalkResult) -> std::collections::BTreeSet<String> {
+    let mut folders = std::collections::BTreeSet::new();
+    for f in &found.files {
+        let mut path = f.rel_path.as_str();
+        while let Some((dir, _)) = path.rsplit_once('/') {
+            if !folders.insert(dir.to_string()) {
+                break; // its ancestors are in already
+            }
+            path = dir;
+        }
+    }
+    folders
+}
+
 /// What git offers a workspace.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GitStatus {
@@ -1372,7 +1459,7 @@ fn open_git(
         .map(|d| d.join("history.bin"));
     let persisted = history_path
         .as_ref()
-        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|p| crate::index_file::read_index_file(p).ok())
         .and_then(|bytes| HistoryIndex::from_bytes(&bytes).ok())
         .and_then(|mut h| {
             let head = repo.head_sha().ok()?;

@@ -4,6 +4,7 @@
 //! `as_datetime`, whose stop word the pairs leave out.
 
 use crate::text::is_stop_word;
+use std::collections::HashSet;
 
 /// Longest run of words joined into one compound.
 const MAX_RUN: usize = 8;
@@ -24,16 +25,20 @@ pub fn add_run_compounds(question: &str, known: impl Fn(&str) -> bool, tokens: &
         .filter(|w| !w.is_empty())
         .collect();
     let content: Vec<String> = words.iter().filter(|w| !is_stop_word(w)).cloned().collect();
+    // A set beside the list keeps the cost linear in the question's length.
+    let mut present: HashSet<String> = tokens.iter().cloned().collect();
+    let mut compound = String::with_capacity(MAX_COMPOUND);
     for (list, shortest) in [(&words, 2), (&content, 3)] {
         for start in 0..list.len() {
-            for len in shortest..=MAX_RUN {
-                let Some(run) = list.get(start..start + len) else {
-                    break;
-                };
-                let compound: String = run.concat();
-                if compound.len() <= MAX_COMPOUND && !tokens.contains(&compound) && known(&compound)
-                {
-                    tokens.push(compound);
+            compound.clear();
+            for (len, word) in list[start..].iter().take(MAX_RUN).enumerate() {
+                compound.push_str(word);
+                if compound.len() > MAX_COMPOUND {
+                    break; // longer runs only grow
+                }
+                if len + 1 >= shortest && !present.contains(&compound) && known(&compound) {
+                    present.insert(compound.clone());
+                    tokens.push(compound.clone());
                 }
             }
         }

@@ -33,7 +33,9 @@ pub fn relative_inside(root: &Path, path: &Path) -> Option<String> {
         if !out.is_empty() {
             out.push('/');
         }
-        out.push_str(&name.to_string_lossy());
+        // A name that is not UTF-8 could be neither cited nor linked to exactly: such a
+        // file is not indexed (the walk counts it), so nothing may enter under it either.
+        out.push_str(name.to_str()?);
     }
     Some(out)
 }

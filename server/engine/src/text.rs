@@ -365,8 +365,11 @@ static CLASS: [u8; 256] = {
 /// words, so "parse args" also looks for `parseArgs`. Duplicates removed, order kept.
 pub fn question_tokens(question: &str) -> Vec<String> {
     let mut tokens: Vec<String> = Vec::new();
-    let push = |t: &str, tokens: &mut Vec<String>| {
-        if !tokens.iter().any(|x| x == t) {
+    // A set beside the list keeps the cost linear in the question's length.
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut push = |t: &str, tokens: &mut Vec<String>| {
+        if !seen.contains(t) {
+            seen.insert(t.to_string());
             tokens.push(t.to_string());
         }
     };
@@ -408,10 +411,6 @@ const RELATED: &[&[&str]] = &[
     &["send", "emit", "publish", "notifi", "dispatch"],
     &["cach", "memo", "lru"],
     &["count", "number", "total", "tally"],
-    &["user", "patron", "member", "account"],
-    &["cost", "pay", "fee", "fine", "charg", "price"],
-    &["late", "overdu", "expir"],
-    &["giv", "abort", "cancel", "timeout"],
 ];
 
 /// Weight of a related word relative to the word the question used.
@@ -419,11 +418,18 @@ pub const RELATED_WEIGHT: f32 = 0.35;
 
 /// The relatives of the question's tokens that the question does not already contain.
 pub fn expansions(tokens: &[String]) -> Vec<String> {
+    let asked: std::collections::HashSet<&str> = tokens.iter().map(String::as_str).collect();
     let mut out: Vec<String> = Vec::new();
+    // Each group is added once, so the output is bounded by the table, whatever the input.
+    let mut groups_added = [false; RELATED.len()];
     for t in tokens {
-        for group in RELATED.iter().filter(|g| g.contains(&t.as_str())) {
+        for (g, group) in RELATED.iter().enumerate() {
+            if groups_added[g] || !group.contains(&t.as_str()) {
+                continue;
+            }
+            groups_added[g] = true;
             for w in group.iter() {
-                if !tokens.iter().any(|x| x == w) && !out.iter().any(|x| x == w) {
+                if !asked.contains(w) && !out.iter().any(|x| x == w) {
                     out.push(w.to_string());
                 }
             }

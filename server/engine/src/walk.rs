@@ -25,6 +25,8 @@ pub enum SkipReason {
     Symlink,
     /// Not a regular file: a named pipe, a socket, a device. Never opened for reading.
     Special,
+    /// The path is not valid UTF-8: it could be neither cited nor linked to exactly.
+    NameNotUtf8,
 }
 
 impl SkipReason {
@@ -36,6 +38,7 @@ impl SkipReason {
             SkipReason::Unreadable => "unreadable",
             SkipReason::Symlink => "symbolic link",
             SkipReason::Special => "not a regular file",
+            SkipReason::NameNotUtf8 => "name not UTF-8",
         }
     }
 }
@@ -51,6 +54,9 @@ pub struct SkipCounts {
     /// Named pipes, sockets, devices.
     #[serde(default)]
     pub special: usize,
+    /// Files whose path is not valid UTF-8.
+    #[serde(default)]
+    pub name_not_utf8: usize,
 }
 
 impl SkipCounts {
@@ -62,11 +68,18 @@ impl SkipCounts {
             SkipReason::Unreadable => self.unreadable += 1,
             SkipReason::Symlink => self.symlink += 1,
             SkipReason::Special => self.special += 1,
+            SkipReason::NameNotUtf8 => self.name_not_utf8 += 1,
         }
     }
 
     pub fn total(&self) -> usize {
-        self.binary + self.too_large + self.not_utf8 + self.unreadable + self.symlink + self.special
+        self.binary
+            + self.too_large
+            + self.not_utf8
+            + self.unreadable
+            + self.symlink
+            + self.special
+            + self.name_not_utf8
     }
 }
 
@@ -149,6 +162,14 @@ pub fn walk(root: &Path, options: &WalkOptions) -> WalkResult {
                 return ignore::WalkState::Continue;
             };
             let rel = relative(root, entry.path());
+            let name_not_utf8 = entry
+                .path()
+                .strip_prefix(root)
+                .is_ok_and(|r| r.to_str().is_none());
+            if !file_type.is_dir() && name_not_utf8 {
+                lock(found).skipped.push((rel, SkipReason::NameNotUtf8));
+                return ignore::WalkState::Continue;
+            }
             if file_type.is_symlink() {
                 lock(found).skipped.push((rel, SkipReason::Symlink));
                 return ignore::WalkState::Continue;

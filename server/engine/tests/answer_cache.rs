@@ -3,7 +3,6 @@
 
 use ail_engine::cache::CacheTier;
 use ail_engine::{Engine, EngineConfig, Query};
-use std::sync::atomic::AtomicBool;
 
 fn engine_with(files: &[(&str, &str)]) -> (tempfile::TempDir, Engine) {
     let dir = tempfile::tempdir().unwrap();
@@ -26,7 +25,9 @@ fn indexed_engine(root: &std::path::Path) -> Engine {
         },
     )
     .unwrap();
-    engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
+    engine
+        .refresh(&|_| {}, &ail_engine::CancelToken::new())
+        .unwrap();
     engine
 }
 

@@ -4,7 +4,6 @@
 use ail_engine::{Engine, EngineConfig, Query};
 use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::AtomicBool;
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
@@ -47,7 +46,9 @@ fn history_follows_new_commits_between_refreshes() {
         ..Default::default()
     };
     let engine = Engine::open(dir.path(), config.clone()).unwrap();
-    engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
+    engine
+        .refresh(&|_| {}, &ail_engine::CancelToken::new())
+        .unwrap();
     assert_eq!(
         ask_about(&engine, "args.rs").history.unwrap().total_commits,
         1
@@ -55,7 +56,9 @@ fn history_follows_new_commits_between_refreshes() {
 
     std::fs::write(dir.path().join("args.rs"), "pub fn parse_args() {\n}\n").unwrap();
     git(dir.path(), &["commit", "-q", "-am", "second"]);
-    engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
+    engine
+        .refresh(&|_| {}, &ail_engine::CancelToken::new())
+        .unwrap();
     let history = ask_about(&engine, "args.rs").history.unwrap();
     assert_eq!(history.total_commits, 2);
     assert_eq!(history.commits[0].summary, "second");
@@ -83,7 +86,9 @@ fn without_git_answers_say_why_history_is_missing() {
         },
     )
     .unwrap();
-    engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
+    engine
+        .refresh(&|_| {}, &ail_engine::CancelToken::new())
+        .unwrap();
     let answer = ask_about(&engine, "args.rs");
     assert!(answer.history.is_none());
     assert!(

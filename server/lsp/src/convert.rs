@@ -131,7 +131,18 @@ pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
     if !scheme.eq_ignore_ascii_case("file") {
         return None;
     }
-    uri.to_file_path().map(|p| p.into_owned())
+    let path = uri.to_file_path()?.into_owned();
+    // `to_file_path` decodes the bytes lossily; a name that is not UTF-8 must stay what it
+    // is (and be refused as such), not become another name with U+FFFD in it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let raw = uri.path().decode().to_bytes();
+        if std::str::from_utf8(&raw).is_err() {
+            return Some(PathBuf::from(std::ffi::OsStr::from_bytes(&raw)));
+        }
+    }
+    Some(path)
 }
 
 /// The path of a URI given as text, for params we validate by hand.
@@ -151,6 +162,7 @@ pub fn query_error(error: &QueryError) -> jsonrpc::Error {
     match error {
         QueryError::EmptyQuestion => invalid_params(format!("question: {error}")),
         QueryError::BadLimit(_) => invalid_params(format!("limit: {error}")),
+        QueryError::QuestionTooLong(_) => invalid_params(format!("question: {error}")),
         QueryError::Cancelled => jsonrpc::Error::request_cancelled(),
     }
 }
@@ -221,6 +233,8 @@ mod tests {
                 snippet: String::new(),
                 citation: i + 1,
                 trimmed: false,
+                file_kind: "first-party".into(),
+                copies: Vec::new(),
             });
             r.citations.push(CitationItem {
                 id: i + 1,

@@ -4,6 +4,9 @@
 /// Questions built from a line are cut to this many chars: a minified line is not a
 /// question, and its first words carry most of the meaning anyway.
 const MAX_LINE_QUESTION: usize = 200;
+/// Longer runs of word characters are not taken for an identifier; the line's first
+/// words stand for them instead.
+const MAX_IDENTIFIER: usize = 256;
 
 /// The text a position stands for, and the byte span of `line` it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,8 +46,9 @@ fn identifier_at(line: &str, at: usize) -> Option<Subject> {
         .find(|&(_, c)| !is_word(c))
         .map_or(line.len(), |(i, _)| at + i);
     let text = &line[start..end];
-    // A number is not a name anyone asks about.
-    if text.chars().all(|c| c.is_ascii_digit()) {
+    // A number is not a name anyone asks about; a "name" longer than a question may be is
+    // not one either (a minified or generated line).
+    if text.chars().all(|c| c.is_ascii_digit()) || text.len() > MAX_IDENTIFIER {
         return None;
     }
     Some(Subject {

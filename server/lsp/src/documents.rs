@@ -18,6 +18,9 @@ pub struct Document {
     pub version: i32,
     /// Counts applied changes; a debounced re-index runs only if no change came after it.
     pub edits: u64,
+    /// The edit count whose text the index holds; `None` until the text is first indexed.
+    /// A question indexes every document where this lags `edits` before it is answered.
+    pub indexed_edits: Option<u64>,
     /// Held while this document is being re-indexed, so that two re-indexes of one document
     /// never apply in the wrong order (each reads the newest text once it holds the lock).
     pub index_lock: Arc<Mutex<()>>,
@@ -54,6 +57,7 @@ impl Documents {
                 text: Rope::from_str(text),
                 version,
                 edits: 0,
+                indexed_edits: None,
                 index_lock,
             },
         );
@@ -91,6 +95,27 @@ impl Documents {
     /// The text (a cheap rope clone) and version of an open document.
     pub fn snapshot(&self, uri: &str) -> Option<(Rope, i32)> {
         self.map.get(uri).map(|d| (d.text.clone(), d.version))
+    }
+
+    /// The text and edit count of an open document, to index it.
+    pub fn snapshot_for_index(&self, uri: &str) -> Option<(Rope, u64)> {
+        self.map.get(uri).map(|d| (d.text.clone(), d.edits))
+    }
+
+    /// Record that the index holds the text as of `edits` changes.
+    pub fn mark_indexed(&self, uri: &str, edits: u64) {
+        if let Some(mut doc) = self.map.get_mut(uri) {
+            doc.indexed_edits = Some(doc.indexed_edits.map_or(edits, |e| e.max(edits)));
+        }
+    }
+
+    /// Open documents whose newest text the index does not hold yet.
+    pub fn pending(&self) -> Vec<String> {
+        self.map
+            .iter()
+            .filter(|d| d.indexed_edits != Some(d.edits))
+            .map(|d| d.key().clone())
+            .collect()
     }
 
     pub fn edits(&self, uri: &str) -> Option<u64> {

@@ -5,12 +5,17 @@
 //! by itself.
 
 use crate::state::State;
+use ail_engine::CancelToken;
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tower_lsp_server::jsonrpc;
+
+/// The longest a request's work may run before the request is answered with an error.
+/// Answers take milliseconds; only work stuck in I/O comes near this.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Log every panic with its backtrace to stderr (through tracing). Requests catch their
 /// own panics; this makes sure each one is still seen once in the log.
@@ -39,39 +44,14 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-/// A request's cancel flag as blocking work sees it: raised by `$/cancelRequest` (through
-/// the drop of the request future) or by the server stopping.
-#[derive(Clone)]
-pub struct Cancel {
-    request: Arc<AtomicBool>,
-    server: Arc<AtomicBool>,
-}
+/// Cancels the request's token when the request future is dropped, whether it finished or
+/// was cancelled (after it finished, nobody is looking any more). The token is a child of
+/// the server's, so stopping the server cancels it too.
+struct CancelOnDrop(CancelToken);
 
-impl Cancel {
-    pub fn is_cancelled(&self) -> bool {
-        self.request.load(Ordering::Acquire) || self.server.load(Ordering::Acquire)
-    }
-
-    /// Wait `total` unless cancelled first; returns whether it was cancelled.
-    pub fn sleep(&self, total: Duration) -> bool {
-        let until = Instant::now() + total;
-        while Instant::now() < until {
-            if self.is_cancelled() {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        self.is_cancelled()
-    }
-}
-
-/// Raises the request's flag when the request future is dropped, whether it finished or
-/// was cancelled (after it finished, nobody is looking any more).
-struct RaiseOnDrop(Arc<AtomicBool>);
-
-impl Drop for RaiseOnDrop {
+impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
+        self.0.cancel();
     }
 }
 
@@ -91,40 +71,55 @@ impl Drop for ActiveJob {
     }
 }
 
-/// Run `work` for the request named `job` on a blocking thread, panic-guarded and
-/// cancellable. `AIL_TEST_PANIC=<job>` makes it panic, to test exactly this.
+/// Run `work` for the request named `job` on a blocking thread, panic-guarded,
+/// cancellable and bounded in time: past `REQUEST_DEADLINE` the request is answered with
+/// an error and its token cancelled, so work stuck in blocking I/O (which no token can
+/// interrupt) never holds one of the framework's request slots; enough stuck requests
+/// would otherwise leave none for anything else, `ail/status` and `shutdown` included.
+/// `AIL_TEST_PANIC=<job>` makes the job panic and `AIL_TEST_STALL=<job>` makes it block
+/// without looking at its token, to test exactly this.
 pub async fn run<T, F>(state: &State, job: &'static str, work: F) -> jsonrpc::Result<T>
 where
     T: Send + 'static,
-    F: FnOnce(&Cancel) -> jsonrpc::Result<T> + Send + 'static,
+    F: FnOnce(&CancelToken) -> jsonrpc::Result<T> + Send + 'static,
 {
-    let request = Arc::new(AtomicBool::new(false));
-    let _raise = RaiseOnDrop(request.clone());
-    let cancel = Cancel {
-        request,
-        server: state.stopping.clone(),
-    };
+    let cancel = state.stopping.child();
+    let _cancel_on_drop = CancelOnDrop(cancel.clone());
     let active = state.active_jobs.clone();
     let inject_panic = state.hooks.panics_in(job);
+    let stall = state.hooks.stall_in(job);
+    let deadline = state.hooks.request_deadline.unwrap_or(REQUEST_DEADLINE);
+    let token = cancel.clone();
     let handle = tokio::task::spawn_blocking(move || {
         let _active = ActiveJob::enter(&active);
         std::panic::catch_unwind(AssertUnwindSafe(|| {
             if inject_panic {
                 panic!("injected test panic in {job} (AIL_TEST_PANIC)");
             }
-            if cancel.is_cancelled() {
+            if let Some(stall) = stall {
+                std::thread::sleep(stall);
+            }
+            if token.is_cancelled() {
                 return Err(jsonrpc::Error::request_cancelled());
             }
-            work(&cancel)
+            work(&token)
         }))
     });
-    match handle.await {
-        Ok(Ok(result)) => result,
-        Ok(Err(payload)) => Err(internal_error(format!(
+    match tokio::time::timeout(deadline, handle).await {
+        Ok(Ok(Ok(result))) => result,
+        Ok(Ok(Err(payload))) => Err(internal_error(format!(
             "{job} panicked: {} (the server goes on; the log has the backtrace)",
             panic_message(payload.as_ref())
         ))),
-        Err(e) => Err(internal_error(format!("{job} failed to run: {e}"))),
+        Ok(Err(e)) => Err(internal_error(format!("{job} failed to run: {e}"))),
+        Err(_) => {
+            cancel.cancel();
+            tracing::warn!("{job} did not finish within {deadline:?}; answered with an error");
+            Err(internal_error(format!(
+                "{job} did not finish within {} ms and was abandoned",
+                deadline.as_millis()
+            )))
+        }
     }
 }
 

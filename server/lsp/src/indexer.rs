@@ -11,11 +11,10 @@ use crate::guard::panic_message;
 use crate::progress;
 use crate::state::State;
 use crate::workspace::Folder;
-use ail_engine::{Engine, EngineConfig, EngineError, Phase, Progress, RefreshReport};
+use ail_engine::{CancelToken, Engine, EngineConfig, EngineError, Phase, Progress, RefreshReport};
 use parking_lot::Mutex;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_lsp_server::ls_types::MessageType;
@@ -37,27 +36,28 @@ pub enum Pass {
 
 #[derive(Default)]
 pub struct Indexer {
-    /// Cancel flags of the passes running now.
-    passes: Mutex<Vec<Arc<AtomicBool>>>,
+    /// Cancel tokens of the passes running now.
+    passes: Mutex<Vec<CancelToken>>,
     /// Folders (by root) with a debounced refresh scheduled.
     scheduled: Mutex<Vec<std::path::PathBuf>>,
 }
 
 impl Indexer {
     pub fn cancel_all(&self) {
-        for flag in self.passes.lock().iter() {
-            flag.store(true, Ordering::Release);
+        for token in self.passes.lock().iter() {
+            token.cancel();
         }
     }
 
-    fn register(&self) -> Arc<AtomicBool> {
-        let flag = Arc::new(AtomicBool::new(false));
-        self.passes.lock().push(flag.clone());
-        flag
+    /// A token for a new pass, cancelled by `cancel_all` or by the server stopping.
+    fn register(&self, stopping: &CancelToken) -> CancelToken {
+        let token = stopping.child();
+        self.passes.lock().push(token.clone());
+        token
     }
 
-    fn unregister(&self, flag: &Arc<AtomicBool>) {
-        self.passes.lock().retain(|f| !Arc::ptr_eq(f, flag));
+    fn unregister(&self, token: &CancelToken) {
+        self.passes.lock().retain(|t| !t.same_as(token));
     }
 }
 
@@ -70,7 +70,7 @@ pub fn start(state: &Arc<State>, folders: Vec<Arc<Folder>>, pass: Pass) {
     if matches!(pass, Pass::Reopen | Pass::Rebuild) {
         state.indexer.cancel_all();
     }
-    let cancel = state.indexer.register();
+    let cancel = state.indexer.register(&state.stopping);
     // Busy from now, so that `ail/status` never says "ready" before the pass has begun.
     let busy: Vec<_> = folders.iter().map(|f| f.busy()).collect();
     let state = state.clone();
@@ -109,7 +109,7 @@ pub fn schedule_refresh(state: &Arc<State>, folder: Arc<Folder>) {
     });
 }
 
-fn run_pass(state: &Arc<State>, folders: &[Arc<Folder>], pass: Pass, cancel: &AtomicBool) {
+fn run_pass(state: &Arc<State>, folders: &[Arc<Folder>], pass: Pass, cancel: &CancelToken) {
     let reporter = match pass {
         Pass::Refresh => None,
         _ => progress::start(state, "AIL: indexing", "0/0 files".to_string()),
@@ -117,7 +117,7 @@ fn run_pass(state: &Arc<State>, folders: &[Arc<Folder>], pass: Pass, cancel: &At
     let count = folders.len();
     let mut total_files = 0usize;
     for (i, folder) in folders.iter().enumerate() {
-        if cancel.load(Ordering::Acquire) || state.is_stopping() {
+        if cancel.is_cancelled() {
             break;
         }
         let on_progress = |p: Progress| {
@@ -202,7 +202,7 @@ fn index_folder(
     state: &Arc<State>,
     folder: &Arc<Folder>,
     pass: Pass,
-    cancel: &AtomicBool,
+    cancel: &CancelToken,
     on_progress: &dyn Fn(Progress),
 ) -> Result<RefreshReport, EngineError> {
     let current = folder.engine();
@@ -303,10 +303,31 @@ fn index_document_text(state: &State, uri: &str, engine: &Engine, rel: &str) {
     };
     let _in_order = lock.lock();
     // Read the text under the lock: whoever holds it last indexes the newest text.
-    let Some((text, _)) = state.documents.snapshot(uri) else {
+    let Some((text, edits)) = state.documents.snapshot_for_index(uri) else {
         return;
     };
     engine.update_file(rel, Some(&text.to_string()));
+    state.documents.mark_indexed(uri, edits);
+}
+
+/// Before a question about `folders` is answered: index every open document in them whose
+/// newest edits are not indexed yet (the debounce has not fired, or `didOpen`'s indexing
+/// has not run), so the answer sees every change that arrived before the question.
+pub fn index_pending_documents(state: &State, folders: &[Arc<Folder>]) {
+    for uri in state.documents.pending() {
+        let Some(path) = convert::uri_text_to_path(&uri) else {
+            continue;
+        };
+        let Some((folder, rel)) = state.workspace.locate(&path) else {
+            continue;
+        };
+        if !folders.iter().any(|f| Arc::ptr_eq(f, &folder)) {
+            continue;
+        }
+        if let Some(engine) = folder.engine() {
+            index_document_text(state, &uri, &engine, &rel);
+        }
+    }
 }
 
 /// A closed document goes back to its disk content (its unsaved edits are gone).

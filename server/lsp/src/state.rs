@@ -8,9 +8,9 @@ use crate::indexer::Indexer;
 use crate::metrics::Latency;
 use crate::settings::Settings;
 use crate::workspace::Workspace;
-use ail_engine::EngineConfig;
+use ail_engine::{CancelToken, EngineConfig};
 use parking_lot::{Mutex, RwLock};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_lsp_server::ls_types::MessageType;
@@ -34,6 +34,12 @@ pub struct TestHooks {
     /// `AIL_TEST_DELAY_MS=N` (with the hooks on): `ail/context` jobs wait N ms, checking
     /// their cancel flag, before asking the engine. Makes cancellation observable.
     pub context_delay: Duration,
+    /// `AIL_TEST_STALL=hover|context` (with the hooks on): that job blocks for a minute
+    /// without looking at its cancel token, as work stuck in blocking I/O would.
+    pub stall_in: Option<String>,
+    /// `AIL_TEST_REQUEST_DEADLINE_MS=N` (with the hooks on): requests are abandoned after
+    /// N ms instead of `guard::REQUEST_DEADLINE`.
+    pub request_deadline: Option<Duration>,
 }
 
 impl TestHooks {
@@ -47,15 +53,30 @@ impl TestHooks {
             .and_then(|v| v.parse::<u64>().ok())
             .filter(|_| enabled)
             .map_or(Duration::ZERO, Duration::from_millis);
+        let stall_in = std::env::var("AIL_TEST_STALL")
+            .ok()
+            .filter(|v| enabled && !v.is_empty());
+        let request_deadline = std::env::var("AIL_TEST_REQUEST_DEADLINE_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|_| enabled)
+            .map(Duration::from_millis);
         TestHooks {
             enabled,
             panic_in,
             context_delay,
+            stall_in,
+            request_deadline,
         }
     }
 
     pub fn panics_in(&self, job: &str) -> bool {
         self.panic_in.as_deref() == Some(job)
+    }
+
+    /// How long `job` blocks before it starts, if the test asked for a stall.
+    pub fn stall_in(&self, job: &str) -> Option<Duration> {
+        (self.stall_in.as_deref() == Some(job)).then_some(Duration::from_secs(60))
     }
 }
 
@@ -72,8 +93,9 @@ pub struct State {
     /// Blocking request jobs running right now.
     pub active_jobs: Arc<AtomicUsize>,
     pub shutdown_requested: AtomicBool,
-    /// Set on shutdown, exit or end of input: every job and indexing pass stops.
-    pub stopping: Arc<AtomicBool>,
+    /// Cancelled on shutdown, exit or end of input: every job and indexing pass holds a
+    /// child of it, so all of them stop.
+    pub stopping: CancelToken,
     /// Messages for the user that arrived before the client could be told (during
     /// `initialize`); sent on `initialized`.
     pub deferred_messages: Mutex<Vec<(MessageType, String)>>,
@@ -96,7 +118,7 @@ impl State {
             latency: Latency::default(),
             active_jobs: Arc::new(AtomicUsize::new(0)),
             shutdown_requested: AtomicBool::new(false),
-            stopping: Arc::new(AtomicBool::new(false)),
+            stopping: CancelToken::new(),
             deferred_messages: Mutex::new(Vec::new()),
             hooks,
             indexer: Indexer::default(),
@@ -117,12 +139,12 @@ impl State {
     }
 
     pub fn is_stopping(&self) -> bool {
-        self.stopping.load(Ordering::Acquire)
+        self.stopping.is_cancelled()
     }
 
     /// Stop all background work: indexing passes and request jobs see it at their next check.
     pub fn stop_everything(&self) {
-        self.stopping.store(true, Ordering::Release);
+        self.stopping.cancel();
         self.indexer.cancel_all();
     }
 

@@ -10,13 +10,22 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tower_lsp_server::ls_types::Uri;
 
+/// The engine serving a folder, and what its generations count from.
+struct Current {
+    engine: Arc<Engine>,
+    /// Added to the engine's own index generation in everything the server reports, so
+    /// that a generation never goes back when `ail/reindex` or new settings swap in a new
+    /// engine (whose count starts over): a client waiting for a newer one gets it.
+    generation_base: u64,
+}
+
 pub struct Folder {
     /// The URI as the client sent it.
     pub uri: String,
     pub name: String,
     /// Canonical path of the folder.
     pub root: PathBuf,
-    engine: RwLock<Option<Arc<Engine>>>,
+    engine: RwLock<Option<Current>>,
     /// Indexing passes running or scheduled for this folder.
     busy: AtomicUsize,
     /// Why the last indexing pass failed, until one succeeds.
@@ -60,11 +69,30 @@ impl Folder {
     }
 
     pub fn engine(&self) -> Option<Arc<Engine>> {
-        self.engine.read().clone()
+        self.engine.read().as_ref().map(|c| c.engine.clone())
     }
 
+    /// The engine and the base its generations are reported from (see `Current`).
+    pub fn engine_and_generation_base(&self) -> Option<(Arc<Engine>, u64)> {
+        self.engine
+            .read()
+            .as_ref()
+            .map(|c| (c.engine.clone(), c.generation_base))
+    }
+
+    /// Serve from `engine` from now on. A new engine continues the generations past the
+    /// last one its predecessor reported.
     pub fn set_engine(&self, engine: Arc<Engine>) {
-        *self.engine.write() = Some(engine);
+        let mut slot = self.engine.write();
+        let generation_base = match slot.as_ref() {
+            None => 0,
+            Some(c) if Arc::ptr_eq(&c.engine, &engine) => c.generation_base,
+            Some(c) => c.generation_base + c.engine.status().generation + 1,
+        };
+        *slot = Some(Current {
+            engine,
+            generation_base,
+        });
     }
 
     /// `path` relative to this folder, if inside it.

@@ -4,9 +4,9 @@
 //! only when complete, so answers keep coming from the old one meanwhile.
 
 use crate::folders::{Folder, Folders};
-use ail_engine::{Engine, EngineConfig, EngineError, RefreshReport};
+use ail_engine::{CancelToken, Engine, EngineConfig, EngineError, RefreshReport};
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,11 +21,11 @@ pub fn start(folders: &Arc<Folders>, pass: Pass) {
         return;
     }
     if pass == Pass::Rebuild {
-        for flag in folders.passes.lock().iter() {
-            flag.store(true, Ordering::Release);
+        for token in folders.passes.lock().iter() {
+            token.cancel();
         }
     }
-    let cancel = Arc::new(AtomicBool::new(false));
+    let cancel = CancelToken::new();
     folders.passes.lock().push(cancel.clone());
     // Busy from now, so that `status` never says "ready" before the pass has begun.
     let busy: Vec<_> = folders.list.iter().map(|f| f.busy()).collect();
@@ -34,12 +34,12 @@ pub fn start(folders: &Arc<Folders>, pass: Pass) {
         .name("ail-index".into())
         .spawn(move || {
             for folder in &all.list {
-                if cancel.load(Ordering::Acquire) {
+                if cancel.is_cancelled() {
                     break;
                 }
                 run_folder(&all, folder, pass, &cancel);
             }
-            all.passes.lock().retain(|f| !Arc::ptr_eq(f, &cancel));
+            all.passes.lock().retain(|t| !t.same_as(&cancel));
             drop(busy);
             all.tick();
         });
@@ -48,7 +48,7 @@ pub fn start(folders: &Arc<Folders>, pass: Pass) {
     }
 }
 
-fn run_folder(folders: &Folders, folder: &Arc<Folder>, pass: Pass, cancel: &AtomicBool) {
+fn run_folder(folders: &Folders, folder: &Arc<Folder>, pass: Pass, cancel: &CancelToken) {
     let on_progress = |p| {
         *folder.progress.lock() = Some(p);
         folders.tick();
@@ -91,7 +91,7 @@ fn index_folder(
     folders: &Folders,
     folder: &Arc<Folder>,
     pass: Pass,
-    cancel: &AtomicBool,
+    cancel: &CancelToken,
     on_progress: &dyn Fn(ail_engine::Progress),
 ) -> Result<RefreshReport, EngineError> {
     let engine = match (pass, folder.engine()) {

@@ -104,6 +104,18 @@ pub struct ResultItem {
     /// not the whole place (its citation still covers the whole place).
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub trimmed: bool,
+    /// "first-party", "vendored", "generated", "test" or "documentation".
+    pub file_kind: String,
+    /// Other places with the same text, answered here once; absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub copies: Vec<CopyItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CopyItem {
+    pub path: String,
+    pub uri: String,
+    pub range: Range,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -156,6 +168,16 @@ impl ContextResult {
                     snippet: h.snippet.clone(),
                     citation: h.citation,
                     trimmed: false,
+                    file_kind: h.file_kind.as_str().to_string(),
+                    copies: h
+                        .copies
+                        .iter()
+                        .map(|c| CopyItem {
+                            path: c.path.clone(),
+                            uri: file_uri(&root.join(&c.path)),
+                            range: Range::lines(c.start_line, c.end_line),
+                        })
+                        .collect(),
                 })
                 .collect(),
             citations: answer
@@ -198,7 +220,7 @@ impl ContextResult {
 
 /// A file's history as `ail/context` reports it.
 pub fn history_json(h: &ail_engine::git::FileHistory) -> serde_json::Value {
-    serde_json::json!({
+    let mut value = serde_json::json!({
         "path": h.path,
         "commits": h.commits.iter().map(|c| serde_json::json!({
             "sha": c.sha, "author": c.author, "date": c.date, "summary": c.summary,
@@ -206,7 +228,15 @@ pub fn history_json(h: &ail_engine::git::FileHistory) -> serde_json::Value {
         "authors": h.authors.iter().map(|a| serde_json::json!({"name": a.name, "commits": a.commits})).collect::<Vec<_>>(),
         "totalCommits": h.total_commits,
         "complete": h.complete,
-    })
+    });
+    if !h.unread.is_empty() {
+        value["unread"] = serde_json::json!({
+            "commits": h.unread.commits,
+            "renames": h.unread.renames,
+            "reason": h.unread.first_error,
+        });
+    }
+    value
 }
 
 /// Blame hunks as `ail/context` reports them.
@@ -239,6 +269,9 @@ fn round3(x: f32) -> f32 {
 pub struct StatusResult {
     pub state: String,
     pub files: usize,
+    /// Indexed files by kind: "first-party", "vendored", "generated", "test",
+    /// "documentation" (every kind present, zero or not).
+    pub files_by_kind: std::collections::BTreeMap<String, usize>,
     pub chunks: usize,
     pub generation: u64,
     pub index_bytes: usize,
@@ -305,6 +338,8 @@ pub struct SkippedCounts {
     pub symlink: usize,
     /// Named pipes, sockets and devices, which are never opened.
     pub special: usize,
+    /// Files whose path is not valid UTF-8.
+    pub name_not_utf8: usize,
 }
 
 impl StatusResult {
@@ -312,6 +347,11 @@ impl StatusResult {
         StatusResult {
             state: s.state.as_str().to_string(),
             files: s.files,
+            files_by_kind: ail_engine::FileKind::ALL
+                .iter()
+                .zip(s.files_by_kind)
+                .map(|(k, n)| (k.as_str().to_string(), n))
+                .collect(),
             chunks: s.chunks,
             generation: s.generation,
             index_bytes: s.index_bytes,
@@ -340,6 +380,7 @@ impl StatusResult {
                 unreadable: s.skipped.unreadable,
                 symlink: s.skipped.symlink,
                 special: s.skipped.special,
+                name_not_utf8: s.skipped.name_not_utf8,
             },
             index_path: s.index_path.as_ref().map(|p| p.display().to_string()),
             index_file_bytes: s.index_file_bytes,

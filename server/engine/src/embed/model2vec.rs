@@ -37,7 +37,6 @@
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
@@ -296,8 +295,18 @@ fn read_json(path: &Path) -> Result<Value, Model2VecError> {
     })
 }
 
+/// A model file's bytes; a named pipe or device in its place is refused at once.
 fn read_file(path: &Path) -> Result<Vec<u8>, Model2VecError> {
-    fs::read(path).map_err(|source| {
+    crate::index_file::read_index_file(path).map_err(|e| {
+        let source = match e {
+            crate::index_file::IndexFileError::Missing => {
+                std::io::Error::from(std::io::ErrorKind::NotFound)
+            }
+            crate::index_file::IndexFileError::NotRegular => {
+                std::io::Error::other("not a regular file")
+            }
+            crate::index_file::IndexFileError::Io(e) => e,
+        };
         if source.kind() == std::io::ErrorKind::NotFound {
             Model2VecError::MissingFile(path.to_path_buf())
         } else {
@@ -2217,6 +2226,7 @@ mod unicode {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::fs;
 
     /// The WordPiece fixture's vocabulary, in id order.
     const WORDPIECE_VOCAB: [&str; 30] = [

@@ -9,24 +9,23 @@
 //!
 //! Commits are stored once; per-path lists hold `u32` indices into them, newest first.
 
+use crate::cancel::CancelToken;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use git2::{Commit, DiffFindOptions, DiffOptions, Mailmap, Oid, Repository, Sort, Tree};
 use serde::{Deserialize, Serialize};
 
 use super::repo::{head_oid, normalize_path, GitRepo};
+use super::tree_diff::{diff_trees, ChangeKind, TreeCache, MODE_TREE};
+pub use super::unread::Unread;
 use super::{rfc3339_utc, sha_hex, sha_of, GitError, Sha};
 
 /// How many commits `read_recent` reads before the first answers.
 pub const RECENT_COMMITS: usize = 100;
 
 const PERSIST_MAGIC: &[u8; 4] = b"AILH";
-const PERSIST_VERSION: u32 = 1;
-/// Git's file mode of a tree entry that is a directory.
-const MODE_TREE: i32 = 0o040000;
-
+const PERSIST_VERSION: u32 = 2;
 /// One commit as shown to people.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitInfo {
@@ -55,9 +54,12 @@ pub struct FileHistory {
     /// Authors of all the file's commits, most commits first.
     pub authors: Vec<AuthorCount>,
     pub total_commits: usize,
-    /// False while older commits are still unread, or for good (shallow clone, unreadable
-    /// objects); [`HistoryIndex::status`] says why.
+    /// False while older commits are still unread, or for good (a shallow clone, a walk
+    /// that could not go on); [`HistoryIndex::status`] says why. Objects the walk went past
+    /// are in `unread`.
     pub complete: bool,
+    /// What the walk had to go past unread (zero in a whole repository).
+    pub unread: Unread,
 }
 
 /// What the index covers.
@@ -130,6 +132,8 @@ pub struct HistoryIndex {
     walked: u64,
     walk_done: bool,
     stop_reason: Option<String>,
+    /// What the walks went past unread.
+    unread: Unread,
     commits: Vec<CommitRecord>,
     /// Interned author names and emails.
     names: Vec<Box<str>>,
@@ -144,13 +148,8 @@ struct CommitChanges {
     touched: Vec<String>,
     /// (new path, old path), workspace-relative.
     renames: Vec<(String, String)>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ChangeKind {
-    Added,
-    Deleted,
-    Modified,
+    /// Why the renames could not be told, if they could not.
+    renames_unread: Option<GitError>,
 }
 
 impl HistoryIndex {
@@ -160,7 +159,7 @@ impl HistoryIndex {
         let handle = repo.open_handle()?;
         let head = head_oid(&handle)?;
         let mut index = HistoryIndex::empty(head, repo)?;
-        index.walk(&handle, Some(count), &AtomicBool::new(false));
+        index.walk(&handle, Some(count), &CancelToken::new());
         Ok(index)
     }
 
@@ -169,7 +168,7 @@ impl HistoryIndex {
     pub fn read_all(
         &mut self,
         repo: &GitRepo,
-        cancel: &AtomicBool,
+        cancel: &CancelToken,
     ) -> Result<WalkOutcome, GitError> {
         if self.prefix != repo.workspace_prefix() {
             // Built for another directory of the repository: its paths mean other files.
@@ -203,7 +202,7 @@ impl HistoryIndex {
         let Some(old) = old.filter(|_| forward) else {
             tracing::info!(new_head, "history rewritten or moved elsewhere: rebuilding");
             *self = HistoryIndex::empty(new, repo)?;
-            self.walk(&handle, Some(RECENT_COMMITS), &AtomicBool::new(false));
+            self.walk(&handle, Some(RECENT_COMMITS), &CancelToken::new());
             return Ok(ExtendOutcome::Rebuilt);
         };
 
@@ -219,7 +218,7 @@ impl HistoryIndex {
         let mut renames = Vec::new();
         for oid in &new_oids {
             let commit = trees.commit(*oid)?;
-            let changes = self.changes_of(&mut trees, &commit)?;
+            let changes = self.changes_or_unread(&mut trees, &commit);
             let idx = self.push_commit(&commit, mailmap.as_ref())?;
             for path in changes.touched {
                 batch.entry(path).or_default().push(idx);
@@ -257,6 +256,7 @@ impl HistoryIndex {
                 authors: Vec::new(),
                 total_commits: 0,
                 complete,
+                unread: self.unread.clone(),
             });
         }
         let ids = self.follow(&path);
@@ -292,6 +292,7 @@ impl HistoryIndex {
             authors,
             total_commits: ids.len(),
             complete,
+            unread: self.unread.clone(),
         })
     }
 
@@ -310,6 +311,8 @@ impl HistoryIndex {
             ))
         } else if self.shallow {
             Some("shallow clone: older history is not available".to_string())
+        } else if !self.unread.is_empty() {
+            Some(self.unread.describe())
         } else {
             None
         };
@@ -398,6 +401,7 @@ impl HistoryIndex {
             walked: 0,
             walk_done: false,
             stop_reason: None,
+            unread: Unread::default(),
             commits: Vec::new(),
             names: Vec::new(),
             name_ids: HashMap::new(),
@@ -420,7 +424,7 @@ impl HistoryIndex {
         &mut self,
         repo: &Repository,
         budget: Option<usize>,
-        cancel: &AtomicBool,
+        cancel: &CancelToken,
     ) -> WalkOutcome {
         match self.walk_inner(repo, budget, cancel) {
             Ok(outcome) => outcome,
@@ -438,7 +442,7 @@ impl HistoryIndex {
         &mut self,
         repo: &Repository,
         budget: Option<usize>,
-        cancel: &AtomicBool,
+        cancel: &CancelToken,
     ) -> Result<WalkOutcome, GitError> {
         let root = Oid::from_bytes(&self.walk_root)?;
         let mut revwalk = repo.revwalk()?;
@@ -459,7 +463,7 @@ impl HistoryIndex {
         let mut trees = TreeCache::new(repo);
         let mut read = 0usize;
         loop {
-            if cancel.load(Ordering::Relaxed) {
+            if cancel.is_cancelled() {
                 return Ok(WalkOutcome::Cancelled);
             }
             if budget.is_some_and(|b| read >= b) {
@@ -470,7 +474,7 @@ impl HistoryIndex {
                 return Ok(WalkOutcome::Complete);
             };
             let commit = trees.commit(step?)?;
-            let changes = self.changes_of(&mut trees, &commit)?;
+            let changes = self.changes_or_unread(&mut trees, &commit);
             let idx = self.push_commit(&commit, mailmap.as_ref())?;
             for path in changes.touched {
                 self.paths
@@ -591,6 +595,29 @@ impl HistoryIndex {
         out
     }
 
+    /// What `commit` changed, recording in `unread` what could not be read instead of
+    /// stopping: one missing object costs one commit's paths or renames, not the history.
+    fn changes_or_unread<'r>(
+        &mut self,
+        trees: &mut TreeCache<'r>,
+        commit: &Commit<'r>,
+    ) -> CommitChanges {
+        match self.changes_of(trees, commit) {
+            Ok(mut changes) => {
+                if let Some(e) = changes.renames_unread.take() {
+                    tracing::debug!("renames of {} unknown: {e}", commit.id());
+                    self.unread.record(&e, true);
+                }
+                changes
+            }
+            Err(e) => {
+                tracing::debug!("changes of {} unreadable: {e}", commit.id());
+                self.unread.record(&e, false);
+                CommitChanges::default()
+            }
+        }
+    }
+
     /// The workspace paths `commit` changed, and the renames among them.
     fn changes_of<'r>(
         &self,
@@ -663,7 +690,11 @@ impl HistoryIndex {
             .count();
         if added > 0 && deleted > 0 {
             if let Some(parent_tree) = &first_parent_tree {
-                changes.renames = self.renames(trees.repo, parent_tree, &tree, &first)?;
+                // Telling renames reads the files' content, which a partial clone lacks.
+                match self.renames(trees.repo, parent_tree, &tree, &first) {
+                    Ok(renames) => changes.renames = renames,
+                    Err(e) => changes.renames_unread = Some(e),
+                }
             }
         }
         changes.touched = first.into_iter().map(|(p, _)| p).collect();
@@ -725,162 +756,5 @@ impl HistoryIndex {
             }
         }
         Ok(out)
-    }
-}
-
-/// Trees read for the current and the previous commit of a walk. A commit's parent is
-/// usually the next commit walked, so its trees are read once instead of twice; libgit2's own
-/// object cache is off (see `repo.rs`), as it would keep every tree of the walk.
-struct TreeCache<'r> {
-    repo: &'r Repository,
-    current: HashMap<Oid, Tree<'r>>,
-    previous: HashMap<Oid, Tree<'r>>,
-    /// The parents of the last commit: the next commits to be walked, usually.
-    parents: Vec<Commit<'r>>,
-}
-
-impl<'r> TreeCache<'r> {
-    fn new(repo: &'r Repository) -> Self {
-        TreeCache {
-            repo,
-            current: HashMap::new(),
-            previous: HashMap::new(),
-            parents: Vec::new(),
-        }
-    }
-
-    /// A commit about to be walked, reusing it if it was read as the last commit's parent.
-    fn commit(&mut self, id: Oid) -> Result<Commit<'r>, git2::Error> {
-        match self.parents.iter().position(|c| c.id() == id) {
-            Some(i) => Ok(self.parents.swap_remove(i)),
-            None => self.repo.find_commit(id),
-        }
-    }
-
-    fn get(&mut self, id: Oid) -> Result<Tree<'r>, git2::Error> {
-        if let Some(tree) = self.current.get(&id) {
-            return Ok(tree.clone());
-        }
-        let tree = match self.previous.remove(&id) {
-            Some(tree) => tree,
-            None => self.repo.find_tree(id)?,
-        };
-        self.current.insert(id, tree.clone());
-        Ok(tree)
-    }
-
-    /// Start a commit: what the last one read becomes the previous generation.
-    fn next_commit(&mut self) {
-        self.previous = std::mem::take(&mut self.current);
-    }
-}
-
-/// Git's tree order: names compared bytewise, a directory as if its name ended in '/'.
-fn git_order(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> std::cmp::Ordering {
-    let n = a.len().min(b.len());
-    match a[..n].cmp(&b[..n]) {
-        std::cmp::Ordering::Equal => {}
-        other => return other,
-    }
-    let next = |name: &[u8], dir: bool| name.get(n).copied().or(dir.then_some(b'/'));
-    next(a, a_dir).cmp(&next(b, b_dir))
-}
-
-/// The files that differ between two trees (either may be absent), appended to `out` with
-/// their paths below `base`. Subtrees with equal ids are skipped without being read.
-fn diff_trees<'r>(
-    trees: &mut TreeCache<'r>,
-    old: Option<&Tree<'r>>,
-    new: Option<&Tree<'r>>,
-    base: &mut String,
-    out: &mut Vec<(String, ChangeKind)>,
-) -> Result<(), git2::Error> {
-    let old_len = old.map_or(0, Tree::len);
-    let new_len = new.map_or(0, Tree::len);
-    let (mut i, mut j) = (0usize, 0usize);
-    while i < old_len || j < new_len {
-        let o = old.and_then(|t| t.get(i));
-        let n = new.and_then(|t| t.get(j));
-        let order = match (&o, &n) {
-            (Some(o), Some(n)) => git_order(
-                o.name_bytes(),
-                o.filemode() == MODE_TREE,
-                n.name_bytes(),
-                n.filemode() == MODE_TREE,
-            ),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            // A tree whose len() promised more entries than get() gives: stop here.
-            (None, None) => break,
-        };
-        match order {
-            std::cmp::Ordering::Less => {
-                if let Some(o) = o {
-                    leaf_or_subtree(trees, &o, base, ChangeKind::Deleted, out)?;
-                }
-                i += 1;
-            }
-            std::cmp::Ordering::Greater => {
-                if let Some(n) = n {
-                    leaf_or_subtree(trees, &n, base, ChangeKind::Added, out)?;
-                }
-                j += 1;
-            }
-            std::cmp::Ordering::Equal => {
-                if let (Some(o), Some(n)) = (o, n) {
-                    if o.id() != n.id() || o.filemode() != n.filemode() {
-                        if n.filemode() == MODE_TREE {
-                            let old_sub = trees.get(o.id())?;
-                            let new_sub = trees.get(n.id())?;
-                            let len = base.len();
-                            push_name(base, n.name_bytes());
-                            base.push('/');
-                            diff_trees(trees, Some(&old_sub), Some(&new_sub), base, out)?;
-                            base.truncate(len);
-                        } else {
-                            let mut path = base.clone();
-                            push_name(&mut path, n.name_bytes());
-                            out.push((path, ChangeKind::Modified));
-                        }
-                    }
-                }
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// An entry present on one side only: a file, or every file of a directory.
-fn leaf_or_subtree<'r>(
-    trees: &mut TreeCache<'r>,
-    entry: &git2::TreeEntry<'_>,
-    base: &mut String,
-    kind: ChangeKind,
-    out: &mut Vec<(String, ChangeKind)>,
-) -> Result<(), git2::Error> {
-    if entry.filemode() == MODE_TREE {
-        let sub = trees.get(entry.id())?;
-        let len = base.len();
-        push_name(base, entry.name_bytes());
-        base.push('/');
-        match kind {
-            ChangeKind::Deleted => diff_trees(trees, Some(&sub), None, base, out)?,
-            _ => diff_trees(trees, None, Some(&sub), base, out)?,
-        }
-        base.truncate(len);
-    } else {
-        let mut path = base.clone();
-        push_name(&mut path, entry.name_bytes());
-        out.push((path, kind));
-    }
-    Ok(())
-}
-
-fn push_name(path: &mut String, name: &[u8]) {
-    match std::str::from_utf8(name) {
-        Ok(s) => path.push_str(s),
-        Err(_) => path.push_str(&String::from_utf8_lossy(name)),
     }
 }

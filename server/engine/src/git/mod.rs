@@ -24,11 +24,13 @@ mod permalink;
 mod repo;
 #[cfg(test)]
 mod testutil;
+mod tree_diff;
+mod unread;
 
 pub use blame::{BlameBackend, BlameHunk, NOT_COMMITTED_AUTHOR, NOT_COMMITTED_SHA};
 pub use history::{
-    AuthorCount, CommitInfo, ExtendOutcome, FileHistory, HistoryIndex, HistoryStatus, WalkOutcome,
-    RECENT_COMMITS,
+    AuthorCount, CommitInfo, ExtendOutcome, FileHistory, HistoryIndex, HistoryStatus, Unread,
+    WalkOutcome, RECENT_COMMITS,
 };
 pub use permalink::{PermalinkSettings, Permalinker, RemoteKind, RemoteUrl};
 pub use repo::{GitRepo, GitUnavailable, UnavailableKind};

@@ -1,9 +1,9 @@
 //! Git archaeology against real repositories made in temp dirs, checked against the `git`
 //! command.
 
+use crate::cancel::CancelToken;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
 use super::testutil::{git_in, git_log_shas, numbered, Fixture, ANN, BOB, CY};
 use super::*;
@@ -17,7 +17,7 @@ fn open(path: &Path) -> GitRepo {
 
 fn full_index(repo: &GitRepo) -> HistoryIndex {
     let mut index = HistoryIndex::read_recent(repo, 3).unwrap();
-    let outcome = index.read_all(repo, &AtomicBool::new(false)).unwrap();
+    let outcome = index.read_all(repo, &CancelToken::new()).unwrap();
     assert_eq!(outcome, WalkOutcome::Complete);
     index
 }
@@ -171,7 +171,7 @@ fn garbage_head_commit_object_is_unavailable() {
 }
 
 #[test]
-fn garbage_in_an_old_object_stops_the_walk_but_keeps_recent_history() {
+fn garbage_in_an_old_object_is_gone_past_counted_and_the_walk_finishes() {
     let mut fx = Fixture::new();
     let first = fx.commit(&[("a.txt", Some("a\n"))], ANN, "one");
     for i in 0..5 {
@@ -186,14 +186,18 @@ fn garbage_in_an_old_object_stops_the_walk_but_keeps_recent_history() {
     let repo = open(fx.path());
     let mut index = HistoryIndex::read_recent(&repo, 2).unwrap();
     assert_eq!(index.history("a.txt", 10).unwrap().total_commits, 2);
-    let outcome = index.read_all(&repo, &AtomicBool::new(false)).unwrap();
-    assert!(matches!(outcome, WalkOutcome::Stopped(_)), "{outcome:?}");
+    let outcome = index.read_all(&repo, &CancelToken::new()).unwrap();
+    assert_eq!(outcome, WalkOutcome::Complete);
     let status = index.status();
-    assert!(!status.complete);
-    assert!(status.reason.unwrap().starts_with("history walk stopped"));
+    assert!(status.complete);
+    assert_eq!(status.commits, 6);
+    assert!(status.reason.unwrap().starts_with("history partial"));
     let history = index.history("a.txt", 10).unwrap();
-    assert!(!history.complete);
-    assert!(history.total_commits >= 2);
+    assert!(history.complete);
+    // The first commit's tree and the first edit's parent tree are the garbage: those two
+    // commits' changes are unread, the other four are counted.
+    assert_eq!(history.unread.commits, 2, "{:?}", history.unread);
+    assert_eq!(history.total_commits, 4);
 }
 
 #[test]
@@ -288,7 +292,7 @@ fn shallow_clone_history_is_partial() {
     assert!(repo.is_shallow());
     let mut index = HistoryIndex::read_recent(&repo, 2).unwrap();
     assert_eq!(
-        index.read_all(&repo, &AtomicBool::new(false)).unwrap(),
+        index.read_all(&repo, &CancelToken::new()).unwrap(),
         WalkOutcome::Complete
     );
     for path in ["f.txt", "g.txt"] {
@@ -512,7 +516,7 @@ fn recent_history_first_then_the_full_walk() {
     let cold = index.history("cold0.rs", 10).unwrap();
     assert_eq!((cold.total_commits, cold.complete), (0, false));
 
-    index.read_all(&repo, &AtomicBool::new(false)).unwrap();
+    index.read_all(&repo, &CancelToken::new()).unwrap();
     let full = index.history("hot.rs", 5).unwrap();
     assert!(full.complete);
     assert_eq!(full.total_commits, 30);
@@ -538,15 +542,15 @@ fn cancelled_walk_resumes_where_it_stopped() {
     let fx = busy_fixture();
     let repo = open(fx.path());
     let mut index = HistoryIndex::read_recent(&repo, 2).unwrap();
-    let cancel = AtomicBool::new(true);
+    let cancel = CancelToken::new();
+    cancel.cancel();
     assert_eq!(
         index.read_all(&repo, &cancel).unwrap(),
         WalkOutcome::Cancelled
     );
     assert_eq!(index.status().commits, 2);
-    cancel.store(false, std::sync::atomic::Ordering::Relaxed);
     assert_eq!(
-        index.read_all(&repo, &cancel).unwrap(),
+        index.read_all(&repo, &CancelToken::new()).unwrap(),
         WalkOutcome::Complete
     );
     assert_eq!(index.status().commits, 8);
@@ -645,7 +649,7 @@ fn extend_before_the_walk_finished_then_resume() {
         index.extend_to(&repo, &head).unwrap(),
         ExtendOutcome::Extended(1)
     );
-    index.read_all(&repo, &AtomicBool::new(false)).unwrap();
+    index.read_all(&repo, &CancelToken::new()).unwrap();
     for path in all_paths_ever(fx.path()) {
         assert_eq!(
             shas(&index.history(&path, 100).unwrap()),
@@ -673,7 +677,7 @@ fn rewritten_history_rebuilds() {
     let outcome = index.extend_to(&repo, &amended.to_string()).unwrap();
     assert_eq!(outcome, ExtendOutcome::Rebuilt);
     assert_eq!(index.head_sha(), amended.to_string());
-    index.read_all(&repo, &AtomicBool::new(false)).unwrap();
+    index.read_all(&repo, &CancelToken::new()).unwrap();
     let history = index.history("README.md", 100).unwrap();
     assert!(!shas(&history).contains(&old_head.to_string()));
     assert_eq!(
@@ -980,7 +984,7 @@ fn index_of_another_workspace_directory_is_rebuilt_by_read_all() {
     let root = open(fx.path());
     let mut index = full_index(&root);
     let src = open(&fx.path().join("src"));
-    index.read_all(&src, &AtomicBool::new(false)).unwrap();
+    index.read_all(&src, &CancelToken::new()).unwrap();
     assert_eq!(index.history("lib.rs", 10).unwrap().total_commits, 3);
     assert!(index.history("src/lib.rs", 10).is_none());
 }

@@ -36,6 +36,8 @@ pub struct SegmentMeta {
     /// The fitted hashed embedder, so vectors added later stay comparable.
     pub hashed: Option<HashedTfIdf>,
     pub skipped: BTreeMap<String, SkipReason>,
+    /// The related words learned from the workspace (`RelatedWords::to_bytes`).
+    pub related: Vec<u8>,
     /// The HEAD commit the workspace was at, when known (prebuilt segments are keyed by it).
     pub commit: Option<String>,
     pub files: u32,
@@ -68,11 +70,8 @@ fn corrupt(what: impl Into<String>) -> SegmentError {
     SegmentError::Corrupt(what.into())
 }
 
-thread_local! {
-    /// Per-thread integer sums for the sparse vector scan, one slot per chunk; only the
-    /// touched slots are reset.
-    static VECTOR_SCRATCH: std::cell::RefCell<(Vec<i32>, Vec<u32>)> = Default::default();
-}
+/// Integer sums for the sparse vector scan, one slot per chunk.
+static VECTOR_SUMS: crate::scratch::Pool<i32> = crate::scratch::Pool::new();
 
 /// One chunk as stored, with its strings borrowed from the mapping.
 #[derive(Clone, Copy, Debug)]
@@ -492,12 +491,11 @@ impl Segment {
             VectorLayout::Sparse => {
                 let starts = self.slice::<u32>(Section::VectorStarts);
                 let docs = self.slice::<u32>(Section::VectorDocs);
-                VECTOR_SCRATCH.with(|cell| {
-                    let mut scratch = cell.borrow_mut();
-                    let (sums, touched) = &mut *scratch;
-                    if sums.len() < scales.len() {
-                        sums.resize(scales.len(), 0);
-                    }
+                VECTOR_SUMS.with(scales.len(), |acc| {
+                    let crate::scratch::Accumulator {
+                        values: sums,
+                        touched,
+                    } = acc;
                     // Exact integer sums, whatever the order of the dimensions.
                     for (d, &q) in query.iter().enumerate() {
                         if q == 0 {

@@ -17,6 +17,7 @@ use crate::convert::{self, invalid_params};
 use crate::cursor;
 use crate::documents;
 use crate::guard;
+use crate::indexer;
 use crate::state::State;
 use crate::workspace::Folder;
 use ail_engine::answer::{DEFAULT_LIMIT, MAX_LIMIT};
@@ -65,12 +66,14 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
         None => state.workspace.folders(),
     };
     let delay = state.hooks.context_delay;
-    let reader = state.clone();
+    let shared = state.clone();
 
     let result = guard::run(state, "context", move |cancel| {
         if !delay.is_zero() && cancel.sleep(delay) {
             return Err(jsonrpc::Error::request_cancelled());
         }
+        // Edits that arrived before this request are part of what it asks about.
+        indexer::index_pending_documents(&shared, &folders);
         let question = match question {
             Some(q) => q,
             None => {
@@ -110,7 +113,7 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
         let mut parts = Vec::new();
         let mut loading = Vec::new();
         for folder in &folders {
-            let Some(engine) = folder.engine() else {
+            let Some((engine, generation_base)) = folder.engine_and_generation_base() else {
                 loading.push(folder.name.clone());
                 continue;
             };
@@ -123,9 +126,11 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
                 ..Default::default()
             };
             let answer = engine
-                .query_with_cancel(&query, &|| cancel.is_cancelled())
+                .query_with_cancel(&query, cancel)
                 .map_err(|e| convert::query_error(&e))?;
-            parts.push((folder.name.clone(), convert::context_result(&answer, engine.root())));
+            let mut part = convert::context_result(&answer, engine.root());
+            part.index.generation += generation_base;
+            parts.push((folder.name.clone(), part));
         }
         if parts.is_empty() {
             return Ok(convert::empty_context_result(
@@ -150,7 +155,7 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
                 line: p.line,
             });
             budget::pack(&mut merged, max_tokens, focus, &|item| {
-                place_text(&reader, item, max_size)
+                place_text(&shared, item, max_size)
             });
         }
         Ok(merged)

@@ -39,10 +39,13 @@ pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Ho
         .line(at.text_document.uri.as_str(), position.line);
     let encoding = state.encoding();
     let max_size = state.settings.read().max_file_size;
+    let shared = state.clone();
     let result = guard::run(state, "hover", move |cancel| {
         let Some(engine) = folder.engine() else {
             return Ok(None);
         };
+        // Edits that arrived before this request are part of what it asks about.
+        crate::indexer::index_pending_documents(&shared, std::slice::from_ref(&folder));
         let line = match open_line {
             Some(line) => line,
             None => documents::line_on_disk(&folder.root, &rel, position.line, max_size),
@@ -64,7 +67,7 @@ pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Ho
             ..Default::default()
         };
         let answer = engine
-            .query_with_cancel(&query, &|| cancel.is_cancelled())
+            .query_with_cancel(&query, cancel)
             .map_err(|e| convert::query_error(&e))?;
         let Some(markdown) = hover_markdown(&answer, &rel, position.line, &subject) else {
             return Ok(None);

@@ -49,9 +49,10 @@ pub async fn handle(state: &Arc<State>) -> Result<Value> {
 }
 
 fn folder_status(folder: &Folder) -> Value {
-    let mut value = match folder.engine() {
-        Some(engine) => {
-            let s = StatusResult::from_status(&engine.status(), Default::default());
+    let mut value = match folder.engine_and_generation_base() {
+        Some((engine, base)) => {
+            let mut s = StatusResult::from_status(&engine.status(), Default::default());
+            s.generation += base;
             serde_json::to_value(s).unwrap_or_else(|_| json!({}))
         }
         None => json!({
