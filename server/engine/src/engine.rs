@@ -801,7 +801,7 @@ impl Engine {
                 return Err(QueryError::Cancelled);
             }
             if let Some(chunk) = index.chunk(c.id) {
-                let symbol = chunk.symbol.as_deref();
+                let symbol = chunk.symbol;
                 let named =
                     symbol.map_or(0.0, |s| rank::symbol_strength(s, &tokens, &known_tokens));
                 c.score *=

@@ -30,10 +30,13 @@ const MAX_ENTRIES: usize = 60_000;
 /// Weight of a learned relative in the lexical search, times its NPMI.
 pub const LEARNED_WEIGHT: f32 = 0.35;
 
+/// A word and its learned relatives with their weights.
+type Entry = (Box<str>, Vec<(Box<str>, f32)>);
+
 /// Learned relatives by word, sorted by word.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RelatedWords {
-    entries: Vec<(Box<str>, Vec<(Box<str>, f32)>)>,
+    entries: Vec<Entry>,
 }
 
 impl RelatedWords {
@@ -123,7 +126,7 @@ impl RelatedWords {
         let n = docs_total as f32;
         let mut together = vec![0u32; terms.len()];
         let mut touched: Vec<u32> = Vec::new();
-        let mut entries: Vec<(Box<str>, Vec<(Box<str>, f32)>)> = Vec::new();
+        let mut entries: Vec<Entry> = Vec::new();
         for a in 0..terms.len() {
             let df_a = df[a];
             if (df_a as usize) < MIN_DF {

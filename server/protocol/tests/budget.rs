@@ -10,7 +10,6 @@ use ail_engine::{Engine, EngineConfig, Query};
 use ail_protocol::budget::{self, count_tokens};
 use ail_protocol::{render, ContextResult};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 
 const BUDGETS: [usize; 8] = [200, 350, 500, 1000, 2000, 5000, 10000, 20000];
 
@@ -57,7 +56,9 @@ fn answers_fit_every_budget_use_it_and_keep_the_top_place() {
         ..Default::default()
     };
     let engine = Engine::open(dir.path(), config).unwrap();
-    engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
+    engine
+        .refresh(&|_| {}, &ail_engine::CancelToken::new())
+        .unwrap();
     let root = engine.root().to_path_buf();
     let mut filled = 0;
     for question in questions() {
@@ -139,7 +140,9 @@ fn the_asked_about_line_is_kept_when_a_place_is_trimmed() {
         },
     )
     .unwrap();
-    engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
+    engine
+        .refresh(&|_| {}, &ail_engine::CancelToken::new())
+        .unwrap();
     let root = engine.root().to_path_buf();
     let query = Query {
         question: "how does the cache decide which entry to evict".into(),
