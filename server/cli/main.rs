@@ -295,18 +295,18 @@ fn context(
             "--limit must be between 1 and {MAX_LIMIT}, got {limit}"
         ));
     }
-    let asked = question.trim().len();
-    if asked > MAX_QUESTION_BYTES {
-        return Err(format!(
-            "the question is {asked} bytes long; at most {MAX_QUESTION_BYTES} are answered"
-        ));
-    }
     if let Some(n) = max_tokens {
         if n < MIN_MAX_TOKENS as i64 || n > MAX_MAX_TOKENS as i64 {
             return Err(format!(
                 "--max-tokens must be between {MIN_MAX_TOKENS} and {MAX_MAX_TOKENS}, got {n}"
             ));
         }
+    }
+    let asked = question.trim().len();
+    if asked > MAX_QUESTION_BYTES {
+        return Err(format!(
+            "the question is {asked} bytes long; at most {MAX_QUESTION_BYTES} are answered"
+        ));
     }
     if line == Some(0) {
         return Err("--line is 1-based: the first line is 1".into());

@@ -232,9 +232,9 @@ mod tests {
                 language: "rust".into(),
                 snippet: String::new(),
                 citation: i + 1,
+                trimmed: false,
                 file_kind: "first-party".into(),
                 copies: Vec::new(),
-                trimmed: false,
             });
             r.citations.push(CitationItem {
                 id: i + 1,

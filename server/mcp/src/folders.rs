@@ -2,7 +2,7 @@
 //! the progress of the indexing pass running over it, and the gate that turns a file
 //! argument into a workspace-relative path (or refuses it).
 
-use ail_engine::{Engine, EngineConfig, Progress};
+use ail_engine::{CancelToken, Engine, EngineConfig, Progress};
 use parking_lot::{Mutex, RwLock};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -65,7 +65,7 @@ pub struct Folders {
     /// Bumped on every progress report and at the end of every pass.
     pub ticks: watch::Sender<u64>,
     /// Cancel flags of the passes running now.
-    pub passes: Mutex<Vec<ail_engine::CancelToken>>,
+    pub passes: Mutex<Vec<CancelToken>>,
     pub stopping: AtomicBool,
 }
 

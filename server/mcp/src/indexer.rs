@@ -4,7 +4,7 @@
 //! only when complete, so answers keep coming from the old one meanwhile.
 
 use crate::folders::{Folder, Folders};
-use ail_engine::{Engine, EngineConfig, EngineError, RefreshReport};
+use ail_engine::{CancelToken, Engine, EngineConfig, EngineError, RefreshReport};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ pub fn start(folders: &Arc<Folders>, pass: Pass) {
             token.cancel();
         }
     }
-    let cancel = ail_engine::CancelToken::new();
+    let cancel = CancelToken::new();
     folders.passes.lock().push(cancel.clone());
     // Busy from now, so that `status` never says "ready" before the pass has begun.
     let busy: Vec<_> = folders.list.iter().map(|f| f.busy()).collect();
@@ -48,12 +48,7 @@ pub fn start(folders: &Arc<Folders>, pass: Pass) {
     }
 }
 
-fn run_folder(
-    folders: &Folders,
-    folder: &Arc<Folder>,
-    pass: Pass,
-    cancel: &ail_engine::CancelToken,
-) {
+fn run_folder(folders: &Folders, folder: &Arc<Folder>, pass: Pass, cancel: &CancelToken) {
     let on_progress = |p| {
         *folder.progress.lock() = Some(p);
         folders.tick();
@@ -96,7 +91,7 @@ fn index_folder(
     folders: &Folders,
     folder: &Arc<Folder>,
     pass: Pass,
-    cancel: &ail_engine::CancelToken,
+    cancel: &CancelToken,
     on_progress: &dyn Fn(ail_engine::Progress),
 ) -> Result<RefreshReport, EngineError> {
     let engine = match (pass, folder.engine()) {

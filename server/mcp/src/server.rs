@@ -88,6 +88,10 @@ pub async fn serve(config: EngineConfig, workspaces: Vec<PathBuf>) -> i32 {
         }
     };
     indexer::start(&folders, Pass::First);
+    // Building the o200k tokenizer takes a moment: do it now, not in the first answer.
+    let _ = std::thread::Builder::new()
+        .name("ail-tokenizer".into())
+        .spawn(|| ail_protocol::budget::count_tokens("warm up"));
     let server = AilMcp {
         folders: folders.clone(),
         hooks: TestHooks::from_env(),

@@ -12,7 +12,7 @@
 
 use crate::render;
 use crate::{ContextResult, Range, ResultItem};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 use tiktoken_rs::CoreBPE;
 
@@ -79,7 +79,15 @@ pub fn pack(
 ) {
     let matched = std::mem::take(&mut result.results);
     let total = matched.len();
-    let candidates: Vec<Candidate> = matched.into_iter().map(|i| load(i, read)).collect();
+    // Places often share a file: each is read once, and only when a place is considered.
+    let mut texts: HashMap<String, Option<String>> = HashMap::new();
+    let mut load_place = |item: ResultItem| {
+        let text = texts
+            .entry(item.uri.clone())
+            .or_insert_with(|| read(&item))
+            .as_deref();
+        load(item, text)
+    };
 
     let mut left = max_tokens;
     fit_head(result, max_tokens);
@@ -90,33 +98,42 @@ pub fn pack(
     let terms: HashSet<String> = ail_engine::text::question_tokens(&result.question)
         .into_iter()
         .collect();
-    let mut rest = candidates.into_iter();
-    for mut c in rest.by_ref() {
+    let mut rest = matched.into_iter();
+    let mut first_left_out = None;
+    for item in rest.by_ref() {
+        let mut c = load_place(item);
         c.item.snippet = c.lines.join("\n");
         let cost = block_cost(&render::place(
             &c.item,
             render::citation_of(result, &c.item),
         ));
         if cost > left {
-            rest = std::iter::once(c)
-                .chain(rest)
-                .collect::<Vec<_>>()
-                .into_iter();
+            first_left_out = Some(c);
             break;
         }
         left -= cost;
         result.results.push(c.item);
     }
     // Then the best remaining place trimmed to the lines nearest its match, and the next
-    // ones the same way while a line of them still fits.
-    for c in rest {
-        if let Some(trimmed) = trim(result, c, left, &terms, focus) {
-            left = left.saturating_sub(block_cost(&render::place(
+    // ones the same way while a line of them still fits. A place whose short header alone
+    // does not fit is passed over without reading its file.
+    let consider = |c: Candidate, left: &mut usize, result: &mut ContextResult| {
+        if let Some(trimmed) = trim(result, c, *left, &terms, focus) {
+            *left = left.saturating_sub(block_cost(&render::place(
                 &trimmed,
                 render::citation_of(result, &trimmed),
             )));
             result.results.push(trimmed);
         }
+    };
+    if let Some(c) = first_left_out {
+        consider(c, &mut left, result);
+    }
+    for item in rest {
+        if frame_cost(result, &item) >= left {
+            continue;
+        }
+        consider(load_place(item), &mut left, result);
     }
     let kept: HashSet<usize> = result.results.iter().map(|r| r.citation).collect();
     result.citations.retain(|c| kept.contains(&c.id));
@@ -124,11 +141,11 @@ pub fn pack(
     result.omitted = Some(total - result.results.len());
 }
 
-/// The place's lines from its file; its preview snippet when the file cannot be read.
-fn load(mut item: ResultItem, read: ReadFile<'_>) -> Candidate {
+/// The place's lines from its file's text; its preview snippet without one.
+fn load(mut item: ResultItem, text: Option<&str>) -> Candidate {
     let start = item.range.start.line;
     let end = item.range.end.line.max(start + 1);
-    if let Some(text) = read(&item) {
+    if let Some(text) = text {
         let lines: Vec<&str> = text.lines().collect();
         if (start as usize) < lines.len() {
             let end = (end as usize).min(lines.len());
@@ -214,36 +231,33 @@ fn trim(
     if c.lines.is_empty() {
         return None;
     }
-    let mut item = c.item;
-    item.trimmed = true;
-    item.snippet.clear();
-    // The short header of a trimmed place with the whole range: never shorter than with
-    // the trimmed one, give or take a digit, which the final count catches.
-    let frame = block_cost(&render::place(&item, render::citation_of(result, &item)));
+    let frame = frame_cost(result, &c.item);
     if frame >= room {
         return None;
     }
-    let costs: Vec<usize> = c
-        .lines
-        .iter()
-        .map(|l| count_tokens(&format!("{l}\n")))
-        .collect();
+    let mut item = c.item;
+    item.trimmed = true;
+    item.snippet.clear();
+    // Lines are counted as the window grows, not all of them up front.
+    let mut costs: Vec<Option<usize>> = vec![None; c.lines.len()];
+    let mut cost =
+        |i: usize| *costs[i].get_or_insert_with(|| count_tokens(&format!("{}\n", c.lines[i])));
     let center = center_line(&c.lines, c.first_line, &item.uri, terms, focus);
-    let mut spent = frame + costs[center];
+    let mut spent = frame + cost(center);
     if spent > room {
         return None;
     }
     let (mut lo, mut hi) = (center, center + 1);
     loop {
         let mut grew = false;
-        if hi < costs.len() && spent + costs[hi] <= room {
-            spent += costs[hi];
+        if hi < c.lines.len() && spent + cost(hi) <= room {
+            spent += cost(hi);
             hi += 1;
             grew = true;
         }
-        if lo > 0 && spent + costs[lo - 1] <= room {
+        if lo > 0 && spent + cost(lo - 1) <= room {
             lo -= 1;
-            spent += costs[lo];
+            spent += cost(lo);
             grew = true;
         }
         if !grew {
@@ -253,6 +267,16 @@ fn trim(
     item.range = Range::lines(c.first_line + lo as u32, c.first_line + hi as u32);
     item.snippet = c.lines[lo..hi].join("\n");
     Some(item)
+}
+
+/// The cost of a trimmed place without its code: its short header (with the whole range:
+/// never shorter than with the trimmed one, give or take a digit, which the final count
+/// catches) and its fence.
+fn frame_cost(result: &ContextResult, item: &ResultItem) -> usize {
+    let mut frame = item.clone();
+    frame.trimmed = true;
+    frame.snippet.clear();
+    block_cost(&render::place(&frame, render::citation_of(result, &frame)))
 }
 
 /// The index in `lines` of the asked-about line when it is in this place, else of the line

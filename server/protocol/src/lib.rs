@@ -100,15 +100,15 @@ pub struct ResultItem {
     pub language: String,
     pub snippet: String,
     pub citation: usize,
+    /// With a token budget: `snippet` holds only the lines of `range` nearest the match,
+    /// not the whole place (its citation still covers the whole place).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub trimmed: bool,
     /// "first-party", "vendored", "generated", "test" or "documentation".
     pub file_kind: String,
     /// Other places with the same text, answered here once; absent when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub copies: Vec<CopyItem>,
-    /// With a token budget: `snippet` holds only the lines of `range` nearest the match,
-    /// not the whole place (its citation still covers the whole place).
-    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
-    pub trimmed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -167,6 +167,7 @@ impl ContextResult {
                     language: h.language.as_str().to_string(),
                     snippet: h.snippet.clone(),
                     citation: h.citation,
+                    trimmed: false,
                     file_kind: h.file_kind.as_str().to_string(),
                     copies: h
                         .copies
@@ -177,7 +178,6 @@ impl ContextResult {
                             range: Range::lines(c.start_line, c.end_line),
                         })
                         .collect(),
-                    trimmed: false,
                 })
                 .collect(),
             citations: answer

@@ -56,7 +56,9 @@ fn answers_fit_every_budget_use_it_and_keep_the_top_place() {
         ..Default::default()
     };
     let engine = Engine::open(dir.path(), config).unwrap();
-    engine.refresh(&|_| {}, &ail_engine::CancelToken::new()).unwrap();
+    engine
+        .refresh(&|_| {}, &ail_engine::CancelToken::new())
+        .unwrap();
     let root = engine.root().to_path_buf();
     let mut filled = 0;
     for question in questions() {
@@ -138,7 +140,9 @@ fn the_asked_about_line_is_kept_when_a_place_is_trimmed() {
         },
     )
     .unwrap();
-    engine.refresh(&|_| {}, &ail_engine::CancelToken::new()).unwrap();
+    engine
+        .refresh(&|_| {}, &ail_engine::CancelToken::new())
+        .unwrap();
     let root = engine.root().to_path_buf();
     let query = Query {
         question: "how does the cache decide which entry to evict".into(),

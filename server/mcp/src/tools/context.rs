@@ -12,12 +12,11 @@ use crate::folders::Folder;
 use crate::schema::DEFAULT_MAX_TOKENS;
 use ail_engine::answer::MAX_LIMIT;
 use ail_engine::engine::file_uri;
-use ail_engine::{Query, QueryError};
+use ail_engine::{CancelToken, Query, QueryError};
 use ail_protocol::budget::{self, Focus, MAX_MAX_TOKENS, MIN_MAX_TOKENS};
 use ail_protocol::merge::{empty_context_result, merge_context_results};
 use ail_protocol::{render, ContextResult, ResultItem};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 struct Request {
     question: String,
@@ -68,23 +67,22 @@ pub async fn call(call: Call) -> Outcome {
         None => call.folders.list.clone(),
     };
     let max_file_size = call.folders.config.max_file_size;
-    // The engine's token follows the call's: cancelling the call stops the work inside
-    // the engine's loops too.
-    let token = ail_engine::CancelToken::new();
-    let watcher = tokio::spawn({
-        let (ct, token) = (call.ct.clone(), token.clone());
-        async move {
-            ct.cancelled().await;
-            token.cancel();
-        }
+    // The engine's cancel token follows the call's.
+    let cancel = CancelToken::new();
+    let (ct, engine_cancel) = (call.ct.clone(), cancel.clone());
+    let follow = tokio::spawn(async move {
+        ct.cancelled().await;
+        engine_cancel.cancel();
     });
     let delay = call.hooks.context_delay;
     let result = blocking(move || {
-        wait_for_test_hook(delay, &|| token.is_cancelled())?;
-        answer_blocking(&request, &folders, max_file_size, &token)
+        if !delay.is_zero() && cancel.sleep(delay) {
+            return Err("cancelled".to_string());
+        }
+        answer_blocking(&request, &folders, max_file_size, &cancel)
     })
     .await;
-    watcher.abort();
+    follow.abort();
     match result {
         Ok(wire) => {
             let structured = serde_json::to_value(&wire).map_err(|e| e.to_string())?;
@@ -94,22 +92,11 @@ pub async fn call(call: Call) -> Outcome {
     }
 }
 
-fn wait_for_test_hook(delay: Duration, cancelled: &dyn Fn() -> bool) -> Result<(), String> {
-    let until = Instant::now() + delay;
-    while Instant::now() < until {
-        if cancelled() {
-            return Err("cancelled".into());
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    Ok(())
-}
-
 fn answer_blocking(
     request: &Request,
     folders: &[Arc<Folder>],
     max_file_size: u64,
-    cancelled: &ail_engine::CancelToken,
+    cancelled: &CancelToken,
 ) -> Result<ContextResult, String> {
     let mut parts = Vec::new();
     let mut loading = Vec::new();
@@ -132,9 +119,10 @@ fn answer_blocking(
         let answer = engine
             .query_with_cancel(&query, cancelled)
             .map_err(|e| match e {
-                QueryError::EmptyQuestion => format!("question: {e}"),
+                QueryError::EmptyQuestion | QueryError::QuestionTooLong(_) => {
+                    format!("question: {e}")
+                }
                 QueryError::BadLimit(_) => format!("limit: {e}"),
-                QueryError::QuestionTooLong(_) => format!("question: {e}"),
                 QueryError::Cancelled => "cancelled".to_string(),
             })?;
         parts.push((
