@@ -180,7 +180,7 @@ fn every_warning_the_page_quotes_is_one_the_code_emits() {
         let example = example.split("\"`").next().unwrap_or("");
         quoted += 1;
         // The fixed words of the message: what is left between numbers, names and `...`.
-        for piece in example.split(|c: char| c.is_ascii_digit() || c == ':' || c == '.') {
+        for piece in example.split(|c: char| c.is_ascii_digit() || ":.;()".contains(c)) {
             let piece = piece.trim().trim_end_matches(',');
             if piece.split_whitespace().count() >= 2 {
                 assert!(

@@ -37,6 +37,8 @@ pub struct EngineConfig {
     pub blame_wait: std::time::Duration,
     /// Permalink host kinds for self-hosted remotes and a custom URL template.
     pub permalinks: crate::git::PermalinkSettings,
+    /// Latency and memory past which the optional stages switch off (see `rollback`).
+    pub budgets: crate::rollback::Budgets,
 }
 
 impl Default for EngineConfig {
@@ -56,6 +58,7 @@ impl Default for EngineConfig {
             git: true,
             blame_wait: std::time::Duration::from_millis(250),
             permalinks: crate::git::PermalinkSettings::default(),
+            budgets: crate::rollback::Budgets::default(),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod persist;
 mod pool;
 mod question;
 pub mod rank;
+pub mod rollback;
 pub mod safe_path;
 pub mod segment;
 pub mod store;

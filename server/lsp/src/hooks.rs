@@ -20,6 +20,9 @@ pub struct TestHooks {
     /// `AIL_TEST_REQUEST_DEADLINE_MS=N`: requests are abandoned after N ms instead of
     /// `guard::REQUEST_DEADLINE`.
     pub request_deadline: Option<Duration>,
+    /// `AIL_TEST_LATENCY_BUDGET_MS=X`: the p95 budget past which the optional stages
+    /// switch off (see the engine's `rollback`), instead of 500 ms.
+    pub latency_budget_ms: Option<f64>,
 }
 
 impl TestHooks {
@@ -41,6 +44,7 @@ impl TestHooks {
             context_delay: millis("AIL_TEST_DELAY_MS").unwrap_or(Duration::ZERO),
             stall_in: text("AIL_TEST_STALL"),
             request_deadline: millis("AIL_TEST_REQUEST_DEADLINE_MS"),
+            latency_budget_ms: text("AIL_TEST_LATENCY_BUDGET_MS").and_then(|v| v.parse().ok()),
         }
     }
 

@@ -50,7 +50,10 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(client: Client, defaults: EngineConfig, hooks: TestHooks) -> State {
+    pub fn new(client: Client, mut defaults: EngineConfig, hooks: TestHooks) -> State {
+        if let Some(budget) = hooks.latency_budget_ms {
+            defaults.budgets.p95_ms = budget;
+        }
         State {
             client,
             settings: RwLock::new(Settings::from_defaults(&defaults)),
