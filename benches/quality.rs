@@ -20,12 +20,15 @@
 //! ranks to this file as tab-separated values).
 
 use ail_engine::cache::CacheConfig;
-use ail_engine::chunk::{chunk_file, Language};
 use ail_engine::{Engine, EngineConfig, Query, Retrieval};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+#[path = "quality/floor.rs"]
+mod floor;
+use floor::Floor;
 
 const DOC_QUESTIONS: usize = 1000;
 const IDENTIFIER_QUESTIONS: usize = 300;
@@ -33,15 +36,8 @@ const IDENTIFIER_QUESTIONS: usize = 300;
 const TOP_K: usize = 10;
 /// A docstring's first sentence must have at least this many words to make a question.
 const MIN_DOC_WORDS: usize = 4;
-/// Files the floor leaves out, as the engine's default size limit does.
-const MAX_FILE_BYTES: u64 = 1024 * 1024;
-/// Words the floor ignores: English function words and the words of the identifier
-/// question template, which carry nothing about any particular answer.
-const FLOOR_STOP_WORDS: &[&str] = &[
-    "and", "are", "but", "can", "defined", "does", "for", "from", "has", "have", "how", "into",
-    "its", "not", "the", "that", "their", "them", "then", "there", "these", "this", "was", "were",
-    "what", "when", "where", "which", "who", "why", "will", "with",
-];
+/// Identifier questions whose answer is only in vendored code.
+const VENDORED_QUESTIONS: usize = 100;
 
 fn main() -> Result<(), String> {
     let source = workspace()?;
@@ -60,9 +56,19 @@ fn main() -> Result<(), String> {
     copy_blanked(&source, copy.path(), "", &mut corpus)
         .map_err(|e| format!("cannot copy {}: {e}", source.display()))?;
 
-    // 2. Questions, sampled every n-th from candidates in (path, line) order.
-    let doc_all = doc_questions(&corpus.functions);
-    let ident_all = identifier_questions(&corpus.functions);
+    // 2. Questions, sampled every n-th from candidates in (path, line) order. Doc and
+    //    identifier questions are about the project's own code; a third set asks for names
+    //    that only vendored code defines, which must still be found.
+    let mut doc_all = doc_questions(&corpus.functions);
+    doc_all.questions.retain(|q| !third_party(&q.path));
+    let (vendored_all, ident_all): (Vec<Question>, Vec<Question>) =
+        identifier_questions(&corpus.functions)
+            .into_iter()
+            .partition(|q| third_party(&q.path));
+    let vendored = every_nth(
+        &vendored_all,
+        limit.unwrap_or(VENDORED_QUESTIONS).min(VENDORED_QUESTIONS),
+    );
     let doc = every_nth(
         &doc_all.questions,
         limit.unwrap_or(DOC_QUESTIONS).min(DOC_QUESTIONS),
@@ -74,12 +80,23 @@ fn main() -> Result<(), String> {
             .min(IDENTIFIER_QUESTIONS),
     );
 
-    // 3. The engine, on the blanked copy, in memory, with the answer cache off so that
-    //    every answer is computed from scratch (and no answer leaks between questions).
-    let config = EngineConfig {
-        persist: false,
+    // 3. The engine, on the blanked copy, served from its persisted segment as a user's
+    //    would be (AIL_QUALITY_IN_MEMORY=1 keeps it in memory instead), with the answer
+    //    cache off so that every answer is computed from scratch.
+    let cache_dir = tempfile::tempdir().map_err(|e| format!("cannot make a temp dir: {e}"))?;
+    let mut config = EngineConfig {
+        persist: std::env::var_os("AIL_QUALITY_IN_MEMORY").is_none(),
+        cache_dir: Some(cache_dir.path().to_path_buf()),
         ..EngineConfig::default()
     };
+    if let Some(w) = std::env::var("AIL_VENDORED_WEIGHT")
+        .ok()
+        .filter(|w| !w.is_empty())
+    {
+        config.vendored_weight = w
+            .parse()
+            .map_err(|_| format!("AIL_VENDORED_WEIGHT must be a number, got {w:?}"))?;
+    }
     let engine = Engine::open(copy.path(), config).map_err(|e| e.to_string())?;
     let report = engine
         .refresh(&|_| {}, &ail_engine::CancelToken::new())
@@ -113,6 +130,12 @@ fn main() -> Result<(), String> {
         ident.len()
     );
     println!(
+        "vendored-only identifier questions: {} candidates, {} asked; vendored weight {}",
+        vendored_all.len(),
+        vendored.len(),
+        engine.config().vendored_weight
+    );
+    println!(
         "engine: {} files, {} chunks indexed in {:.1} s; embedder {}, vectors {}",
         report.files, report.chunks, report.seconds, status.embedder, status.vector_index
     );
@@ -130,7 +153,11 @@ fn main() -> Result<(), String> {
         ("vector", Some(Retrieval::Vector)),
         ("floor (grep count)", None),
     ];
-    let sets = [("doc", &doc), ("identifier", &ident)];
+    let sets = [
+        ("doc", &doc),
+        ("identifier", &ident),
+        ("vendored identifier", &vendored),
+    ];
     let mut floor = floor;
     let mut rows = Vec::new();
     let mut tsv = String::from("type\tquestion\tpath\tline");
@@ -138,20 +165,23 @@ fn main() -> Result<(), String> {
         let _ = write!(tsv, "\t{name}");
     }
     tsv.push('\n');
-    let total = (doc.len() + ident.len()) * modes.len();
+    let total = (doc.len() + ident.len() + vendored.len()) * modes.len();
     let mut asked = 0;
     let mut ranks: HashMap<(usize, usize), Vec<Option<usize>>> = HashMap::new();
     for (set_i, (_, questions)) in sets.iter().enumerate() {
         for (mode_i, (mode_name, retrieval)) in modes.iter().enumerate() {
-            let mut score = Score::default();
+            let mut scores: [Score; 3] = Default::default();
             let mut set_ranks = Vec::with_capacity(questions.len());
             for q in questions.iter() {
                 let t = Instant::now();
-                let rank = match retrieval {
+                let (rank, third_party_shown) = match retrieval {
                     Some(retrieval) => engine_rank(&engine, q, *retrieval)?,
-                    None => floor.rank(q),
+                    None => (floor.rank(q), (0, 0)),
                 };
-                score.add(rank, t.elapsed().as_secs_f64() * 1000.0);
+                let ms = t.elapsed().as_secs_f64() * 1000.0;
+                for half in [0, 1 + half_of(q)] {
+                    scores[half].add(rank, ms, third_party_shown);
+                }
                 set_ranks.push(rank);
                 asked += 1;
                 if asked % 500 == 0 {
@@ -159,7 +189,9 @@ fn main() -> Result<(), String> {
                 }
             }
             ranks.insert((set_i, mode_i), set_ranks);
-            rows.push((sets[set_i].0, *mode_name, score));
+            for (half, score) in scores.into_iter().enumerate() {
+                rows.push((half, sets[set_i].0, *mode_name, score));
+            }
         }
     }
     for (set_i, (set_name, questions)) in sets.iter().enumerate() {
@@ -179,18 +211,29 @@ fn main() -> Result<(), String> {
         }
     }
 
-    println!();
-    println!("| mode | questions | n | hit@1 | hit@10 | MRR@10 | median ms |");
-    println!("|---|---|---|---|---|---|---|");
-    for (set_name, mode_name, score) in &rows {
-        println!(
-            "| {mode_name} | {set_name} | {} | {:.3} | {:.3} | {:.3} | {:.2} |",
-            score.n(),
-            score.hit_at(1),
-            score.hit_at(TOP_K),
-            score.mrr(),
-            score.median_ms()
-        );
+    for (half, title) in ["all questions", "tune half", "report half"]
+        .iter()
+        .enumerate()
+    {
+        println!();
+        println!("{title}:");
+        println!();
+        println!("| mode | questions | n | hit@1 | hit@10 | MRR@10 | vendored/generated share of results | median ms |");
+        println!("|---|---|---|---|---|---|---|---|");
+        for (_, set_name, mode_name, score) in rows.iter().filter(|r| r.0 == half) {
+            if score.n() == 0 {
+                continue;
+            }
+            println!(
+                "| {mode_name} | {set_name} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} |",
+                score.n(),
+                score.hit_at(1),
+                score.hit_at(TOP_K),
+                score.mrr(),
+                score.third_party_share(),
+                score.median_ms()
+            );
+        }
     }
     println!();
     println!(
@@ -232,12 +275,28 @@ struct Question {
     def_line: u32,
 }
 
-/// The rank (1-based) of the first engine result that holds the answer.
+/// Whether the code at `path` is vendored or generated, by its path.
+fn third_party(path: &str) -> bool {
+    ail_engine::file_kind::classify(path, "").is_third_party_or_generated()
+}
+
+/// 0 for the tune half, 1 for the report half: a fixed hash of the answer's place, so the
+/// halves never change between runs and no tuning sees the report half.
+fn half_of(q: &Question) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in format!("{}:{}", q.path, q.def_line).bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (h >> 32) as usize & 1
+}
+
+/// The rank (1-based) of the first engine result that holds the answer, and how many of
+/// the results shown were vendored or generated code, of how many.
 fn engine_rank(
     engine: &Engine,
     q: &Question,
     retrieval: Retrieval,
-) -> Result<Option<usize>, String> {
+) -> Result<(Option<usize>, (usize, usize)), String> {
     let query = Query {
         question: q.question.clone(),
         file: None,
@@ -248,25 +307,38 @@ fn engine_rank(
     let answer = engine
         .query(&query)
         .map_err(|e| format!("query {:?} failed: {e}", q.question))?;
-    Ok(answer
+    let rank = answer
         .results
         .iter()
         .position(|hit| {
             hit.path == q.path && hit.start_line <= q.def_line && q.def_line < hit.end_line
         })
-        .map(|i| i + 1))
+        .map(|i| i + 1);
+    let shown = answer
+        .results
+        .iter()
+        .filter(|hit| hit.file_kind.is_third_party_or_generated())
+        .count();
+    Ok((rank, (shown, answer.results.len())))
 }
 
 #[derive(Default)]
 struct Score {
     ranks: Vec<Option<usize>>,
     ms: Vec<f64>,
+    /// Results shown that were vendored or generated, and all results shown.
+    third_party: (usize, usize),
 }
 
 impl Score {
-    fn add(&mut self, rank: Option<usize>, ms: f64) {
+    fn add(&mut self, rank: Option<usize>, ms: f64, third_party: (usize, usize)) {
         self.ranks.push(rank);
         self.ms.push(ms);
+        self.third_party.0 += third_party.0;
+        self.third_party.1 += third_party.1;
+    }
+    fn third_party_share(&self) -> f64 {
+        self.third_party.0 as f64 / self.third_party.1.max(1) as f64
     }
     fn n(&self) -> usize {
         self.ranks.len()
@@ -727,168 +799,4 @@ fn identifier_questions(functions: &[Function]) -> Vec<Question> {
         .collect();
     questions.sort_by(|a, b| (&a.path, a.def_line).cmp(&(&b.path, b.def_line)));
     questions
-}
-
-// ---------------------------------------------------------------------------------------
-// The floor.
-
-/// Grep-style ranking: chunks ordered by how many times the question's words occur in
-/// them, case-insensitively, as substrings. Words are alphanumeric, so every occurrence
-/// lies inside one alphanumeric run of the text; counting through a vocabulary of those
-/// runs gives the same counts as scanning the text, much faster.
-struct Floor {
-    files: usize,
-    /// (path, start line, end line), in path then line order.
-    chunks: Vec<(String, u32, u32)>,
-    vocabulary: Vec<String>,
-    /// Per vocabulary entry: (chunk, occurrences).
-    postings: Vec<Vec<(u32, u32)>>,
-    /// Per question word: (chunk, occurrences), computed on first use.
-    word_hits: HashMap<String, Vec<(u32, u32)>>,
-    scores: Vec<u32>,
-}
-
-impl Floor {
-    fn build(root: &Path) -> Floor {
-        let mut files = Vec::new();
-        collect_text_files(root, "", &mut files);
-        let mut floor = Floor {
-            files: files.len(),
-            chunks: Vec::new(),
-            vocabulary: Vec::new(),
-            postings: Vec::new(),
-            word_hits: HashMap::new(),
-            scores: Vec::new(),
-        };
-        let mut ids: HashMap<String, u32> = HashMap::new();
-        for (path, text) in &files {
-            for span in chunk_file(Language::from_path(path), text) {
-                let Some(chunk_text) = text.get(span.start_byte..span.end_byte) else {
-                    continue;
-                };
-                let chunk = floor.chunks.len() as u32;
-                floor
-                    .chunks
-                    .push((path.clone(), span.start_line, span.end_line));
-                let mut counts: HashMap<u32, u32> = HashMap::new();
-                let lower = chunk_text.to_lowercase();
-                for run in lower
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|r| !r.is_empty())
-                {
-                    let id = match ids.get(run) {
-                        Some(&id) => id,
-                        None => {
-                            let id = floor.vocabulary.len() as u32;
-                            ids.insert(run.to_string(), id);
-                            floor.vocabulary.push(run.to_string());
-                            floor.postings.push(Vec::new());
-                            id
-                        }
-                    };
-                    *counts.entry(id).or_default() += 1;
-                }
-                for (id, n) in counts {
-                    floor.postings[id as usize].push((chunk, n));
-                }
-            }
-        }
-        floor.scores = vec![0; floor.chunks.len()];
-        floor
-    }
-
-    fn words(question: &str) -> Vec<String> {
-        let mut words: Vec<String> = question
-            .to_lowercase()
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.chars().count() >= 3 && !FLOOR_STOP_WORDS.contains(w))
-            .map(str::to_string)
-            .collect();
-        words.sort();
-        words.dedup();
-        words
-    }
-
-    fn hits_of(&mut self, word: &str) -> &[(u32, u32)] {
-        if !self.word_hits.contains_key(word) {
-            let mut per_chunk: HashMap<u32, u32> = HashMap::new();
-            for (id, run) in self.vocabulary.iter().enumerate() {
-                let n = run.matches(word).count() as u32;
-                if n > 0 {
-                    for &(chunk, count) in &self.postings[id] {
-                        *per_chunk.entry(chunk).or_default() += n * count;
-                    }
-                }
-            }
-            self.word_hits
-                .insert(word.to_string(), per_chunk.into_iter().collect());
-        }
-        self.word_hits.get(word).map_or(&[], |v| v.as_slice())
-    }
-
-    fn rank(&mut self, q: &Question) -> Option<usize> {
-        let mut touched = Vec::new();
-        for word in Floor::words(&q.question) {
-            let hits: Vec<(u32, u32)> = self.hits_of(&word).to_vec();
-            for (chunk, n) in hits {
-                let s = &mut self.scores[chunk as usize];
-                if *s == 0 {
-                    touched.push(chunk);
-                }
-                *s += n;
-            }
-        }
-        // Highest count first; ties in path and line order.
-        touched.sort_by(|&a, &b| {
-            self.scores[b as usize]
-                .cmp(&self.scores[a as usize])
-                .then(a.cmp(&b))
-        });
-        let rank = touched.iter().take(TOP_K).position(|&c| {
-            let (path, start, end) = &self.chunks[c as usize];
-            *path == q.path && *start <= q.def_line && q.def_line < *end
-        });
-        for c in touched {
-            self.scores[c as usize] = 0;
-        }
-        rank.map(|i| i + 1)
-    }
-}
-
-/// UTF-8 files under `dir` (workspace-relative paths), skipping hidden entries, symbolic
-/// links, oversized and binary files, roughly as the engine's walk does.
-fn collect_text_files(dir: &Path, rel: &str, out: &mut Vec<(String, String)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if name.starts_with('.') {
-            continue;
-        }
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        let child_rel = if rel.is_empty() {
-            name.to_string()
-        } else {
-            format!("{rel}/{name}")
-        };
-        if kind.is_dir() {
-            collect_text_files(&entry.path(), &child_rel, out);
-        } else if kind.is_file() {
-            if entry.metadata().map_or(true, |m| m.len() > MAX_FILE_BYTES) {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(entry.path()) else {
-                continue;
-            };
-            if !text.contains('\0') {
-                out.push((child_rel, text));
-            }
-        }
-    }
 }

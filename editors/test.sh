@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every editor test: the VS Code extension's type check, lint and unit tests, its .vsix
-# package, its integration tests (which skip without a local VS Code), and the Neovim tests
-# against the real `ail lsp`. Installs what it needs first. Exits non-zero on any failure.
+# package, its integration tests (which skip without a local VS Code), its end-to-end suite in
+# a real VS Code workbench (code-server driven by headless Chromium; never skipped), and the
+# Neovim tests against the real `ail lsp`, headless and in a real terminal (tmux). Installs what it needs first. Exits non-zero on any
+# failure.
 #
 #   editors/test.sh                 # uses target/debug/ail (run `cargo build` first)
 #   AIL_BIN=/path/to/ail editors/test.sh
@@ -26,8 +28,10 @@ step() {
   local name="$1"
   shift
   echo "== $name"
+  local started="$SECONDS"
   "$@" 2>&1 | tee "$log"
   local status="${PIPESTATUS[0]}"
+  echo "-- $name: $((SECONDS - started)) s"
   local p f summary
   summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
   if [ -n "$summary" ]; then
@@ -87,7 +91,9 @@ check_ail() {
   return 1
 }
 step "ail binary" check_ail
+step "VS Code: end to end in code-server (ail: $AIL_BIN)" vscode npm run test:web
 step "Neovim tests (ail: $AIL_BIN)" nvim --headless -l "$editors/nvim/tests/run.lua"
+step "Neovim in a terminal (tmux; ail: $AIL_BIN)" vscode npm run test:nvim-terminal
 
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "failed steps: ${failed[*]}"

@@ -4,7 +4,7 @@
 //! Exit codes follow ripgrep: 0 when something was found, 1 when nothing was, 2 on error.
 
 use ail_engine::answer::{DEFAULT_LIMIT, MAX_LIMIT, MAX_QUESTION_BYTES};
-use ail_engine::{Answer, Engine, EngineConfig, Phase, Progress, Query};
+use ail_engine::{Answer, Engine, EngineConfig, FileKind, Phase, Progress, Query};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,6 +37,18 @@ struct GlobalArgs {
     /// Keep the index in memory only
     #[arg(long, global = true)]
     no_persist: bool,
+    /// Weight of vendored and generated code against the project's own, 0 to 1 (default
+    /// 0.5; 1 ranks them alike)
+    #[arg(long, global = true, value_name = "W", value_parser = parse_weight)]
+    vendored_weight: Option<f32>,
+}
+
+/// A weight between 0 and 1.
+fn parse_weight(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(w) if (0.0..=1.0).contains(&w) => Ok(w),
+        _ => Err(format!("expected a number from 0 to 1, got {text:?}")),
+    }
 }
 
 #[derive(Subcommand)]
@@ -142,6 +154,9 @@ fn config(global: &GlobalArgs) -> EngineConfig {
         config.max_file_size = max;
     }
     config.persist = !global.no_persist;
+    if let Some(w) = global.vendored_weight {
+        config.vendored_weight = w;
+    }
     config
 }
 
@@ -310,15 +325,28 @@ fn human_answer(answer: &Answer) -> String {
             .as_deref()
             .map(|sym| format!("  {sym} ({})", hit.kind.as_str()))
             .unwrap_or_default();
+        let kind = match hit.file_kind {
+            FileKind::FirstParty => String::new(),
+            other => format!("  [{}]", other.as_str()),
+        };
         s.push_str(&format!(
-            "{}. {}:{}-{}{}  score {:.2}\n",
+            "{}. {}:{}-{}{}{}  score {:.2}\n",
             hit.citation,
             hit.path,
             hit.start_line + 1,
             hit.end_line.max(hit.start_line + 1),
             name,
+            kind,
             hit.score
         ));
+        if !hit.copies.is_empty() {
+            let copies: Vec<String> = hit
+                .copies
+                .iter()
+                .map(|c| format!("{}:{}", c.path, c.start_line + 1))
+                .collect();
+            s.push_str(&format!("     same text at {}\n", copies.join(", ")));
+        }
         for l in hit.snippet.lines().take(3) {
             s.push_str(&format!("     {l}\n"));
         }
@@ -342,7 +370,7 @@ fn status(global: &GlobalArgs, dir: &Path, json: bool) -> Result<ExitCode, Strin
     let engine = open(global, dir)?;
     let s = engine.status();
     if json {
-        let wire = ail_protocol::StatusResult::from_status(&s, ail_protocol::rss_bytes());
+        let wire = ail_protocol::StatusResult::from_status(&s, ail_protocol::memory_usage());
         out(&serde_json::to_string_pretty(&wire).map_err(|e| e.to_string())?);
         exit_without_teardown(engine);
         return Ok(ExitCode::SUCCESS);
@@ -356,9 +384,21 @@ fn status(global: &GlobalArgs, dir: &Path, json: bool) -> Result<ExitCode, Strin
     } else {
         lines.push(format!("state      {}", s.state.as_str()));
         lines.push(format!("files      {}", s.files));
+        let kinds: Vec<String> = FileKind::ALL
+            .iter()
+            .zip(s.files_by_kind)
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| format!("{n} {}", k.as_str()))
+            .collect();
+        if !kinds.is_empty() {
+            lines.push(format!("kinds      {}", kinds.join(", ")));
+        }
         lines.push(format!("chunks     {}", s.chunks));
+        let memory = ail_protocol::memory_usage();
         lines.push(format!(
-            "memory     {} (index in memory)",
+            "memory     {} anonymous, {} file-backed (index: {} in memory, the rest mapped)",
+            human_bytes(memory.anon),
+            human_bytes(memory.file),
             human_bytes(s.index_bytes as u64)
         ));
     }

@@ -16,7 +16,7 @@ vim.api.nvim_create_user_command('Ail', function(cmd)
 end, {
   nargs = '*',
   bang = true,
-  desc = 'AIL: context {question} | status | reindex | log',
+  desc = 'AIL: context {question} | symbol | status | reindex | log',
   complete = function(arg_lead, cmd_line)
     return require('ail.commands').complete(arg_lead, cmd_line)
   end,
@@ -28,6 +28,9 @@ end, { desc = 'AIL: ask about the code under the cursor' })
 vim.keymap.set('x', '<Plug>(AilContext)', function()
   require('ail.context').ask_selection()
 end, { desc = 'AIL: ask the selected text' })
+vim.keymap.set('n', '<Plug>(AilSymbol)', function()
+  require('ail.context').ask_symbol()
+end, { desc = 'AIL: ask about the symbol under the cursor' })
 
 local group = vim.api.nvim_create_augroup('ail', { clear = true })
 

@@ -179,6 +179,19 @@ test('an empty question asks about the code under the cursor', function()
   h.truthy(answer and #answer.results > 0, 'places for the cursor')
 end)
 
+test(':Ail symbol asks about the identifier under the cursor', function()
+  open(expected_file)
+  cursor_on_symbol()
+  vim.cmd('Ail symbol')
+  h.wait_for('the symbol in the quickfix title', function()
+    return vim.fn.getqflist({ title = 1 }).title:find('remove_oldest', 1, true) ~= nil
+  end, 30000, h.notified)
+  h.truthy(#vim.fn.getqflist() > 0, 'places for the symbol')
+  h.wait_for('the answer float about the symbol', function()
+    return table.concat(h.float_lines() or {}, '\n'):find('# AIL: remove_oldest', 1, true) ~= nil
+  end, 10000)
+end)
+
 test('<Plug>(AilContext) asks the typed question, or the selected text in visual mode', function()
   open('worker/retry/backoff.go')
   local saved = vim.ui.input

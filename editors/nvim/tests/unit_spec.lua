@@ -248,6 +248,16 @@ test('the float shows question, summary, places, blame, history, warnings and st
   h.matches('confidence 0%.74 · cache miss · 3%.1 ms · index indexing, 412 files', text)
 end)
 
+test('the float says when the index is still building and when the answer came from the cache', function()
+  local context = require('ail.context')
+  local text = table.concat(context.float_lines(vim.tbl_extend('force', sample, { cache = 'exact' })), '\n')
+  h.matches('^# AIL: [^\n]*\n\n> %*%*The index is still being built%*%* %(412 files so far%)', text, 'building first')
+  h.matches('\n> %*%*Answered from the cache:%*%* this question was answered before', text, 'exact hit')
+  local ready = vim.tbl_extend('force', sample, { index = { state = 'ready', files = 1234 } })
+  h.eq({}, context.notices(ready), 'a fresh answer on a ready index has no notice')
+  h.matches('near%-identical question', context.notices(vim.tbl_extend('force', ready, { cache = 'semantic' }))[1])
+end)
+
 test('citation markers become code so markdown does not hide their brackets', function()
   local context = require('ail.context')
   h.eq('see `[1]` and `[12]`.', context.code_citations('see [1] and [12].'), 'markers')
@@ -318,7 +328,7 @@ end)
 
 test(':Ail completion offers subcommands, then nothing for the free-text question', function()
   local commands = require('ail.commands')
-  h.eq({ 'context', 'log', 'reindex', 'status' }, commands.complete('', 'Ail '), 'all')
+  h.eq({ 'context', 'log', 'reindex', 'status', 'symbol' }, commands.complete('', 'Ail '), 'all')
   h.eq({ 'reindex' }, commands.complete('re', 'Ail re'), 'prefix')
   h.eq({}, commands.complete('', 'Ail context how do '), 'question')
   h.eq({ 'context', 'how does  it work' }, { commands.split('  context how does  it work ') }, 'split keeps the question')
@@ -331,6 +341,7 @@ test('the plugin works without setup(): :Ail, <Plug> mappings, no default keymap
   h.eq(2, vim.fn.exists(':Ail'), ':Ail exists')
   h.truthy(vim.fn.maparg('<Plug>(AilContext)', 'n') ~= '' or #vim.fn.maparg('<Plug>(AilContext)', 'n', false, true) > 0, 'normal <Plug> mapping')
   h.truthy(next(vim.fn.maparg('<Plug>(AilContext)', 'x', false, true)) ~= nil, 'visual <Plug> mapping')
+  h.truthy(next(vim.fn.maparg('<Plug>(AilSymbol)', 'n', false, true)) ~= nil, 'symbol <Plug> mapping')
   local added = {}
   for _, map in ipairs(vim.api.nvim_get_keymap('n')) do
     if not map.lhs:find('<Plug>', 1, true) then
@@ -386,7 +397,7 @@ test('the help file has tags for the command, options, mappings and health', fun
   vim.cmd('helptags ' .. vim.fn.fnameescape(out))
   h.eq('', vim.v.errmsg, 'helptags reports no duplicate tags')
   local tags = table.concat(vim.fn.readfile(out .. '/tags'), '\n')
-  for _, tag in ipairs({ 'ail.txt', ':Ail', 'ail-options', 'g:ail', '<Plug>(AilContext)', 'ail-health', 'ail-statusline', 'ail-binary' }) do
+  for _, tag in ipairs({ 'ail.txt', ':Ail', ':Ail-symbol', 'ail-options', 'g:ail', '<Plug>(AilContext)', '<Plug>(AilSymbol)', 'ail-health', 'ail-statusline', 'ail-binary' }) do
     h.matches('\n?' .. vim.pesc(tag) .. '\t', tags, 'tag ' .. tag)
   end
 end)

@@ -1,20 +1,46 @@
-// The `ail.*` commands of the command palette (category "AIL"): ask about this file, show the
-// index status, reindex, restart the server, show the logs.
+// The `ail.*` commands of the command palette (category "AIL"): ask about this file or the
+// symbol under the cursor, show the index status, reindex, restart the server, show the logs.
 
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageclient/node';
-import { answerMarkdown, contextParams, placeItems, selectionRange, statusMarkdown, type PlaceItem } from './format';
+import { contextParams, placeItems, statusMarkdown, type PlaceItem } from './format';
 import * as ext from './lsp_ext';
+import { openPlace } from './open_place';
 import type { Session } from './session';
 
-/** Arguments a caller (a keybinding, another extension, a test) may pass to `ail.askAboutFile`. */
+/** Arguments a caller (a keybinding, another extension, a test, the code action) may pass to `ail.askAboutFile` and `ail.askAboutSymbol`. */
 export interface AskArgs {
   /** Skip the input box and ask this. */
   question?: string;
   /** Show the quick pick of places (default true). */
   quickPick?: boolean;
-  /** Show the markdown preview of the answer (default true). */
+  /** Show the answer view (default true). */
   preview?: boolean;
+  /** Ask at this position of the active editor instead of the cursor (0-based). */
+  position?: { line: number; character: number };
+}
+
+/** Only the fields of `AskArgs` a caller may set, from an untrusted argument (a menu passes a Uri). */
+function askArgs(value: unknown): AskArgs {
+  if (!value || typeof value !== 'object' || value instanceof vscode.Uri) {
+    return {};
+  }
+  const v = value as Record<string, unknown>;
+  const args: AskArgs = {};
+  if (typeof v.question === 'string') {
+    args.question = v.question;
+  }
+  if (typeof v.quickPick === 'boolean') {
+    args.quickPick = v.quickPick;
+  }
+  if (typeof v.preview === 'boolean') {
+    args.preview = v.preview;
+  }
+  const p = v.position as Record<string, unknown> | undefined;
+  if (p && Number.isInteger(p.line) && Number.isInteger(p.character)) {
+    args.position = { line: p.line as number, character: p.character as number };
+  }
+  return args;
 }
 
 function errorText(e: unknown): string {
@@ -22,16 +48,6 @@ function errorText(e: unknown): string {
     return e.message;
   }
   return e instanceof Error ? e.message : String(e);
-}
-
-/** Open a place: the file, with the cited lines selected and in view. */
-async function openPlace(item: ext.ResultItem): Promise<void> {
-  const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(item.uri));
-  const r = selectionRange(item.range);
-  const range = doc.validateRange(new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character));
-  const editor = await vscode.window.showTextDocument(doc, { preview: true });
-  editor.selection = new vscode.Selection(range.start, range.end);
-  editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }
 
 function showPlaces(result: ext.ContextResult): void {
@@ -77,7 +93,7 @@ export async function askAboutFile(session: Session, args: AskArgs = {}): Promis
   if (!client) {
     return undefined;
   }
-  const position = editor.selection.active;
+  const position = args.position ?? editor.selection.active;
   const params = contextParams(
     question,
     client.code2ProtocolConverter.asUri(editor.document.uri),
@@ -97,12 +113,20 @@ export async function askAboutFile(session: Session, args: AskArgs = {}): Promis
     return undefined;
   }
   if (args.preview !== false) {
-    await session.answers.show('AIL answer', answerMarkdown(result));
+    await session.answers.showAnswer(result, editor.viewColumn);
   }
   if (args.quickPick !== false) {
     showPlaces(result);
   }
   return result;
+}
+
+/**
+ * `AIL: Ask About This Symbol`: no input box; the server asks about the symbol (or the line)
+ * at the cursor.
+ */
+export function askAboutSymbol(session: Session, args: AskArgs = {}): Promise<ext.ContextResult | undefined> {
+  return askAboutFile(session, { ...args, question: '' });
 }
 
 /** `AIL: Show Index Status`. */
@@ -121,7 +145,7 @@ export async function showStatus(session: Session): Promise<ext.StatusResult | u
     return undefined;
   }
   const workspace = status.workspace ? client.protocol2CodeConverter.asUri(status.workspace).fsPath : undefined;
-  await session.answers.show('AIL status', statusMarkdown(status, workspace));
+  await session.answers.showMarkdown('AIL: index status', statusMarkdown(status, workspace));
   return status;
 }
 
@@ -145,10 +169,8 @@ export async function reindex(session: Session): Promise<boolean> {
 
 export function register(session: Session): vscode.Disposable[] {
   return [
-    // From a menu the argument is a Uri, not AskArgs.
-    vscode.commands.registerCommand('ail.askAboutFile', (args?: unknown) =>
-      askAboutFile(session, args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : {}),
-    ),
+    vscode.commands.registerCommand('ail.askAboutFile', (args?: unknown) => askAboutFile(session, askArgs(args))),
+    vscode.commands.registerCommand('ail.askAboutSymbol', (args?: unknown) => askAboutSymbol(session, askArgs(args))),
     vscode.commands.registerCommand('ail.showStatus', () => showStatus(session)),
     vscode.commands.registerCommand('ail.reindex', () => reindex(session)),
     vscode.commands.registerCommand('ail.restartServer', () => session.restart()),

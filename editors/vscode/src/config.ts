@@ -144,3 +144,26 @@ export function changeEffect(affects: (section: string) => boolean): 'restart' |
   }
   return 'none';
 }
+
+/** Where a setting has a value (the fields of `WorkspaceConfiguration.inspect` that matter here). */
+export interface SettingScopes {
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+/**
+ * The command (and its argument) that opens the settings editor where `key` can be fixed:
+ * the workspace's settings when the workspace sets it (that value wins), else the remote
+ * machine's when the window is remote (a machine-overridable setting is not shown among the
+ * user settings there), else the user settings.
+ */
+export function settingsCommand(key: string, scopes: SettingScopes | undefined, remoteName: string | undefined): [command: string, arg: unknown] {
+  if (scopes?.workspaceFolderValue !== undefined || scopes?.workspaceValue !== undefined) {
+    return ['workbench.action.openWorkspaceSettings', { query: key }];
+  }
+  if (remoteName) {
+    return ['workbench.action.openRemoteSettings', { query: key }];
+  }
+  return ['workbench.action.openSettings', key];
+}

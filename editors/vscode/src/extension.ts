@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import * as commands from './commands';
 import { Session } from './session';
+import * as symbolAction from './symbol_action';
 import type { StatusResult } from './lsp_ext';
 
 /** What `activate` returns: handles for other extensions and for the integration tests. */
@@ -23,6 +24,7 @@ export function activate(context: vscode.ExtensionContext): AilApi {
   context.subscriptions.push(
     s,
     ...commands.register(s),
+    symbolAction.register(),
     vscode.workspace.onDidChangeConfiguration((e) => void s.onConfigurationChanged(e)),
     vscode.workspace.onDidChangeWorkspaceFolders(() => s.onFoldersChanged()),
   );

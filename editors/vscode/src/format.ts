@@ -1,6 +1,5 @@
 // What people see, as plain data: the `ail/context` request built from the editor state, the
-// quick pick items and markdown for an answer, the markdown for the index status, and the
-// status bar text. No `vscode` import, so it is unit-tested in plain Node.
+// quick pick items for an answer, the markdown for the index status, and the status bar text. No `vscode` import, so it is unit-tested in plain Node.
 
 import type { ContextParams, ContextResult, Position, Range, ResultItem, StatusResult } from './lsp_ext';
 
@@ -94,72 +93,9 @@ export function placeItems(result: ContextResult): PlaceItem[] {
   }));
 }
 
-/** A `file:` URI with a `#L31` fragment, which the markdown preview opens at that line. */
-function lineLink(item: { uri?: string; path: string; range: Range }, workspaceUri?: string): string {
-  const [first] = rangeLines(item.range);
-  const base = item.uri ?? (workspaceUri ? `${workspaceUri.replace(/\/$/, '')}/${item.path}` : item.path);
-  return `${base}#L${first}`;
-}
-
-function escapeMarkdown(text: string): string {
+/** Text that markdown shows as written. */
+export function escapeMarkdown(text: string): string {
   return text.replace(/([\\`*_[\]<>|])/g, '\\$1');
-}
-
-/**
- * The markdown answer: question, summary (its `[n]` markers become links through reference
- * definitions), the places with links, the cursor line's last change, the file's history,
- * warnings, and a footer with confidence, cache and index state.
- */
-export function answerMarkdown(result: ContextResult): string {
-  const out: string[] = [];
-  out.push(`# ${escapeMarkdown(result.question)}`, '');
-  if (result.summary.trim() !== '') {
-    out.push(result.summary, '');
-  }
-  for (const warning of result.warnings ?? []) {
-    out.push(`> ⚠ ${escapeMarkdown(warning)}`, '');
-  }
-  if (result.results.length === 0) {
-    out.push('No places found.', '');
-  } else {
-    out.push('## Places', '');
-    result.results.forEach((item, i) => {
-      const citation = result.citations.find((c) => c.id === item.citation);
-      const symbol = item.symbol ? ` \`${item.symbol}\`` : '';
-      const permalink = citation && /^https?:/.test(citation.url) ? ` ([permalink](${citation.url}))` : '';
-      out.push(
-        `${i + 1}. [${escapeMarkdown(placeLabel(item.path, item.range))}](${lineLink(item)})${symbol} ${item.kind}, score ${item.score.toFixed(2)}${permalink}`,
-      );
-    });
-    out.push('');
-  }
-  const blame = result.blame?.[0];
-  if (blame) {
-    out.push(
-      `**Last change of this line:** \`${blame.sha.slice(0, 8)}\` by ${escapeMarkdown(blame.author)} on ${blame.date.slice(0, 10)}: ${escapeMarkdown(blame.summary)}`,
-      '',
-    );
-  }
-  const latest = result.history?.commits[0];
-  if (result.history && latest) {
-    const n = result.history.totalCommits;
-    out.push(
-      `**History of ${escapeMarkdown(result.history.path)}:** ${n} commit${n === 1 ? '' : 's'}${result.history.complete ? '' : ' so far'}, latest ${latest.date.slice(0, 10)} by ${escapeMarkdown(latest.author)}: ${escapeMarkdown(latest.summary)}`,
-      '',
-    );
-  }
-  out.push(
-    `_Confidence ${result.confidence.toFixed(2)} · cache ${result.cache} · ${(result.timingsMs.total ?? 0).toFixed(1)} ms · index ${result.index.state}, ${result.index.files} files, ${result.index.chunks} chunks_`,
-  );
-  // Reference definitions turn the summary's [1], [2] into links to the cited places.
-  const definitions = result.citations.map((c) => {
-    const item = result.results.find((r) => r.citation === c.id);
-    return `[${c.id}]: ${item ? lineLink(item) : c.url}`;
-  });
-  if (definitions.length > 0) {
-    out.push('', ...definitions);
-  }
-  return out.join('\n') + '\n';
 }
 
 /** 1234567 -> "1.2 MiB". */
@@ -243,7 +179,7 @@ export function statusBarText(state: BarState): { text: string; tooltip: string 
         tooltip: 'AIL: index ready. Click for the index status.',
       };
     case 'failed':
-      return { text: '$(error) AIL', tooltip: `AIL: the server is not running: ${state.reason}. Click to show the logs.` };
+      return { text: '$(error) AIL', tooltip: `AIL: the server is not running: ${state.reason.replace(/\.$/, '')}. Click to show the logs.` };
     case 'stopped':
       return { text: '$(circle-slash) AIL', tooltip: 'AIL: the server is stopped. Run "AIL: Restart Server" to start it.' };
   }

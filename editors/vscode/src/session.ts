@@ -17,7 +17,7 @@ import {
 } from 'vscode-languageclient/node';
 import { AnswerView } from './answer_view';
 import { findServer, nodeHost } from './binary';
-import { changeEffect, readConfig, serverSettings, type AilConfig } from './config';
+import { changeEffect, readConfig, serverSettings, settingsCommand, type AilConfig } from './config';
 import { FailureNotice, OutputTail, RestartPolicy, failureMessage, restartAfterClose, type ServerExit } from './failure';
 import * as ext from './lsp_ext';
 import { StatusBar } from './status_bar';
@@ -222,7 +222,9 @@ export class Session implements vscode.Disposable {
     if (choice === 'Show Logs') {
       this.showLogs();
     } else if (choice === 'Open Settings') {
-      await vscode.commands.executeCommand('workbench.action.openSettings', 'ail.server.path');
+      const scopes = vscode.workspace.getConfiguration('ail').inspect('server.path');
+      const [command, arg] = settingsCommand('ail.server.path', scopes, vscode.env.remoteName);
+      await vscode.commands.executeCommand(command, arg);
     }
   }
 

@@ -49,6 +49,18 @@ pub struct Hit {
     pub snippet: String,
     /// The id of this hit's citation (1-based).
     pub citation: usize,
+    /// First-party, vendored, generated, test or documentation.
+    pub file_kind: crate::file_kind::FileKind,
+    /// The same text elsewhere in the workspace, answered here once.
+    pub copies: Vec<CopyPlace>,
+}
+
+/// Where a copy of a hit's text is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CopyPlace {
+    pub path: String,
+    pub start_line: u32,
+    pub end_line: u32,
 }
 
 /// A reference a reader can open: a permalink or a file URI with a line fragment.

@@ -29,17 +29,6 @@ pub fn term_score(weighted_idf: f32, tf: u16, len: u32, inv_avg_len: f32) -> f32
     weighted_idf * tf / (tf + norm)
 }
 
-thread_local! {
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
-}
-
-/// Per-thread score accumulator for `Bm25::search_weighted`.
-#[derive(Default)]
-struct Scratch {
-    scores: Vec<f32>,
-    touched: Vec<u32>,
-}
-
 /// Term frequencies of one document: (term id, count), one entry per distinct term.
 pub type TermCounts = Vec<(u32, u16)>;
 
@@ -262,21 +251,13 @@ impl Bm25 {
             .is_some_and(|d| d.binary_search(&doc).is_ok())
     }
 
-    /// The `k` best documents for the question's terms that pass `keep`, best first.
+    /// The `k` best documents for the question's terms that pass `keep`, best first. The
+    /// engine searches through `Store::lexical_search`, which scores a segment and its
+    /// overlay together with the same formulas; this one serves the tests of the formulas.
+    #[cfg(test)]
     pub fn search(
         &self,
         terms: &[String],
-        k: usize,
-        keep: &dyn Fn(u32) -> bool,
-    ) -> Vec<(u32, f32)> {
-        let weighted: Vec<(&str, f32)> = terms.iter().map(|t| (t.as_str(), 1.0)).collect();
-        self.search_weighted(&weighted, k, keep)
-    }
-
-    /// `search` with a weight per term (related words count less than the asked ones).
-    pub fn search_weighted(
-        &self,
-        terms: &[(&str, f32)],
         k: usize,
         keep: &dyn Fn(u32) -> bool,
     ) -> Vec<(u32, f32)> {
@@ -285,50 +266,25 @@ impl Bm25 {
         } else {
             (self.total_len as f32 / self.live_docs as f32).max(1.0)
         };
-        let inv_avg = 1.0 / avg_len;
-        // Scores are float sums: adding the terms in one fixed order makes them a function
-        // of the set of terms, whatever order the question named them in.
         let mut terms = terms.to_vec();
-        terms.sort_by(|a, b| a.0.cmp(b.0).then(a.1.total_cmp(&b.1)));
-        let terms = &terms;
-        SCRATCH.with(|cell| {
-            // A scratch accumulator per thread, one slot per document: scoring a common term
-            // is then a pass over its postings with no hashing. Only touched slots are reset.
-            let mut scratch = cell.borrow_mut();
-            let Scratch { scores, touched } = &mut *scratch;
-            if scores.len() < self.doc_len.len() {
-                scores.resize(self.doc_len.len(), 0.0);
-            }
-            for &(term, weight) in terms {
-                let Some(id) = self.term_id(term) else {
-                    continue;
-                };
-                let idf = self.idf(id) * weight * (K1 + 1.0);
-                let (docs, freqs) = (&self.docs[id as usize], &self.freqs[id as usize]);
-                for (&doc, &tf) in docs.iter().zip(freqs) {
-                    let len = self.doc_len.get(doc as usize).copied().unwrap_or(0);
-                    if len == 0 {
-                        continue; // removed
-                    }
-                    let slot = &mut scores[doc as usize];
-                    if *slot == 0.0 {
-                        touched.push(doc);
-                    }
-                    *slot += term_score(idf, tf, len, inv_avg);
+        terms.sort();
+        let mut scores: HashMap<u32, f32> = HashMap::new();
+        for term in &terms {
+            let Some(id) = self.term_id(term) else {
+                continue;
+            };
+            let idf = self.idf(id) * (K1 + 1.0);
+            let (docs, freqs) = self.postings(id);
+            for (&doc, &tf) in docs.iter().zip(freqs) {
+                let len = self.doc_len(doc);
+                if len > 0 {
+                    *scores.entry(doc).or_insert(0.0) += term_score(idf, tf, len, 1.0 / avg_len);
                 }
             }
-            let mut ranked: Vec<(u32, f32)> = Vec::with_capacity(touched.len());
-            for &doc in touched.iter() {
-                let slot = &mut scores[doc as usize];
-                if *slot > 0.0 && keep(doc) {
-                    ranked.push((doc, *slot));
-                }
-                *slot = 0.0;
-            }
-            touched.clear();
-            top_k(&mut ranked, k);
-            ranked
-        })
+        }
+        let mut ranked: Vec<(u32, f32)> = scores.into_iter().filter(|&(d, _)| keep(d)).collect();
+        top_k(&mut ranked, k);
+        ranked
     }
 
     /// Approximate heap bytes held.

@@ -372,7 +372,13 @@ fn answer_bytes(a: &Answer) -> usize {
         + a.summary.len()
         + a.results
             .iter()
-            .map(|h| h.path.len() + h.snippet.len() + h.symbol.as_ref().map_or(0, |s| s.len()) + 96)
+            .map(|h| {
+                h.path.len()
+                    + h.snippet.len()
+                    + h.symbol.as_ref().map_or(0, |s| s.len())
+                    + h.copies.iter().map(|c| c.path.len() + 32).sum::<usize>()
+                    + 96
+            })
             .sum::<usize>()
         + a.citations
             .iter()
@@ -401,6 +407,8 @@ mod tests {
                 language: crate::chunk::Language::Rust,
                 snippet: "x".repeat(100),
                 citation: 1,
+                file_kind: crate::file_kind::FileKind::FirstParty,
+                copies: Vec::new(),
             }],
             citations: vec![],
             confidence: 0.5,

@@ -12,6 +12,7 @@ use crate::chunk::ChunkKind;
 use crate::config::{default_cache_dir, EngineConfig};
 use crate::embed::hashed::HashedTfIdf;
 use crate::embed::Embedder;
+use crate::file_kind::{FileKind, KindRules};
 use crate::git::{BlameHunk, FileHistory, GitRepo, HistoryIndex, Permalinker};
 use crate::index::{prepare_file, EmbedderChoice, PreparedFile};
 use crate::metrics::{Metrics, MetricsSnapshot};
@@ -110,6 +111,8 @@ pub struct EngineStatus {
     pub git: GitStatus,
     /// Feature flags switched off automatically, with why.
     pub fallbacks: Vec<String>,
+    /// Indexed files of each kind, in `FileKind::ALL` order.
+    pub files_by_kind: [usize; FileKind::ALL.len()],
 }
 
 pub struct Engine {
@@ -136,6 +139,8 @@ pub struct Engine {
     /// Moving average of the sampled recall@10 of the graph.
     graph_recall: Mutex<f64>,
     graph_queries: AtomicU64,
+    /// The workspace's `.gitattributes` overrides of file kinds, as of the last walk.
+    kind_rules: RwLock<Arc<KindRules>>,
 }
 
 /// A blame running on its own thread for the answer being computed.
@@ -221,6 +226,7 @@ impl Engine {
             graph_fallback: AtomicBool::new(false),
             graph_recall: Mutex::new(1.0),
             graph_queries: AtomicU64::new(0),
+            kind_rules: RwLock::new(Arc::new(KindRules::default())),
         })
     }
 
@@ -264,6 +270,8 @@ impl Engine {
             threads: self.config.index_threads,
         };
         let found = walk::walk(&self.root, &options);
+        let kinds = Arc::new(KindRules::load(&self.root, walked_folders(&found)));
+        *self.kind_rules.write() = kinds.clone();
         let mut report = RefreshReport::default();
 
         // What the index holds now: path -> (size, mtime, hash).
@@ -337,6 +345,7 @@ impl Engine {
                             f.mtime_ns,
                             static_embedder,
                             false,
+                            &kinds,
                         )))
                     }
                 }
@@ -412,6 +421,16 @@ impl Engine {
             self.index.write().mem.fit_and_embed();
             self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
         }
+        if rebuild && report.updated > 0 {
+            // Learned under the shared lock (queries go on), installed under a short write.
+            let learned = {
+                let index = self.index.read();
+                // A full pass builds in memory from chunk id 0.
+                let mem = &index.mem;
+                crate::related::RelatedWords::learn(&mem.bm25, |doc| mem.is_live(doc))
+            };
+            self.index.write().mem.related = learned;
+        }
         {
             let mut index = self.index.write();
             // Without a segment (persistence off), tombstones are squeezed out in memory;
@@ -459,7 +478,7 @@ impl Engine {
                 return None;
             }
         };
-        match Segment::open(path) {
+        match Segment::open_written(path) {
             Ok(segment) => {
                 let mut index = parking_lot::RwLockUpgradableReadGuard::upgrade(index);
                 let generation = index.generation();
@@ -520,6 +539,7 @@ impl Engine {
                 {
                     return false;
                 }
+                let kinds = self.kind_rules.read().clone();
                 let prepared = prepare_file(
                     rel_path,
                     &text,
@@ -527,6 +547,7 @@ impl Engine {
                     mtime,
                     self.static_embedder.as_deref(),
                     in_memory,
+                    &kinds,
                 );
                 self.index.write().apply(prepared);
                 true
@@ -552,6 +573,7 @@ impl Engine {
         for reason in index.skipped().values() {
             skipped.add(*reason);
         }
+        let files_by_kind = index.files_by_kind();
         EngineStatus {
             root: self.root.clone(),
             state: self.state(),
@@ -578,6 +600,7 @@ impl Engine {
             metrics: self.metrics.snapshot(),
             git: self.git_status(),
             fallbacks: self.fallbacks(),
+            files_by_kind,
         }
     }
 
@@ -694,11 +717,11 @@ impl Engine {
             .map(String::as_str)
             .filter(|t| index.knows_term(t))
             .collect();
-        let related = crate::text::expansions(&tokens);
+        let related = crate::related::question_expansions(&index.mem.related, &tokens);
         // Only the answer cache reads the signature; a one-shot caller with the cache off
         // does not pay for it.
         let signature = if cacheable && self.cache.config().enabled {
-            lexical_signature(&index, &tokens, &related)
+            lexical_signature(&index, &tokens, &related) ^ u64::from(rank::about_tests(question))
         } else {
             0
         };
@@ -749,11 +772,7 @@ impl Engine {
             let weighted: Vec<(&str, f32)> = tokens
                 .iter()
                 .map(|t| (t.as_str(), 1.0))
-                .chain(
-                    related
-                        .iter()
-                        .map(|t| (t.as_str(), crate::text::RELATED_WEIGHT)),
-                )
+                .chain(related.iter().map(|(t, w)| (t.as_str(), *w)))
                 .collect();
             let live = |id: u32| searched.is_live(id);
             let found = searched.lexical_search(&weighted, CANDIDATES, &live);
@@ -782,31 +801,48 @@ impl Engine {
 
         let t = Instant::now();
         let mut candidates = rank::fuse(&lexical, &vector);
+        let priors = rank::Priors {
+            vendored: self.config.vendored_weight,
+            ..rank::Priors::default()
+        };
+        let about_tests = rank::about_tests(question);
         for (n, c) in candidates.iter_mut().enumerate() {
             if n % 32 == 31 && cancelled() {
                 return Err(QueryError::Cancelled);
             }
             if let Some(chunk) = index.chunk(c.id) {
-                c.score *= rank::boost(
-                    index.path_of(&chunk),
-                    chunk.symbol.as_deref(),
-                    query.file.as_deref(),
-                    &tokens,
-                    &known_tokens,
-                );
+                let symbol = chunk.symbol.as_deref();
+                let named =
+                    symbol.map_or(0.0, |s| rank::symbol_strength(s, &tokens, &known_tokens));
+                c.score *=
+                    rank::boost(
+                        index.path_of(&chunk),
+                        symbol,
+                        query.file.as_deref(),
+                        &tokens,
+                        &known_tokens,
+                    ) * priors.factor(index.file_kind(chunk.file), symbol, named, about_tests);
             }
         }
         rank::sort(&mut candidates);
-        let places: Vec<Place> = candidates
-            .iter()
-            .filter_map(|c| {
-                let chunk = index.chunk(c.id)?;
+        let folded = crate::copies::fold_copies(candidates, |id| {
+            index.chunk(id).map(|c| crate::copies::ChunkFacts {
+                hash: c.hash,
+                kind: index.file_kind(c.file),
+                lines: c.end_line.saturating_sub(c.start_line),
+            })
+        });
+        let places: Vec<Place> = folded
+            .into_iter()
+            .filter_map(|f| {
+                let chunk = index.chunk(f.candidate.id)?;
                 Some(Place {
-                    candidate: c.clone(),
                     path_id: chunk.file,
                     start_line: chunk.start_line,
                     end_line: chunk.end_line,
                     function: matches!(chunk.kind, ChunkKind::Function | ChunkKind::Method),
+                    copies: f.copies,
+                    candidate: f.candidate,
                 })
             })
             .collect();
@@ -863,6 +899,19 @@ impl Engine {
                 language: chunk.language,
                 snippet,
                 citation: i + 1,
+                file_kind: index.file_kind(chunk.file),
+                copies: p
+                    .copies
+                    .iter()
+                    .filter_map(|&id| {
+                        let copy = index.chunk(id)?;
+                        Some(CopyPlace {
+                            path: index.path_of(&copy).to_string(),
+                            start_line: copy.start_line,
+                            end_line: copy.end_line,
+                        })
+                    })
+                    .collect(),
             });
             citations.push(citation);
         }
@@ -914,7 +963,12 @@ impl Engine {
             let index = self.index.read();
             let current_hash = |path: &str| index.file(path).map(|f| f.hash);
             // Valid while the cited files and the asked-about file keep their content.
-            let mut deps: Vec<String> = answer.results.iter().map(|h| h.path.clone()).collect();
+            let mut deps: Vec<String> = answer
+                .results
+                .iter()
+                .flat_map(|h| std::iter::once(&h.path).chain(h.copies.iter().map(|c| &c.path)))
+                .cloned()
+                .collect();
             deps.extend(query.file.clone());
             deps.sort();
             deps.dedup();
@@ -1328,6 +1382,10 @@ fn retrieval_key(question: &str, tokens: &[String], reads_text: bool) -> String 
         key.push('\u{1}');
         key.push_str(&question.split_whitespace().collect::<Vec<_>>().join(" "));
     }
+    // Whether the question is about tests turns on word order ("test whether" is not).
+    if rank::about_tests(question) {
+        key.push_str("\u{1}tests");
+    }
     key
 }
 
@@ -1337,7 +1395,7 @@ fn retrieval_key(question: &str, tokens: &[String], reads_text: bool) -> String 
 /// Questions with one signature and one embedding get the same places; word order that
 /// only moves unknown pairs, and unknown words, do not change it (an unknown word lowers
 /// the confidence a fresh answer would report, so a semantic hit keeps the cached one's).
-fn lexical_signature(index: &Store, tokens: &[String], related: &[String]) -> u64 {
+fn lexical_signature(index: &Store, tokens: &[String], related: &[(String, f32)]) -> u64 {
     let steers =
         |t: &str| index.knows_term(t) || index.names_qualified_symbol(t) || t.starts_with("test");
     let mut asked: Vec<&str> = tokens
@@ -1347,7 +1405,7 @@ fn lexical_signature(index: &Store, tokens: &[String], related: &[String]) -> u6
         .collect();
     let mut relatives: Vec<&str> = related
         .iter()
-        .map(String::as_str)
+        .map(|(t, _)| t.as_str())
         .filter(|t| index.knows_term(t))
         .collect();
     asked.sort_unstable();
@@ -1375,6 +1433,21 @@ fn chunk_ids_in<'a>(index: &'a Store, place: &'a Place) -> impl Iterator<Item = 
                 ch.start_line >= place.start_line && ch.end_line <= place.end_line
             }) || c == place.candidate.id
         })
+}
+
+/// The folders above walked files, where `.gitattributes` files may be.
+fn walked_folders(found: &walk::WalkResult) -> std::collections::BTreeSet<String> {
+    let mut folders = std::collections::BTreeSet::new();
+    for f in &found.files {
+        let mut path = f.rel_path.as_str();
+        while let Some((dir, _)) = path.rsplit_once('/') {
+            if !folders.insert(dir.to_string()) {
+                break; // its ancestors are in already
+            }
+            path = dir;
+        }
+    }
+    folders
 }
 
 /// What git offers a workspace.

@@ -10,6 +10,7 @@ use crate::bm25::{Bm25, TermCounts};
 use crate::chunk::{ChunkKind, ChunkSpan, Language};
 use crate::embed::hashed::HashedTfIdf;
 use crate::embed::Embedder;
+use crate::file_kind::{FileKind, KindRules};
 use crate::text::for_each_token;
 use crate::vector::exact::ExactIndex;
 use crate::vector::HnswIndex;
@@ -49,6 +50,9 @@ pub struct FileRecord {
     pub chunks: Vec<u32>,
     /// Number of lines, to clamp requested positions.
     pub lines: u32,
+    /// First-party, vendored, generated, test or documentation (read through
+    /// `Index::file_kind`).
+    pub kind: FileKind,
 }
 
 /// A file read, chunked and tokenised, ready to be applied to the index. Produced on
@@ -60,6 +64,7 @@ pub struct PreparedFile {
     pub hash: u64,
     pub language: Language,
     pub lines: u32,
+    pub kind: FileKind,
     pub chunks: Vec<PreparedChunk>,
     /// Every chunk's distinct tokens, chunk after chunk, each in order of first occurrence.
     /// Kept in two buffers per file rather than a string per token: a cold index prepares
@@ -140,7 +145,8 @@ const SYMBOL_WEIGHT: usize = 3;
 
 /// Read a file's text into a `PreparedFile`: chunk it, tokenise each chunk (its symbol and
 /// path count as text too), and embed it when the embedder is corpus-independent.
-/// `keep_snippets` for text that is not on disk (see `ChunkRecord::snippet`).
+/// `keep_snippets` for text that is not on disk (see `ChunkRecord::snippet`); `kinds` says
+/// what kind of file it is.
 pub fn prepare_file(
     path: &str,
     text: &str,
@@ -148,6 +154,7 @@ pub fn prepare_file(
     mtime_ns: u64,
     static_embedder: Option<&dyn Embedder>,
     keep_snippets: bool,
+    kinds: &KindRules,
 ) -> PreparedFile {
     let language = Language::from_path(path);
     let spans = crate::chunk::chunk_file(language, text);
@@ -209,6 +216,7 @@ pub fn prepare_file(
         hash: xxh3_64(text.as_bytes()),
         language,
         lines: line_count(text),
+        kind: kinds.kind_of(path, text),
         chunks,
         tokens,
         token_text,
@@ -371,6 +379,8 @@ pub struct Index {
     /// (only the answer cache asks), then kept up to date. Never shrinks; a stale entry only
     /// makes the answer cache's signature stricter.
     pub qualified_symbols: std::sync::OnceLock<foldhash::HashSet<u64>>,
+    /// Related words learned from this workspace at the end of the last full pass.
+    pub related: crate::related::RelatedWords,
 }
 
 impl Index {
@@ -390,6 +400,7 @@ impl Index {
             unembedded: Vec::new(),
             graph: None,
             qualified_symbols: Default::default(),
+            related: Default::default(),
         }
     }
 
@@ -427,6 +438,14 @@ impl Index {
         self.file_ids
             .get(path)
             .and_then(|&id| self.files[id as usize].as_ref())
+    }
+
+    /// The kind of the file with id `file` (first-party when there is no such file).
+    pub fn file_kind(&self, file: u32) -> FileKind {
+        self.files
+            .get(file as usize)
+            .and_then(|f| f.as_ref())
+            .map_or(FileKind::FirstParty, |f| f.kind)
     }
 
     pub fn chunk(&self, id: u32) -> Option<&ChunkRecord> {
@@ -509,6 +528,7 @@ impl Index {
             language: file.language,
             chunks: chunk_ids,
             lines: file.lines,
+            kind: file.kind,
         }));
         self.file_ids.insert(path, file_id);
         self.generation += 1;
@@ -669,6 +689,7 @@ impl Index {
             skipped: self.skipped.clone(),
             graph: None,
             qualified_symbols: self.qualified_symbols.clone(),
+            related: self.related.clone(),
             unembedded: self.unembedded.iter().filter_map(|&id| map(id)).collect(),
         }
     }
@@ -695,7 +716,12 @@ impl Index {
             EmbedderChoice::Hashed(h) => h.memory_bytes(),
             EmbedderChoice::Static(_) => 0,
         };
-        chunks + files + self.bm25.memory_bytes() + self.vectors.memory_bytes() + embedder
+        chunks
+            + files
+            + self.bm25.memory_bytes()
+            + self.vectors.memory_bytes()
+            + embedder
+            + self.related.memory_bytes()
     }
 }
 

@@ -7,8 +7,10 @@ pub mod cache;
 pub mod cancel;
 pub mod chunk;
 pub mod config;
+pub mod copies;
 pub mod embed;
 pub mod engine;
+pub mod file_kind;
 pub mod git;
 pub mod index;
 pub mod index_file;
@@ -17,8 +19,10 @@ pub mod persist;
 mod pool;
 mod question;
 pub mod rank;
+pub mod related;
 pub mod rollback;
 pub mod safe_path;
+mod scratch;
 pub mod segment;
 pub mod store;
 pub mod text;
@@ -27,9 +31,10 @@ pub mod vocab;
 pub mod walk;
 
 pub use answer::{
-    Answer, Citation, Hit, IndexInfo, IndexState, Query, QueryError, Retrieval, Timings,
+    Answer, Citation, CopyPlace, Hit, IndexInfo, IndexState, Query, QueryError, Retrieval, Timings,
 };
 pub use cancel::CancelToken;
 pub use config::EngineConfig;
 pub use engine::{Engine, EngineError, EngineStatus, Phase, Progress, RefreshReport};
+pub use file_kind::FileKind;
 pub use pool::limit_allocator_arenas;

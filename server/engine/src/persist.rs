@@ -60,3 +60,38 @@ pub fn remove_stale_files(index: &Path) {
 /// A temporary older than this was left by a writer that is gone: a whole segment of a
 /// large workspace is written in seconds.
 const STALE_TEMPORARY_AGE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_temporaries_and_old_format_files_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("index.seg");
+        let write = |name: &str, age_s: u64| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, b"x").unwrap();
+            let when = std::time::SystemTime::now() - std::time::Duration::from_secs(age_s);
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        };
+        write("index.seg", 3600);
+        write("index.bin", 0);
+        write(".segment-killed.tmp", 3600);
+        write(".segment-running.tmp", 1);
+        write("history.bin", 3600);
+        remove_stale_files(&index);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".segment-running.tmp", "history.bin", "index.seg"]);
+    }
+}

@@ -5,6 +5,7 @@
 //! contributes `weight / (K + rank)`. Boosts are multiplicative so they reorder close
 //! calls without lifting an unrelated chunk over a strong match.
 
+use crate::file_kind::FileKind;
 use std::collections::HashMap;
 
 /// RRF's rank offset. Lower values trust the top of each list more.
@@ -18,6 +19,78 @@ pub const SAME_FILE_BOOST: f32 = 1.3;
 pub const SAME_DIR_BOOST: f32 = 1.1;
 /// Test code ranks a little lower unless the question is about tests.
 pub const TEST_CODE_FACTOR: f32 = 0.8;
+/// Vendored and generated code ranks below the project's own by default (a prior: code
+/// that only exists there still answers when nothing else matches).
+pub const DEFAULT_VENDORED_WEIGHT: f32 = 0.5;
+
+/// How much each kind of file counts, as factors on the fused score.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Priors {
+    /// Vendored and generated code; 1 ranks it like the project's own.
+    pub vendored: f32,
+    /// Test code, unless the question is about tests.
+    pub test: f32,
+}
+
+impl Default for Priors {
+    fn default() -> Self {
+        Priors {
+            vendored: DEFAULT_VENDORED_WEIGHT,
+            test: TEST_CODE_FACTOR,
+        }
+    }
+}
+
+/// What is left of the vendored prior for code whose name the question spells out: a
+/// name is strong evidence, so a vendored-only function asked for by name still comes
+/// first, while a first-party one of the same name still wins the tie.
+pub const NAMED_VENDORED_WEIGHT: f32 = 0.9;
+
+impl Priors {
+    /// The factor for a chunk of a `kind` file defining `symbol`, which the question names
+    /// with `named` strength (`symbol_strength`); `about_tests` from `about_tests`.
+    pub fn factor(
+        &self,
+        kind: FileKind,
+        symbol: Option<&str>,
+        named: f32,
+        about_tests: bool,
+    ) -> f32 {
+        if kind.is_third_party_or_generated() {
+            let w = self.vendored.clamp(0.0, 1.0);
+            let named_w = w.max(NAMED_VENDORED_WEIGHT);
+            return w + (named_w - w) * named.clamp(0.0, 1.0);
+        }
+        let test = kind == FileKind::Test || symbol.is_some_and(is_test_symbol);
+        // A question about tests means the tests, and the code under test yields to them.
+        match (test, about_tests) {
+            (true, false) | (false, true) => self.test,
+            _ => 1.0,
+        }
+    }
+}
+
+/// Whether the question asks about tests ("where is X tested", "test for X", "tests of
+/// X"): a test word anywhere but first, where it is a verb ("Test whether ...").
+pub fn about_tests(question: &str) -> bool {
+    question
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .skip(1)
+        .any(|w| {
+            matches!(
+                w.to_lowercase().as_str(),
+                "test"
+                    | "tests"
+                    | "tested"
+                    | "testing"
+                    | "unittest"
+                    | "unittests"
+                    | "spec"
+                    | "specs"
+            )
+        })
+}
 /// Boost for a chunk whose symbol the question names exactly.
 pub const EXACT_SYMBOL_BOOST: f32 = 1.6;
 /// What is left of a symbol's match when the question also names a longer symbol that
@@ -84,8 +157,9 @@ pub fn sort(candidates: &mut [Candidate]) {
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
 }
 
-/// The boost for a chunk given where it is and what it defines. `known_tokens` are the
-/// question's tokens that the index knows (see `outnamed`).
+/// The boost for a chunk given where it is and what it defines, before the kind of its
+/// file counts (`Priors`). `known_tokens` are the question's tokens that the index knows
+/// (see `outnamed`).
 pub fn boost(
     chunk_path: &str,
     symbol: Option<&str>,
@@ -102,34 +176,27 @@ pub fn boost(
         }
     }
     if let Some(symbol) = symbol {
-        let mut strength = symbol_match(symbol, question_tokens);
-        if strength > 0.0 && outnamed(symbol, known_tokens) {
-            strength *= OUTNAMED_FACTOR;
-        }
+        let strength = symbol_strength(symbol, question_tokens, known_tokens);
         b *= 1.0 + (EXACT_SYMBOL_BOOST - 1.0) * strength;
-    }
-    // People ask about the code, rarely about its tests, unless they say so.
-    if is_test_code(chunk_path, symbol) && !question_tokens.iter().any(|t| t.starts_with("test")) {
-        b *= TEST_CODE_FACTOR;
     }
     b
 }
 
-/// Whether a chunk is test code, by the conventions of the languages AIL chunks.
-pub fn is_test_code(path: &str, symbol: Option<&str>) -> bool {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    let in_test_dir = path
-        .split('/')
-        .any(|d| matches!(d, "tests" | "test" | "__tests__" | "spec"));
-    let test_file = file.starts_with("test_")
-        || file.ends_with("_test.go")
-        || file.ends_with("_test.py")
-        || file.contains(".test.")
-        || file.contains(".spec.");
-    let test_symbol = symbol.is_some_and(|s| {
-        s.starts_with("tests::") || s.starts_with("test_") || s.contains("::tests::")
-    });
-    in_test_dir || test_file || test_symbol
+/// How strongly the question names `symbol` (`symbol_match`), less when it spells a longer
+/// known name that contains it (`outnamed`).
+pub fn symbol_strength(symbol: &str, question_tokens: &[String], known_tokens: &[&str]) -> f32 {
+    let strength = symbol_match(symbol, question_tokens);
+    if strength > 0.0 && outnamed(symbol, known_tokens) {
+        strength * OUTNAMED_FACTOR
+    } else {
+        strength
+    }
+}
+
+/// Whether a symbol is a test by its name, in a file that is not all tests (Rust's
+/// `mod tests`, a `test_` function).
+pub fn is_test_symbol(symbol: &str) -> bool {
+    symbol.starts_with("tests::") || symbol.starts_with("test_") || symbol.contains("::tests::")
 }
 
 /// How strongly the question names `symbol`: 1 when it names it exactly (more for a long
@@ -227,6 +294,8 @@ pub struct Place {
     pub end_line: u32,
     /// The place is a function or method (not a class, section or window of lines).
     pub function: bool,
+    /// Chunks elsewhere with the same text (see `copies::fold_copies`).
+    pub copies: Vec<u32>,
 }
 
 /// Fold places that overlap a better place of the same file into it: a place nested with a
@@ -350,6 +419,33 @@ mod tests {
     }
 
     #[test]
+    fn priors_weigh_kinds_and_yield_to_names_and_test_questions() {
+        let p = Priors::default();
+        assert_eq!(
+            p.factor(FileKind::FirstParty, Some("parse"), 0.0, false),
+            1.0
+        );
+        assert_eq!(p.factor(FileKind::Vendored, None, 0.0, false), p.vendored);
+        assert_eq!(p.factor(FileKind::Generated, None, 0.0, false), p.vendored);
+        let named = p.factor(FileKind::Vendored, Some("inflate"), 1.0, false);
+        assert_eq!(named, NAMED_VENDORED_WEIGHT);
+        assert!(named < 1.0, "a first-party namesake still wins");
+        assert_eq!(p.factor(FileKind::Test, None, 0.0, false), p.test);
+        assert_eq!(p.factor(FileKind::Test, None, 0.0, true), 1.0);
+        assert_eq!(p.factor(FileKind::FirstParty, None, 0.0, true), p.test);
+        assert_eq!(
+            p.factor(FileKind::FirstParty, Some("tests::x"), 0.0, false),
+            p.test
+        );
+        let off = Priors { vendored: 1.0, ..p };
+        assert_eq!(off.factor(FileKind::Vendored, None, 0.0, false), 1.0);
+        assert!(about_tests("where is parse args tested"));
+        assert!(about_tests("unit test for the parser"));
+        assert!(!about_tests("Test whether the value is valid"));
+        assert!(!about_tests("how are arguments parsed"));
+    }
+
+    #[test]
     fn a_longer_known_name_outranks_the_name_it_contains() {
         let q = question_tokens("where is test get app configs defined");
         let known = ["test", "app", "getappconfigs", "testgetappconfigs"];
@@ -434,6 +530,7 @@ mod tests {
             start_line: s,
             end_line: e,
             function: false,
+            copies: Vec::new(),
         };
         let merged = merge_overlapping(
             vec![

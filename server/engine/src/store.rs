@@ -11,6 +11,7 @@
 use crate::bm25::{idf_of, term_score, top_k, K1};
 use crate::chunk::{ChunkKind, Language};
 use crate::embed::hashed::HashedTfIdf;
+use crate::file_kind::FileKind;
 use crate::index::{EmbedderChoice, Index};
 use crate::segment::format::VectorLayout;
 use crate::segment::write::{SegmentSource, SourceChunk, SourceFile};
@@ -80,10 +81,8 @@ fn set_bit(bits: &mut [u64], i: usize) -> bool {
     }
 }
 
-thread_local! {
-    /// Per-thread BM25 accumulator over segment + overlay ids; only touched slots are reset.
-    static SCORES: std::cell::RefCell<(Vec<f32>, Vec<u32>)> = Default::default();
-}
+/// BM25 accumulators over segment + overlay ids.
+static SCORES: crate::scratch::Pool<f32> = crate::scratch::Pool::new();
 
 impl Store {
     /// An empty store: everything will live in memory until a segment is written.
@@ -102,6 +101,8 @@ impl Store {
         mem.first_id = segment.chunk_count() as u32;
         mem.generation = segment.meta.generation;
         mem.skipped = segment.meta.skipped.clone();
+        mem.related =
+            crate::related::RelatedWords::from_bytes(&segment.meta.related).unwrap_or_default();
         Store::with_base(Some(segment), mem)
     }
 
@@ -265,6 +266,34 @@ impl Store {
             hash: c.hash,
             snippet: c.snippet,
         })
+    }
+
+    /// The kind of the file with id `file` (as `ChunkRef::file` gives it).
+    pub fn file_kind(&self, file: u32) -> FileKind {
+        if file & OVERLAY_FILE != 0 {
+            self.mem.file_kind(file & !OVERLAY_FILE)
+        } else {
+            self.base
+                .as_ref()
+                .and_then(|b| b.file_rows().get(file as usize))
+                .map_or(FileKind::FirstParty, |row| FileKind::from_u8(row.kind))
+        }
+    }
+
+    /// How many live files there are of each kind, by `FileKind::as_u8`.
+    pub fn files_by_kind(&self) -> [usize; FileKind::ALL.len()] {
+        let mut counts = [0; FileKind::ALL.len()];
+        for f in self.mem.files.iter().flatten() {
+            counts[f.kind.as_u8() as usize] += 1;
+        }
+        if let Some(base) = &self.base {
+            for (id, row) in base.file_rows().iter().enumerate() {
+                if !bit(&self.dead_files, id) {
+                    counts[FileKind::from_u8(row.kind).as_u8() as usize] += 1;
+                }
+            }
+        }
+        counts
     }
 
     /// The chunks of the file with id `file` (as `ChunkRef::file` gives it).
@@ -434,13 +463,11 @@ impl Store {
         // Float sums: one fixed order of terms makes a score a function of the set of terms.
         let mut terms = terms.to_vec();
         terms.sort_by(|a, b| a.0.cmp(b.0).then(a.1.total_cmp(&b.1)));
-        SCORES.with(|cell| {
-            let mut scratch = cell.borrow_mut();
-            let (scores, touched) = &mut *scratch;
-            let slots = self.id_count();
-            if scores.len() < slots {
-                scores.resize(slots, 0.0);
-            }
+        SCORES.with(self.id_count(), |acc| {
+            let crate::scratch::Accumulator {
+                values: scores,
+                touched,
+            } = acc;
             let mut add = |doc: u32, tf: u16, len: u32, idf: f32| {
                 let slot = &mut scores[doc as usize];
                 if *slot == 0.0 {
@@ -586,6 +613,7 @@ impl Store {
                 EmbedderChoice::Static(_) => None,
             },
             skipped: self.mem.skipped.clone(),
+            related: self.mem.related.to_bytes(),
             commit,
             files: 0,
             chunks: 0,
@@ -671,7 +699,7 @@ impl SegmentSource for StoreSource<'_> {
                 hash: f.hash,
                 language: f.language,
                 lines: f.lines,
-                kind: 0,
+                kind: f.kind.as_u8(),
                 chunks: f.chunks.clone(),
             });
         }

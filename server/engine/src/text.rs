@@ -411,10 +411,6 @@ const RELATED: &[&[&str]] = &[
     &["send", "emit", "publish", "notifi", "dispatch"],
     &["cach", "memo", "lru"],
     &["count", "number", "total", "tally"],
-    &["user", "patron", "member", "account"],
-    &["cost", "pay", "fee", "fine", "charg", "price"],
-    &["late", "overdu", "expir"],
-    &["giv", "abort", "cancel", "timeout"],
 ];
 
 /// Weight of a related word relative to the word the question used.

@@ -363,6 +363,8 @@ mod tests {
                 language: "rust".into(),
                 snippet: String::new(),
                 citation: i + 1,
+                file_kind: "first-party".into(),
+                copies: Vec::new(),
             });
             r.citations.push(CitationItem {
                 id: i + 1,

@@ -22,6 +22,8 @@ pub struct Settings {
     pub persist: bool,
     /// Permalinks for self-hosted remotes: a host-to-kind map and a URL template.
     pub permalinks: ail_engine::git::PermalinkSettings,
+    /// Factor on vendored and generated code's scores, 0..=1.
+    pub vendored_weight: f32,
 }
 
 const KNOWN: &[&str] = &[
@@ -36,6 +38,7 @@ const KNOWN: &[&str] = &[
     "persist",
     "permalinkHosts",
     "permalinkTemplate",
+    "vendoredWeight",
 ];
 
 impl Settings {
@@ -52,6 +55,7 @@ impl Settings {
             semantic_cache: true,
             persist: defaults.persist,
             permalinks: defaults.permalinks.clone(),
+            vendored_weight: defaults.vendored_weight,
         }
     }
 
@@ -95,6 +99,7 @@ impl Settings {
             // the workspace size and the graph's memory budget first.
             vector_graph: true,
             permalinks: self.permalinks.clone(),
+            vendored_weight: self.vendored_weight,
             ..defaults.clone()
         }
     }
@@ -173,6 +178,10 @@ fn read(object: &Map<String, Value>, out: &mut Settings, warnings: &mut Vec<Stri
                     None => warnings.push(wrong("true or false")),
                 }
             }
+            "vendoredWeight" => match value.as_f64() {
+                Some(w) if (0.0..=1.0).contains(&w) => out.vendored_weight = w as f32,
+                _ => warnings.push(wrong("a number from 0 to 1")),
+            },
             "permalinkTemplate" => match value.as_str() {
                 Some(t) if t.contains("{sha}") && t.contains("{path}") => {
                     out.permalinks.template = Some(t.to_string())

@@ -86,6 +86,18 @@ pub struct ResultItem {
     pub language: String,
     pub snippet: String,
     pub citation: usize,
+    /// "first-party", "vendored", "generated", "test" or "documentation".
+    pub file_kind: String,
+    /// Other places with the same text, answered here once; absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub copies: Vec<CopyItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CopyItem {
+    pub path: String,
+    pub uri: String,
+    pub range: Range,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -137,6 +149,16 @@ impl ContextResult {
                     language: h.language.as_str().to_string(),
                     snippet: h.snippet.clone(),
                     citation: h.citation,
+                    file_kind: h.file_kind.as_str().to_string(),
+                    copies: h
+                        .copies
+                        .iter()
+                        .map(|c| CopyItem {
+                            path: c.path.clone(),
+                            uri: file_uri(&root.join(&c.path)),
+                            range: Range::lines(c.start_line, c.end_line),
+                        })
+                        .collect(),
                 })
                 .collect(),
             citations: answer
@@ -224,10 +246,19 @@ fn round3(x: f32) -> f32 {
 pub struct StatusResult {
     pub state: String,
     pub files: usize,
+    /// Indexed files by kind: "first-party", "vendored", "generated", "test",
+    /// "documentation" (every kind present, zero or not).
+    pub files_by_kind: std::collections::BTreeMap<String, usize>,
     pub chunks: usize,
     pub generation: u64,
     pub index_bytes: usize,
     pub rss_bytes: u64,
+    /// The resident set split: anonymous memory (heap, stacks), which the memory budget
+    /// bounds, and file-backed pages (the mapped index segment), which the kernel may drop.
+    #[serde(default)]
+    pub rss_anon_bytes: u64,
+    #[serde(default)]
+    pub rss_file_bytes: u64,
     pub cache: CacheStats,
     pub latency_ms: LatencyStats,
     pub workspace: String,
@@ -289,14 +320,21 @@ pub struct SkippedCounts {
 }
 
 impl StatusResult {
-    pub fn from_status(s: &EngineStatus, rss_bytes: u64) -> StatusResult {
+    pub fn from_status(s: &EngineStatus, memory: MemoryUsage) -> StatusResult {
         StatusResult {
             state: s.state.as_str().to_string(),
             files: s.files,
+            files_by_kind: ail_engine::FileKind::ALL
+                .iter()
+                .zip(s.files_by_kind)
+                .map(|(k, n)| (k.as_str().to_string(), n))
+                .collect(),
             chunks: s.chunks,
             generation: s.generation,
             index_bytes: s.index_bytes,
-            rss_bytes,
+            rss_bytes: memory.rss,
+            rss_anon_bytes: memory.anon,
+            rss_file_bytes: memory.file,
             cache: CacheStats {
                 entries: s.cache.entries,
                 hits: s.cache.hits,
@@ -356,6 +394,36 @@ impl StatusResult {
             })
             .collect(),
         }
+    }
+}
+
+/// This process's resident memory, in bytes (Linux; zeros elsewhere).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryUsage {
+    pub rss: u64,
+    /// `RssAnon`: heap and stacks.
+    pub anon: u64,
+    /// `RssFile` + `RssShmem`: pages of mapped files.
+    pub file: u64,
+}
+
+/// Read this process's resident memory from `/proc/self/status`.
+pub fn memory_usage() -> MemoryUsage {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return MemoryUsage::default();
+    };
+    let kib = |key: &str| -> u64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .map_or(0, |k| k * 1024)
+    };
+    MemoryUsage {
+        rss: kib("VmRSS:"),
+        anon: kib("RssAnon:"),
+        file: kib("RssFile:") + kib("RssShmem:"),
     }
 }
 

@@ -14,6 +14,12 @@ M.subcommands = {
       require('ail.context').ask(args)
     end,
   },
+  symbol = {
+    help = 'ask about the symbol under the cursor',
+    run = function()
+      require('ail.context').ask_symbol()
+    end,
+  },
   status = {
     help = 'show what is indexed',
     run = function()

@@ -129,9 +129,31 @@ function M.code_citations(text)
   end))
 end
 
---- Markdown lines for the floating window: the question, the summary, the places, the line's
---- last change and the file's history when the server sent them, warnings, and one line on
---- confidence, cache and index state.
+--- What the reader should know before the answer: the index is still being built (the answer
+--- may miss places), or the answer came from the cache.
+---@param result table an `ail/context` result
+---@return string[]
+function M.notices(result)
+  local notices = {}
+  local index = present(result.index) and result.index or {}
+  if present(index.state) and index.state ~= 'ready' then
+    notices[#notices + 1] = ('**The index is still being built** (%s files so far): this answer may miss places.'):format(
+      tostring(index.files or '?')
+    )
+  end
+  if result.cache == 'exact' then
+    notices[#notices + 1] =
+      '**Answered from the cache:** this question was answered before, and the files it cites have not changed since.'
+  elseif result.cache == 'semantic' then
+    notices[#notices + 1] =
+      '**Answered from the cache:** a near-identical question was answered before, and the files it cites have not changed since.'
+  end
+  return notices
+end
+
+--- Markdown lines for the floating window: the question, notices, the summary, the places,
+--- the line's last change and the file's history when the server sent them, warnings, and
+--- one line on confidence, cache and index state.
 ---@param result table an `ail/context` result
 ---@return string[]
 function M.float_lines(result)
@@ -143,6 +165,10 @@ function M.float_lines(result)
   end
   add(('# AIL: %s'):format(result.question or ''))
   add('')
+  for _, notice in ipairs(M.notices(result)) do
+    add('> ' .. notice)
+    add('')
+  end
   if present(result.summary) and result.summary ~= '' then
     add(M.code_citations(result.summary))
     add('')
@@ -303,6 +329,22 @@ function M.prompt()
     end
     M.ask(input, { bufnr = bufnr })
   end)
+end
+
+--- `:Ail symbol` and `<Plug>(AilSymbol)`: ask about the identifier under the cursor, with no
+--- question (the server takes the identifier at the position).
+---@param opts { on_done: fun(result: table?, err: string?)? }?
+function M.ask_symbol(opts)
+  opts = opts or {}
+  if vim.fn.expand('<cword>') == '' then
+    local msg = 'no symbol under the cursor; put it on a name, or ask a question with :Ail context {question}.'
+    vim.notify('AIL: ' .. msg, vim.log.levels.WARN)
+    if opts.on_done then
+      opts.on_done(nil, msg)
+    end
+    return
+  end
+  M.ask('', opts)
 end
 
 --- `<Plug>(AilContext)` in visual mode: the selected text is the question.

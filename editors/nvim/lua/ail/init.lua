@@ -9,6 +9,11 @@ function M.context(question)
   require('ail.context').ask(question)
 end
 
+--- Ask about the symbol under the cursor (`:Ail symbol`).
+function M.symbol()
+  require('ail.context').ask_symbol()
+end
+
 --- Show the index status (`:Ail status`).
 function M.status()
   require('ail.status').show()

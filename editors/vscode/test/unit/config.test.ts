@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { changeEffect, defaults, expandPath, readConfig, serverSettings } from '../../src/config';
+import { changeEffect, defaults, expandPath, readConfig, serverSettings, settingsCommand } from '../../src/config';
 
 function getter(values: Record<string, unknown>) {
   return (key: string) => values[key];
@@ -70,4 +70,15 @@ test('changing the binary restarts; changing server settings notifies; tracing n
   assert.equal(changeEffect(affects('ail.exclude')), 'notify');
   assert.equal(changeEffect(affects('ail.trace.server')), 'none');
   assert.equal(changeEffect(affects('editor.fontSize')), 'none');
+});
+
+test('"Open Settings" goes where the server path can be fixed', () => {
+  assert.deepEqual(settingsCommand('ail.server.path', { workspaceValue: '/bad' }, undefined), ['workbench.action.openWorkspaceSettings', { query: 'ail.server.path' }]);
+  assert.deepEqual(settingsCommand('ail.server.path', { globalValue: '/x', workspaceFolderValue: '/bad' }, 'ssh-remote'), [
+    'workbench.action.openWorkspaceSettings',
+    { query: 'ail.server.path' },
+  ]);
+  assert.deepEqual(settingsCommand('ail.server.path', { globalValue: '/bad' }, 'ssh-remote'), ['workbench.action.openRemoteSettings', { query: 'ail.server.path' }]);
+  assert.deepEqual(settingsCommand('ail.server.path', {}, undefined), ['workbench.action.openSettings', 'ail.server.path']);
+  assert.deepEqual(settingsCommand('ail.server.path', undefined, undefined), ['workbench.action.openSettings', 'ail.server.path']);
 });

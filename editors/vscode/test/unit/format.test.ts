@@ -1,10 +1,10 @@
-// The request built from the editor, and what the answer, the status and the status bar look like.
+// The request built from the editor, and what the places, the status and the status bar look like.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  answerMarkdown,
   contextParams,
+  escapeMarkdown,
   formatBytes,
   formatCount,
   placeItems,
@@ -14,53 +14,8 @@ import {
   statusBarText,
   statusMarkdown,
 } from '../../src/format';
-import type { ContextResult, StatusResult } from '../../src/lsp_ext';
-
-const range = (sl: number, sc: number, el: number, ec: number) => ({ start: { line: sl, character: sc }, end: { line: el, character: ec } });
-
-const answer: ContextResult = {
-  question: 'how are stale cache entries evicted?',
-  summary: 'Eviction happens in `evict_oldest` [1]; the docs explain the policy [2].',
-  results: [
-    {
-      path: 'src/cache.rs',
-      uri: 'file:///repo/src/cache.rs',
-      range: range(30, 0, 58, 0),
-      score: 0.82,
-      symbol: 'evict_oldest',
-      kind: 'function',
-      snippet: '\n    fn evict_oldest(&mut self) {\n        ...',
-      citation: 1,
-    },
-    {
-      path: 'docs/cache.md',
-      uri: 'file:///repo/docs/cache.md',
-      range: range(0, 0, 12, 0),
-      score: 0.5,
-      symbol: null,
-      kind: 'section',
-      snippet: '## Eviction',
-      citation: 2,
-    },
-  ],
-  citations: [
-    { id: 1, path: 'src/cache.rs', range: range(30, 0, 58, 0), label: 'src/cache.rs:31-58', url: 'https://github.com/o/r/blob/abc/src/cache.rs#L31-L58' },
-    { id: 2, path: 'docs/cache.md', range: range(0, 0, 12, 0), label: 'docs/cache.md:1-12', url: 'file:///repo/docs/cache.md#L1-L12' },
-  ],
-  history: {
-    path: 'src/cache.rs',
-    commits: [{ sha: 'a'.repeat(40), author: 'Ada', date: '2026-01-02T03:04:05Z', summary: 'Evict by age' }],
-    authors: [{ name: 'Ada', commits: 57 }],
-    totalCommits: 57,
-    complete: false,
-  },
-  blame: [{ range: range(40, 0, 44, 0), sha: 'b'.repeat(40), author: 'Grace', date: '2025-12-01T00:00:00Z', summary: 'Fix off by one' }],
-  confidence: 0.74,
-  cache: 'miss',
-  timingsMs: { total: 3.14 },
-  index: { state: 'indexing', files: 412, chunks: 900, generation: 1 },
-  warnings: ['index incomplete: 412 of 1234 files'],
-};
+import type { StatusResult } from '../../src/lsp_ext';
+import { answer, range } from './sample_answer';
 
 test('context params carry the trimmed question, the document, the cursor and the limit', () => {
   assert.deepEqual(contextParams('  why?  ', 'file:///r/a.rs', { line: 4, character: 2 }), {
@@ -100,29 +55,8 @@ test('quick pick items show symbol, place, kind, score, citation and the first s
   assert.equal(items[1].description, 'section · 0.50 [2]');
 });
 
-test('the answer markdown links places, summary citations and permalinks', () => {
-  const md = answerMarkdown(answer);
-  assert.match(md, /^# how are stale cache entries evicted\?\n/);
-  assert.ok(md.includes(answer.summary), 'summary kept verbatim');
-  assert.ok(md.includes('1. [src/cache.rs:31-58](file:///repo/src/cache.rs#L31) `evict_oldest` function, score 0.82 ([permalink](https://github.com/o/r/blob/abc/src/cache.rs#L31-L58))'));
-  assert.ok(md.includes('2. [docs/cache.md:1-12](file:///repo/docs/cache.md#L1) section, score 0.50\n'), 'no permalink for file: urls');
-  assert.ok(md.includes('\n[1]: file:///repo/src/cache.rs#L31\n[2]: file:///repo/docs/cache.md#L1\n'), 'reference definitions for [n]');
-  assert.ok(md.includes('> ⚠ index incomplete: 412 of 1234 files'));
-  assert.ok(md.includes('**Last change of this line:** `bbbbbbbb` by Grace on 2025-12-01: Fix off by one'));
-  assert.ok(md.includes('**History of src/cache.rs:** 57 commits so far, latest 2026-01-02 by Ada: Evict by age'));
-  assert.ok(md.includes('_Confidence 0.74 · cache miss · 3.1 ms · index indexing, 412 files, 900 chunks_'));
-});
-
-test('an answer without places, history or blame says so and stays short', () => {
-  const md = answerMarkdown({ ...answer, results: [], citations: [], history: null, blame: undefined, warnings: undefined, summary: '' });
-  assert.ok(md.includes('No places found.'));
-  assert.ok(!md.includes('History'));
-  assert.ok(!md.includes('Last change'));
-});
-
-test('markdown special characters in questions are escaped', () => {
-  const md = answerMarkdown({ ...answer, question: 'what does `a_b*` [x] do?' });
-  assert.match(md, /^# what does \\`a\\_b\\\*\\` \\\[x\\\] do\?/);
+test('markdown special characters are escaped', () => {
+  assert.equal(escapeMarkdown('what does `a_b*` [x] do?'), 'what does \\`a\\_b\\*\\` \\[x\\] do?');
 });
 
 const status: StatusResult = {
@@ -174,6 +108,7 @@ test('the status bar shows progress, then files and chunks, or an error', () => 
   assert.equal(statusBarText({ kind: 'ready', files: 1234, chunks: 9876 }).text, '$(database) AIL 1,234 files · 9,876 chunks');
   assert.equal(statusBarText({ kind: 'failed', reason: 'not found' }).text, '$(error) AIL');
   assert.match(statusBarText({ kind: 'failed', reason: 'not found' }).tooltip, /not found\. Click to show the logs/);
+  assert.match(statusBarText({ kind: 'failed', reason: 'set it.' }).tooltip, /set it\. Click/, 'one full stop');
   assert.equal(statusBarText({ kind: 'starting' }).text, '$(loading~spin) AIL');
 });
 

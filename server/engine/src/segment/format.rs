@@ -14,7 +14,7 @@ use bytemuck::{Pod, Zeroable};
 
 pub const MAGIC: &[u8; 8] = b"AILSEGMT";
 /// Bump whenever a row, a section or what is stored in it changes; older files are rebuilt.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The sections, in file order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,7 +72,7 @@ pub struct FileRow {
     pub chunk_count: u32,
     pub lines: u32,
     pub language: u8,
-    /// The file's kind (first-party, vendored, ...), where the engine knows it; 0 otherwise.
+    /// The file's kind (`FileKind::as_u8`: first-party, vendored, generated, ...).
     pub kind: u8,
     pub _pad: [u8; 2],
 }

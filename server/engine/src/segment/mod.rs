@@ -36,6 +36,8 @@ pub struct SegmentMeta {
     /// The fitted hashed embedder, so vectors added later stay comparable.
     pub hashed: Option<HashedTfIdf>,
     pub skipped: BTreeMap<String, SkipReason>,
+    /// The related words learned from the workspace (`RelatedWords::to_bytes`).
+    pub related: Vec<u8>,
     /// The HEAD commit the workspace was at, when known (prebuilt segments are keyed by it).
     pub commit: Option<String>,
     pub files: u32,
@@ -68,11 +70,8 @@ fn corrupt(what: impl Into<String>) -> SegmentError {
     SegmentError::Corrupt(what.into())
 }
 
-thread_local! {
-    /// Per-thread integer sums for the sparse vector scan, one slot per chunk; only the
-    /// touched slots are reset.
-    static VECTOR_SCRATCH: std::cell::RefCell<(Vec<i32>, Vec<u32>)> = Default::default();
-}
+/// Integer sums for the sparse vector scan, one slot per chunk.
+static VECTOR_SUMS: crate::scratch::Pool<i32> = crate::scratch::Pool::new();
 
 /// One chunk as stored, with its strings borrowed from the mapping.
 #[derive(Clone, Copy, Debug)]
@@ -109,6 +108,17 @@ impl Segment {
     /// Map and check the segment at `path`. Only a regular file is opened, without
     /// blocking (a named pipe in its place is refused at once).
     pub fn open(path: &Path) -> Result<Segment, SegmentError> {
+        Segment::open_checked(path, true)
+    }
+
+    /// `open` for a segment this process has just written and synced: the header and the
+    /// section sizes are checked, but the contents are not read through again (which would
+    /// page the whole file in for nothing).
+    pub fn open_written(path: &Path) -> Result<Segment, SegmentError> {
+        Segment::open_checked(path, false)
+    }
+
+    fn open_checked(path: &Path, deep: bool) -> Result<Segment, SegmentError> {
         if cfg!(target_endian = "big") {
             return Err(corrupt("segments are little-endian"));
         }
@@ -128,7 +138,7 @@ impl Segment {
         let _ = map.advise(memmap2::Advice::Random);
         let sections = check_header(&map)?;
         check_gaps(&map, &sections)?;
-        for (i, range) in sections.iter().enumerate() {
+        for (i, range) in sections.iter().enumerate().filter(|_| deep) {
             let expected = u64::from_le_bytes(
                 map[16 + i * 24 + 16..16 + i * 24 + 24]
                     .try_into()
@@ -147,7 +157,7 @@ impl Segment {
             meta,
             path: path.to_path_buf(),
         };
-        segment.validate()?;
+        segment.validate(deep)?;
         Ok(segment)
     }
 
@@ -191,7 +201,7 @@ impl Segment {
 
     /// Check that every section has the size the metadata implies and that every offset
     /// points inside its target, so that later reads can index without checking.
-    fn validate(&self) -> Result<(), SegmentError> {
+    fn validate(&self, deep: bool) -> Result<(), SegmentError> {
         let m = &self.meta;
         let (files, chunks, terms) = (m.files as usize, m.chunks as usize, m.terms as usize);
         let sized = |section: Section, row: usize, count: usize| -> Result<(), SegmentError> {
@@ -215,6 +225,18 @@ impl Segment {
         sized(Section::PostingFreqs, 2, m.postings as usize)?;
         sized(Section::DocLens, 4, chunks)?;
         sized(Section::VectorScales, 4, chunks)?;
+        match m.layout {
+            VectorLayout::Dense => sized(Section::VectorCodes, m.dim, chunks)?,
+            VectorLayout::Sparse => {
+                sized(Section::VectorStarts, 4, m.dim + 1)?;
+                let entries = self.slice::<u32>(Section::VectorStarts)[m.dim] as usize;
+                sized(Section::VectorDocs, 4, entries)?;
+                sized(Section::VectorCodes, 1, entries)?;
+            }
+        }
+        if !deep {
+            return Ok(());
+        }
         let strings = self.bytes(Section::Strings).len();
         let in_strings = |start: u32, len: u32| {
             len == NONE_LEN || (start as usize).saturating_add(len as usize) <= strings
@@ -279,26 +301,17 @@ impl Segment {
                 return Err(corrupt("postings"));
             }
         }
-        match m.layout {
-            VectorLayout::Dense => {
-                sized(Section::VectorCodes, m.dim, chunks)?;
+        if m.layout == VectorLayout::Sparse {
+            let starts = self.slice::<u32>(Section::VectorStarts);
+            if starts[0] != 0 || starts.windows(2).any(|w| w[0] > w[1]) {
+                return Err(corrupt("vector offsets"));
             }
-            VectorLayout::Sparse => {
-                sized(Section::VectorStarts, 4, m.dim + 1)?;
-                let starts = self.slice::<u32>(Section::VectorStarts);
-                let entries = starts[m.dim] as usize;
-                if starts[0] != 0 || starts.windows(2).any(|w| w[0] > w[1]) {
-                    return Err(corrupt("vector offsets"));
-                }
-                sized(Section::VectorDocs, 4, entries)?;
-                sized(Section::VectorCodes, 1, entries)?;
-                if self
-                    .slice::<u32>(Section::VectorDocs)
-                    .iter()
-                    .any(|&d| d as usize >= chunks)
-                {
-                    return Err(corrupt("vector entries"));
-                }
+            if self
+                .slice::<u32>(Section::VectorDocs)
+                .iter()
+                .any(|&d| d as usize >= chunks)
+            {
+                return Err(corrupt("vector entries"));
             }
         }
         Ok(())
@@ -478,12 +491,11 @@ impl Segment {
             VectorLayout::Sparse => {
                 let starts = self.slice::<u32>(Section::VectorStarts);
                 let docs = self.slice::<u32>(Section::VectorDocs);
-                VECTOR_SCRATCH.with(|cell| {
-                    let mut scratch = cell.borrow_mut();
-                    let (sums, touched) = &mut *scratch;
-                    if sums.len() < scales.len() {
-                        sums.resize(scales.len(), 0);
-                    }
+                VECTOR_SUMS.with(scales.len(), |acc| {
+                    let crate::scratch::Accumulator {
+                        values: sums,
+                        touched,
+                    } = acc;
                     // Exact integer sums, whatever the order of the dimensions.
                     for (d, &q) in query.iter().enumerate() {
                         if q == 0 {

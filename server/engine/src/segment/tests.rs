@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::embed::hashed::HashedTfIdf;
+use crate::file_kind::KindRules;
 use crate::index::{prepare_file, EmbedderChoice};
 use crate::store::Store;
 use std::sync::Arc;
@@ -42,7 +43,15 @@ const QUESTIONS: &[&str] = &[
 fn built(files: &[(&str, &str)]) -> Store {
     let mut store = Store::new(EmbedderChoice::Hashed(HashedTfIdf::unfitted(512)));
     for (path, text) in files {
-        store.apply(prepare_file(path, text, text.len() as u64, 7, None, false));
+        store.apply(prepare_file(
+            path,
+            text,
+            text.len() as u64,
+            7,
+            None,
+            false,
+            &KindRules::default(),
+        ));
     }
     store.mem.fit_and_embed();
     store
@@ -177,7 +186,15 @@ fn an_overlay_answers_as_the_segment_merged_from_it() {
     let path = write(&memory, dir.path());
     let mut overlaid = reopened(&memory, &path);
     let changed = "pub fn load_config(path: &str) -> Config {\n    retry_with_backoff(|| parse_toml(read(path)))\n}\n";
-    overlaid.apply(prepare_file("src/config.rs", changed, 10, 8, None, false));
+    overlaid.apply(prepare_file(
+        "src/config.rs",
+        changed,
+        10,
+        8,
+        None,
+        false,
+        &KindRules::default(),
+    ));
     overlaid.apply(prepare_file(
         "src/new.rs",
         "/// Render the router page.\npub fn render_router() {}\n",
@@ -185,6 +202,7 @@ fn an_overlay_answers_as_the_segment_merged_from_it() {
         8,
         None,
         false,
+        &KindRules::default(),
     ));
     assert!(overlaid.remove("web/app.ts"));
     assert!(!overlaid.contains_file("web/app.ts"));
@@ -198,4 +216,72 @@ fn an_overlay_answers_as_the_segment_merged_from_it() {
     // Nothing of the removed file or the old text answers.
     let all = answers(&merged).concat();
     assert!(all.iter().all(|(p, _, _)| p != "web/app.ts"));
+}
+
+/// A source whose chunks vanish half way through, as a writer killed mid-write would stop.
+struct FailingSource<'a> {
+    inner: crate::store::StoreSource<'a>,
+}
+
+impl write::SegmentSource for FailingSource<'_> {
+    fn files(&self) -> Vec<write::SourceFile<'_>> {
+        self.inner.files()
+    }
+    fn id_bound(&self) -> u32 {
+        self.inner.id_bound()
+    }
+    fn chunk(&self, id: u32) -> Option<write::SourceChunk<'_>> {
+        (id < self.inner.id_bound() / 2)
+            .then(|| self.inner.chunk(id))
+            .flatten()
+    }
+    fn term_count(&self) -> usize {
+        self.inner.term_count()
+    }
+    fn term(&self, i: usize) -> (&str, u64) {
+        self.inner.term(i)
+    }
+    fn postings(&self, i: usize, f: &mut dyn FnMut(u32, u16)) {
+        self.inner.postings(i, f)
+    }
+    fn vector(&self, id: u32) -> Option<(Vec<i8>, f32)> {
+        self.inner.vector(id)
+    }
+}
+
+#[test]
+fn a_write_that_fails_half_way_leaves_the_old_segment_serving_and_no_temporary() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = built(FILES);
+    let path = write(&memory, dir.path());
+    let before = std::fs::read(&path).unwrap();
+    let serving = reopened(&memory, &path);
+    let mut changed = built(FILES);
+    changed.apply(prepare_file(
+        "src/extra.rs",
+        "fn extra() {}\n",
+        14,
+        9,
+        None,
+        false,
+        &KindRules::default(),
+    ));
+    let failing = FailingSource {
+        inner: changed.source(),
+    };
+    let result = write::write_segment(&failing, changed.segment_meta("/ws", None), &path);
+    assert!(result.is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(answers(&serving), answers(&memory));
+    assert!(Segment::open(&path).is_ok());
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("index.seg")],
+        "{left:?}"
+    );
 }

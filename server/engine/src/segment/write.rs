@@ -56,8 +56,9 @@ pub trait SegmentSource {
     fn vector(&self, id: u32) -> Option<(Vec<i8>, f32)>;
 }
 
-/// Bytes of sparse vector entries gathered in memory per pass over the vectors.
-const SPARSE_PASS_BUDGET: usize = 16 << 20;
+/// Bytes of sparse vector entries gathered in memory per pass over the vectors (each pass
+/// reads every vector once; 4 MiB is a few passes for a large workspace).
+const SPARSE_PASS_BUDGET: usize = 4 << 20;
 
 /// Write `source` as a segment at `path` (atomically). `meta` gives everything but the
 /// counts, which the writer fills in. Returns the bytes written.
@@ -280,7 +281,8 @@ pub fn write_segment(
                     }
                     Ok(())
                 })?;
-                let groups = dimension_groups(&per_dim, SPARSE_PASS_BUDGET / 5);
+                let entry = std::mem::size_of::<(u32, i8)>();
+                let groups = dimension_groups(&per_dim, SPARSE_PASS_BUDGET / entry);
                 let mut gathered: Vec<Vec<(u32, i8)>> = Vec::new();
                 let mut codes_spill = Spill::new(dir)?;
                 table[Section::VectorDocs as usize] = out.section(|w| {

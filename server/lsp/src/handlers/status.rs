@@ -8,7 +8,7 @@
 use crate::guard;
 use crate::state::State;
 use crate::workspace::Folder;
-use ail_protocol::{rss_bytes, StatusResult};
+use ail_protocol::{memory_usage, StatusResult};
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -35,7 +35,10 @@ pub async fn handle(state: &Arc<State>) -> Result<Value> {
             status["state"] = json!(if any("indexing") { "indexing" } else { "ready" });
             status["folders"] = Value::Array(entries.clone());
         }
-        status["rssBytes"] = json!(rss_bytes());
+        let memory = memory_usage();
+        status["rssBytes"] = json!(memory.rss);
+        status["rssAnonBytes"] = json!(memory.anon);
+        status["rssFileBytes"] = json!(memory.file);
         status["latencyMs"] = json!(latency);
         // Counted last: this job itself is not one of them.
         status["openDocuments"] = json!(open_documents);
@@ -48,7 +51,7 @@ pub async fn handle(state: &Arc<State>) -> Result<Value> {
 fn folder_status(folder: &Folder) -> Value {
     let mut value = match folder.engine_and_generation_base() {
         Some((engine, base)) => {
-            let mut s = StatusResult::from_status(&engine.status(), 0);
+            let mut s = StatusResult::from_status(&engine.status(), Default::default());
             s.generation += base;
             serde_json::to_value(s).unwrap_or_else(|_| json!({}))
         }

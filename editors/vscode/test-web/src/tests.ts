@@ -1,0 +1,204 @@
+// What a person does with the extension, checked on what the workbench shows: the status bar
+// while indexing and when ready, "AIL: Ask About This File" and its places, the hover, and a
+// broken `ail.server.path`. Each scenario opens its own workspace in a fresh window.
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Screenshots, Test } from './harness.ts';
+import type { Workbench } from './workbench.ts';
+import { ailServersIn } from './workspace.ts';
+
+export interface Scenario {
+  page: Workbench['page'];
+  wb: Workbench;
+  folder: string;
+  ail: string;
+  shots: Screenshots;
+}
+
+const readyText = /^AIL [\d,]+ files · [\d,]+ chunks$/;
+const question = 'how does the cache decide which entry to evict';
+
+/** Files in a workspace, as the index counts them (everything but .git and .vscode). */
+function countFiles(dir: string): number {
+  let n = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === '.git' || entry.name === '.vscode') {
+      continue;
+    }
+    n += entry.isDirectory() ? countFiles(path.join(dir, entry.name)) : 1;
+  }
+  return n;
+}
+
+function formatCount(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** The status bar's area, for pictures of it. */
+async function statusBarClip(s: Scenario): Promise<{ x: number; y: number; width: number; height: number }> {
+  const box = await s.page.locator('.part.statusbar').boundingBox();
+  assert.ok(box, 'the status bar is visible');
+  return { x: 0, y: box.y - 60, width: Math.min(box.width, 760), height: box.height + 60 };
+}
+
+/** A workspace large enough that indexing takes a few seconds: progress has time to show. */
+export const indexing: Test<Scenario>[] = [
+  ['the status bar shows indexing progress, then the size of the index', async (s) => {
+    const progress = await s.wb.waitForAilStatus(/^AIL \d+%$/, 90_000);
+    if (s.shots.enabled) {
+      // The picture is better a little way in, when there is a percentage to show.
+      await s.wb.waitForAilStatus(/^AIL [1-9]\d*%$/, 30_000).catch(() => undefined);
+      await s.shots.take(s.page, 'vscode-status-indexing', await statusBarClip(s));
+    }
+    // A question asked meanwhile is answered from what is indexed so far, and says so.
+    await s.wb.openFile('part-001/core/src/cache.rs');
+    await s.wb.runCommand('AIL: Ask About This File');
+    await s.wb.answerInputBox(question);
+    const answer = await s.wb.webviewFrameWith(question, 'h1');
+    const text = await answer.locator('body').innerText();
+    const building = /index indexing, \d+ files/.test(text);
+    assert.equal(/The index is still being built/.test(text), building, `the notice shows exactly when the answer came from a partial index:\n${text}`);
+    console.log(`    the answer came from ${building ? 'a partial' : 'the whole'} index`);
+    await s.wb.focusWorkbench();
+    const ready = await s.wb.waitForAilStatus(readyText, 180_000);
+    assert.equal(ready, `AIL ${formatCount(countFiles(s.folder))} files · ${ready.split('· ')[1]}`);
+    const history = await s.wb.ailStatusHistory();
+    const first = history.indexOf(progress);
+    assert.ok(first >= 0 && first < history.indexOf(ready), `progress came before ready: ${JSON.stringify(history)}`);
+    const percentages = history.map((t) => /^AIL (\d+)%$/.exec(t)?.[1]).filter((p): p is string => p !== undefined).map(Number);
+    assert.deepEqual(percentages, [...percentages].sort((a, b) => a - b), `percentages only grow: ${JSON.stringify(history)}`);
+  }],
+];
+
+export const working: Test<Scenario>[] = [
+  ['the extension activates and starts `ail lsp` in the workspace', async (s) => {
+    await s.wb.ailStatus().waitFor({ timeout: 60_000 });
+    await s.wb.waitForAilStatus(/AIL/);
+    const deadline = Date.now() + 30_000;
+    while (ailServersIn(s.ail, s.folder).length === 0) {
+      assert.ok(Date.now() < deadline, `no "${s.ail} lsp" process runs in ${s.folder}`);
+      await s.page.waitForTimeout(100);
+    }
+    assert.equal(ailServersIn(s.ail, s.folder).length, 1, 'one server for the window');
+  }],
+  ['the status bar says the index is ready, with its files and chunks', async (s) => {
+    const text = await s.wb.waitForAilStatus(readyText, 90_000);
+    assert.match(text, new RegExp(`^AIL ${formatCount(countFiles(s.folder))} files · [1-9][\\d,]* chunks$`));
+    // Clicking it shows the index status.
+    await s.wb.ailStatus().click();
+    const status = await s.wb.webviewFrameWith('AIL index status');
+    const body = await status.evaluate(() => document.body.innerText);
+    assert.match(body, /State: ready/);
+    assert.match(body, new RegExp(`Files: ${formatCount(countFiles(s.folder))}, chunks`));
+  }],
+  ['"AIL: Ask About This File" asks the question and lists the cited places, best first', async (s) => {
+    await s.wb.openFile('core/src/cache.rs');
+    await s.wb.goToLine(71);
+    await s.wb.runCommand('AIL: Ask About This File');
+    await s.wb.answerInputBox(question);
+    const rows = await s.wb.quickPickRows();
+    assert.match(rows[0], /core\/src\/cache\.rs:\d+/, `the top place is in the cache: ${rows[0]}`);
+    assert.ok(
+      rows.slice(0, 3).some((r) => r.includes('remove_oldest') && r.includes('core/src/cache.rs:70-75')),
+      `remove_oldest is among the first three places: ${JSON.stringify(rows.slice(0, 3))}`,
+    );
+    const answer = await s.wb.webviewFrameWith(question);
+    const text = await answer.evaluate(() => document.body.innerText);
+    assert.match(text, /Places/);
+    assert.match(text, /remove_oldest/);
+  }],
+  ['choosing a place opens the file with the cited lines selected', async (s) => {
+    await s.wb.chooseQuickPickRow('LruCache::invalidate');
+    await s.page.waitForFunction(
+      () => /Ln 81, Col \d+ \(\d+ selected\)/.test(document.getElementById('status.editor.selection')?.textContent ?? ''),
+      undefined,
+      { timeout: 15_000 },
+    );
+    assert.match(await s.wb.activeTab(), /cache\.rs/);
+    const selected = await s.page.locator('.editor-group-container.active .monaco-editor .selected-text').count();
+    assert.ok(selected > 0, 'the cited lines are highlighted as a selection');
+  }],
+  ['clicking a citation in the answer opens the file at the cited lines', async (s) => {
+    await s.wb.focusWorkbench();
+    const answer = await s.wb.webviewFrameWith(question);
+    // The summary's [1] links to a place; the list of places says which lines it is.
+    const citation = answer.locator('p a', { hasText: '[1]' }).first();
+    const href = await citation.getAttribute('href');
+    assert.match(href ?? '', /^#place-\d+$/, 'the summary\'s [1] is a link to a place');
+    const label = (await answer.locator(`li a[href="${href}"]`).first().innerText()).trim();
+    const m = /^(.+):(\d+)(?:-(\d+))?$/.exec(label);
+    assert.ok(m, `a place label: ${label}`);
+    const last = m[3] ?? m[2];
+    await citation.click();
+    await s.page.waitForFunction(
+      (want) => new RegExp(`Ln ${want}, Col \\d+ \\(\\d+ selected\\)`).test(document.getElementById('status.editor.selection')?.textContent ?? ''),
+      last,
+      { timeout: 15_000 },
+    );
+    assert.equal(await s.wb.activeTab(), m[1].split('/').pop());
+    await s.shots.take(s.page, 'vscode-answer');
+  }],
+  ['"Ask AIL about this symbol" from the code actions asks about the identifier', async (s) => {
+    await s.wb.openFile('core/src/cache.rs');
+    await s.wb.goToLine(71);
+    await s.wb.clickWord('remove_oldest');
+    await s.page.keyboard.press('Control+Period');
+    const action = s.page.locator('.action-widget .monaco-list-row', { hasText: 'Ask AIL about `remove_oldest`' }).first();
+    await action.waitFor({ timeout: 15_000 });
+    // The only action on offer is focused: Enter applies it.
+    assert.match((await action.getAttribute('class')) ?? '', /focused/);
+    await s.page.keyboard.press('Enter');
+    const answer = await s.wb.webviewFrameWith(/remove_oldest/, 'h1');
+    assert.match(await answer.locator('body').innerText(), /Places/);
+    const rows = await s.wb.quickPickRows();
+    assert.ok(rows.some((r) => r.includes('remove_oldest')), JSON.stringify(rows));
+    await s.wb.focusWorkbench();
+  }],
+  ['hover on a function shows its last change and related places', async (s) => {
+    await s.wb.openFile('core/src/cache.rs');
+    await s.wb.goToLine(71);
+    const hover = await s.wb.hoverWord('remove_oldest', /Related places/);
+    const text = (await hover.innerText()).replace(/\s+/g, ' ');
+    assert.match(text, /Last change: \w{7} Ada Lovelace · .* — Import the bookshelf catalog/);
+    assert.match(text, /History: 1 commit by Ada Lovelace/);
+    assert.match(text, /Related places for remove_oldest/);
+    const links = await hover.locator('a').allInnerTexts();
+    assert.ok(links.some((l) => /^[\w/.-]+:\d+(-\d+)?$/.test(l.trim())), `the related places are links: ${JSON.stringify(links)}`);
+    await s.shots.take(s.page, 'vscode-hover');
+  }],
+  ['asking the same question again is answered from the cache, and the answer says so', async (s) => {
+    await s.wb.focusWorkbench();
+    await s.wb.openFile('core/src/cache.rs');
+    await s.wb.goToLine(71);
+    await s.wb.runCommand('AIL: Ask About This File');
+    await s.wb.answerInputBox(question);
+    const answer = await s.wb.webviewFrameWith(/Answered from the cache/);
+    const text = await answer.locator('body').innerText();
+    assert.match(text, /Answered from the cache: this question was answered before/);
+    assert.match(text, /cache exact/);
+    await s.wb.focusWorkbench();
+  }],
+];
+
+export const brokenPath: Test<Scenario>[] = [
+  ['a broken ail.server.path shows the extension\'s own error and a way to fix it', async (s) => {
+    const toast = await s.wb.waitForNotification(/AIL: /);
+    const text = (await toast.innerText()).replace(/\s+/g, ' ');
+    assert.match(text, /AIL: "ail\.server\.path" is \/nonexistent\/bin\/ail, which does not exist/);
+    assert.match(text, /cargo install --path \./, 'the message says how to install ail');
+    assert.doesNotMatch(text, /\bat \S+ \(|Error:|ENOENT/, 'no stack trace or raw error');
+    assert.equal((await s.wb.notifications()).filter((t) => t.includes('AIL')).length, 1, 'one message');
+    // The status bar item turns red and its tooltip says why.
+    const item = s.wb.ailStatus();
+    await s.page.locator(`[id="ail.ail.ail.status"].error-kind`).waitFor({ timeout: 30_000 });
+    assert.match((await item.getAttribute('aria-label')) ?? '', /AIL: the server is not running: "ail\.server\.path" is \/nonexistent\/bin\/ail, which does not exist\. Install .*\. Click to show the logs\./);
+    await toast.hover();
+    await toast.getByRole('button', { name: 'Open Settings' }).click();
+    const setting = s.page.locator('.settings-editor .setting-item-contents', { hasText: 'Server: Path' }).first();
+    await setting.waitFor({ timeout: 30_000 });
+    assert.match(await setting.innerText(), /ail/);
+    assert.equal(ailServersIn('/nonexistent/bin/ail', s.folder).length, 0);
+  }],
+];
