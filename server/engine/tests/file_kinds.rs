@@ -4,7 +4,6 @@
 //! the kinds survive a persisted index.
 
 use ail_engine::{Engine, EngineConfig, FileKind, Query};
-use std::sync::atomic::AtomicBool;
 
 const RETRY: &str = "pub fn retry_with_backoff(attempts: u32, base_ms: u64) -> u64 {\n    let mut delay = base_ms;\n    for _ in 0..attempts {\n        delay = delay.saturating_mul(2);\n    }\n    delay\n}\n";
 
@@ -53,7 +52,9 @@ fn workspace() -> tempfile::TempDir {
 
 fn engine(root: &std::path::Path, config: EngineConfig) -> Engine {
     let engine = Engine::open(root, config).unwrap();
-    engine.refresh(&|_| {}, &AtomicBool::new(false)).unwrap();
+    engine
+        .refresh(&|_| {}, &ail_engine::CancelToken::new())
+        .unwrap();
     engine
 }
 
