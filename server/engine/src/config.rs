@@ -37,6 +37,8 @@ pub struct EngineConfig {
     pub blame_wait: std::time::Duration,
     /// Permalink host kinds for self-hosted remotes and a custom URL template.
     pub permalinks: crate::git::PermalinkSettings,
+    /// Latency and memory past which the optional stages switch off (see `rollback`).
+    pub budgets: crate::rollback::Budgets,
     /// Factor on the score of vendored and generated code, 0..=1: below 1 the project's
     /// own code ranks first; 1 ranks every kind alike.
     pub vendored_weight: f32,
@@ -62,6 +64,7 @@ impl Default for EngineConfig {
             git: true,
             blame_wait: std::time::Duration::from_millis(250),
             permalinks: crate::git::PermalinkSettings::default(),
+            budgets: crate::rollback::Budgets::default(),
             vendored_weight: crate::rank::DEFAULT_VENDORED_WEIGHT,
             learned_related: false,
         }

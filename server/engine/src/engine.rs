@@ -130,6 +130,8 @@ pub struct Engine {
     /// One refresh at a time.
     refreshing: Mutex<()>,
     cache: AnswerCache,
+    /// Switches the optional stages off while latency or memory is over budget.
+    rollback: crate::rollback::Rollback,
     metrics: Metrics,
     /// Bumped whenever question embeddings would change (the embedder was refitted).
     embedder_epoch: AtomicU64,
@@ -208,6 +210,7 @@ impl Engine {
         } else {
             Err("git disabled by settings".to_string())
         };
+        let budgets = config.budgets;
         Ok(Engine {
             root,
             root_str,
@@ -219,6 +222,7 @@ impl Engine {
             load_note: Mutex::new(load_note),
             refreshing: Mutex::new(()),
             cache: AnswerCache::new(CacheConfig::default()),
+            rollback: crate::rollback::Rollback::new(budgets),
             metrics: Metrics::default(),
             embedder_epoch: AtomicU64::new(0),
             git,
@@ -629,6 +633,7 @@ impl Engine {
             Ok(a) => {
                 let t = &a.timings;
                 self.metrics.total.record(t.total);
+                self.rollback.record(t.total, crate::rollback::rss_bytes);
                 if a.cache == CacheTier::Miss {
                     self.metrics.embed.record(t.embed);
                     self.metrics.search.record(t.search);
@@ -667,6 +672,8 @@ impl Engine {
             return Err(QueryError::QuestionTooLong(question.len()));
         }
         let cancelled = || cancel.is_cancelled();
+        // Over the latency or memory budget, the optional stages are off (see `rollback`).
+        let degraded = self.rollback.is_degraded();
         if query.limit == 0 || query.limit > MAX_LIMIT {
             return Err(QueryError::BadLimit(query.limit));
         }
@@ -731,11 +738,12 @@ impl Engine {
         timings.embed = ms(t);
         if cacheable {
             let known_terms = known_tokens.len();
+            // Degraded, the semantic tier is off: only the exact tier serves.
             if let Some(hit) = self.cache.get_semantic(
                 &key,
                 &qvec,
                 signature,
-                known_terms >= 2,
+                known_terms >= 2 && !degraded,
                 &scope,
                 &current_hash,
             ) {
@@ -753,7 +761,11 @@ impl Engine {
             return Err(QueryError::Cancelled);
         }
 
-        let pending_blame = self.start_blame(query);
+        let pending_blame = if degraded {
+            None
+        } else {
+            self.start_blame(query)
+        };
         let search_started = Instant::now();
         let searched: &Store = &index;
         let lexical_search = || {
@@ -778,11 +790,12 @@ impl Engine {
             let live = |id: u32| searched.is_live(id);
             (self.vector_search(searched, &qvec, &live), ms(t))
         };
-        let ((lexical, lexical_ms), (vector, vector_ms)) = if self.config.parallel_stages {
-            rayon::join(lexical_search, vector_search)
-        } else {
-            (lexical_search(), vector_search())
-        };
+        let ((lexical, lexical_ms), (vector, vector_ms)) =
+            if self.config.parallel_stages && !degraded {
+                rayon::join(lexical_search, vector_search)
+            } else {
+                (lexical_search(), vector_search())
+            };
         timings.lexical = lexical_ms;
         timings.vector = vector_ms;
         timings.search = ms(search_started);
@@ -907,6 +920,7 @@ impl Engine {
             citations.push(citation);
         }
         let mut warnings = Vec::new();
+        warnings.extend(self.rollback.warning());
         if !self.is_ready() {
             warnings.push(format!(
                 "index incomplete: {} files indexed so far",
@@ -1188,6 +1202,7 @@ impl Engine {
     /// Feature flags the engine switched off by itself, with why.
     pub fn fallbacks(&self) -> Vec<String> {
         let mut out = Vec::new();
+        out.extend(self.rollback.fallback());
         if self.graph_fallback.load(Ordering::Relaxed) {
             out.push(format!(
                 "exact-search (HNSW recall {:.3} < {RECALL_FLOOR})",

@@ -20,6 +20,7 @@ mod pool;
 mod question;
 pub mod rank;
 pub mod related;
+pub mod rollback;
 pub mod safe_path;
 mod scratch;
 pub mod segment;

@@ -33,6 +33,7 @@ mod cursor;
 mod documents;
 mod guard;
 mod handlers;
+mod hooks;
 mod indexer;
 mod metrics;
 mod progress;

@@ -83,7 +83,7 @@ impl Settings {
     }
 
     /// The engine configuration these settings ask for. Indexing leaves one core free for
-    /// interactive requests.
+    /// interactive requests (see `index_threads_for`).
     pub fn engine_config(&self, defaults: &EngineConfig) -> EngineConfig {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         EngineConfig {
@@ -94,7 +94,7 @@ impl Settings {
             model_dir: self.model_dir.clone(),
             exact_search: self.exact_search,
             parallel_stages: self.parallel_stages,
-            index_threads: cores.saturating_sub(1).max(1),
+            index_threads: index_threads_for(cores),
             // A long-lived server amortises an HNSW graph build; the engine still checks
             // the workspace size and the graph's memory budget first.
             vector_graph: true,
@@ -233,6 +233,12 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
+/// Threads an indexing pass uses on a machine with `cores` cores: all but one, so that
+/// hover and `ail/context` always find a core free; one on a single-core machine.
+pub fn index_threads_for(cores: usize) -> usize {
+    cores.saturating_sub(1).max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +300,16 @@ mod tests {
         assert!(!base().affects_index(&other));
         other.max_file_size = 1;
         assert!(base().affects_index(&other));
-        assert!(base().engine_config(&EngineConfig::default()).index_threads >= 1);
+        // Indexing threads leave a core to requests, on any machine with more than one.
+        for (cores, threads) in [(1, 1), (2, 1), (4, 3), (64, 63)] {
+            assert_eq!(index_threads_for(cores), threads, "{cores} cores");
+        }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let threads = base().engine_config(&EngineConfig::default()).index_threads;
+        assert_eq!(threads, index_threads_for(cores));
+        assert!(
+            threads < cores || cores == 1,
+            "{threads} threads on {cores} cores"
+        );
     }
 }

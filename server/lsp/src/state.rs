@@ -4,6 +4,7 @@
 
 use crate::convert::Encoding;
 use crate::documents::Documents;
+pub use crate::hooks::TestHooks;
 use crate::indexer::Indexer;
 use crate::metrics::Latency;
 use crate::settings::Settings;
@@ -12,7 +13,6 @@ use ail_engine::{CancelToken, EngineConfig};
 use parking_lot::{Mutex, RwLock};
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::Arc;
-use std::time::Duration;
 use tower_lsp_server::ls_types::MessageType;
 use tower_lsp_server::Client;
 
@@ -22,62 +22,6 @@ pub struct ClientCaps {
     pub work_done_progress: bool,
     pub watched_files_dynamic: bool,
     pub configuration: bool,
-}
-
-/// Test-only switches, read from the environment once at start.
-#[derive(Clone, Debug, Default)]
-pub struct TestHooks {
-    /// `AIL_TEST_HOOKS=1`: the `ail/debug/*` requests exist.
-    pub enabled: bool,
-    /// `AIL_TEST_PANIC=hover|context|status|indexer`: that job panics.
-    pub panic_in: Option<String>,
-    /// `AIL_TEST_DELAY_MS=N` (with the hooks on): `ail/context` jobs wait N ms, checking
-    /// their cancel flag, before asking the engine. Makes cancellation observable.
-    pub context_delay: Duration,
-    /// `AIL_TEST_STALL=hover|context` (with the hooks on): that job blocks for a minute
-    /// without looking at its cancel token, as work stuck in blocking I/O would.
-    pub stall_in: Option<String>,
-    /// `AIL_TEST_REQUEST_DEADLINE_MS=N` (with the hooks on): requests are abandoned after
-    /// N ms instead of `guard::REQUEST_DEADLINE`.
-    pub request_deadline: Option<Duration>,
-}
-
-impl TestHooks {
-    pub fn from_env() -> TestHooks {
-        let enabled = std::env::var("AIL_TEST_HOOKS").is_ok_and(|v| v == "1");
-        let panic_in = std::env::var("AIL_TEST_PANIC")
-            .ok()
-            .filter(|v| !v.is_empty());
-        let context_delay = std::env::var("AIL_TEST_DELAY_MS")
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-            .filter(|_| enabled)
-            .map_or(Duration::ZERO, Duration::from_millis);
-        let stall_in = std::env::var("AIL_TEST_STALL")
-            .ok()
-            .filter(|v| enabled && !v.is_empty());
-        let request_deadline = std::env::var("AIL_TEST_REQUEST_DEADLINE_MS")
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-            .filter(|_| enabled)
-            .map(Duration::from_millis);
-        TestHooks {
-            enabled,
-            panic_in,
-            context_delay,
-            stall_in,
-            request_deadline,
-        }
-    }
-
-    pub fn panics_in(&self, job: &str) -> bool {
-        self.panic_in.as_deref() == Some(job)
-    }
-
-    /// How long `job` blocks before it starts, if the test asked for a stall.
-    pub fn stall_in(&self, job: &str) -> Option<Duration> {
-        (self.stall_in.as_deref() == Some(job)).then_some(Duration::from_secs(60))
-    }
 }
 
 pub struct State {
@@ -106,7 +50,10 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(client: Client, defaults: EngineConfig, hooks: TestHooks) -> State {
+    pub fn new(client: Client, mut defaults: EngineConfig, hooks: TestHooks) -> State {
+        if let Some(budget) = hooks.latency_budget_ms {
+            defaults.budgets.p95_ms = budget;
+        }
         State {
             client,
             settings: RwLock::new(Settings::from_defaults(&defaults)),
