@@ -94,8 +94,11 @@ fn invariant_4_answers_during_the_first_pass_say_indexing_and_warn() {
     loop {
         let answer = server.call("ail/context", json!({ "question": "generated helper" }));
         let warned = answer["warnings"].as_array().is_some_and(|w| {
-            w.iter()
-                .any(|w| w.as_str().unwrap_or("").starts_with("index incomplete"))
+            w.iter().any(|w| {
+                // Before the engine has opened, or while its first pass runs.
+                let w = w.as_str().unwrap_or("");
+                w.starts_with("index incomplete") || w == "the workspace index is still loading"
+            })
         });
         match answer["index"]["state"].as_str() {
             Some("indexing") => {
