@@ -38,6 +38,16 @@ export interface ResultItem {
   snippet: string;
   /** The id of this place's entry in `citations`. */
   citation: number;
+  /** "first-party", "vendored", "generated", "test" or "documentation". */
+  fileKind?: string;
+  /** Other places with the same text, answered here once. */
+  copies?: CopyItem[];
+}
+
+export interface CopyItem {
+  path: string;
+  uri: string;
+  range: Range;
 }
 
 export interface Citation {

@@ -15,7 +15,7 @@ const contextResultKeys = [
   'question', 'summary', 'results', 'citations', 'history', 'blame', 'confidence', 'cache', 'timingsMs', 'index', 'warnings',
 ] as const satisfies readonly (keyof ext.ContextResult)[];
 const resultItemKeys = [
-  'path', 'uri', 'range', 'score', 'symbol', 'kind', 'language', 'snippet', 'citation',
+  'path', 'uri', 'range', 'score', 'symbol', 'kind', 'language', 'snippet', 'citation', 'fileKind', 'copies',
 ] as const satisfies readonly (keyof ext.ResultItem)[];
 const citationKeys = ['id', 'path', 'range', 'label', 'url'] as const satisfies readonly (keyof ext.Citation)[];
 const statusKeys = [
