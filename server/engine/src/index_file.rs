@@ -20,16 +20,32 @@ pub enum IndexFileError {
     Io(std::io::Error),
 }
 
+impl From<IndexFileError> for std::io::Error {
+    fn from(e: IndexFileError) -> std::io::Error {
+        match e {
+            IndexFileError::Missing => std::io::ErrorKind::NotFound.into(),
+            IndexFileError::NotRegular => std::io::Error::other("not a regular file"),
+            IndexFileError::Io(e) => e,
+        }
+    }
+}
+
+/// Open the regular file at `path` for reading, without blocking (the segment, the
+/// history, a model's files).
+pub fn open_index_file(path: &Path) -> Result<(std::fs::File, std::fs::Metadata), IndexFileError> {
+    match crate::safe_path::open_no_block(path) {
+        Ok(opened) => Ok(opened),
+        Err(SkipReason::Unreadable) if !path.exists() => Err(IndexFileError::Missing),
+        Err(SkipReason::Unreadable) => {
+            Err(IndexFileError::Io(std::io::Error::other("cannot open")))
+        }
+        Err(_) => Err(IndexFileError::NotRegular),
+    }
+}
+
 /// The whole content of the regular file at `path`.
 pub fn read_index_file(path: &Path) -> Result<Vec<u8>, IndexFileError> {
-    let (mut file, meta) = match crate::safe_path::open_no_block(path) {
-        Ok(opened) => opened,
-        Err(SkipReason::Unreadable) if !path.exists() => return Err(IndexFileError::Missing),
-        Err(SkipReason::Unreadable) => {
-            return Err(IndexFileError::Io(std::io::Error::other("cannot open")))
-        }
-        Err(_) => return Err(IndexFileError::NotRegular),
-    };
+    let (mut file, meta) = open_index_file(path)?;
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     file.read_to_end(&mut bytes).map_err(IndexFileError::Io)?;
     Ok(bytes)

@@ -10,7 +10,6 @@
 
 use crate::bm25::{idf_of, term_score, top_k, K1};
 use crate::chunk::{ChunkKind, Language};
-use crate::embed::hashed::HashedTfIdf;
 use crate::file_kind::FileKind;
 use crate::index::{EmbedderChoice, Index};
 use crate::segment::format::VectorLayout;
@@ -166,12 +165,6 @@ impl Store {
     /// Dead chunks still taking space: the overlay's tombstones and the segment's dead rows.
     pub fn tombstones(&self) -> usize {
         self.mem.tombstones() + self.dead_chunk_count
-    }
-
-    /// How many chunks live in the overlay and as dead rows of the segment: what a merge
-    /// would fold into a new segment.
-    pub fn overlay_weight(&self) -> usize {
-        self.mem.chunks.len() + self.dead_chunk_count + self.dead_file_count
     }
 
     /// The segment's file id of `path`, if it is there and not replaced.
@@ -640,19 +633,6 @@ impl Store {
             store: self,
             base_terms,
             extra_terms,
-        }
-    }
-
-    /// Whether the hashed embedder of this store has been fitted.
-    pub fn hashed_fitted(&self) -> bool {
-        matches!(self.embedder(), EmbedderChoice::Hashed(h) if h.is_fitted())
-    }
-
-    /// The fitted hashed embedder, if that is the embedder in use.
-    pub fn hashed(&self) -> Option<&HashedTfIdf> {
-        match self.embedder() {
-            EmbedderChoice::Hashed(h) => Some(h),
-            EmbedderChoice::Static(_) => None,
         }
     }
 }

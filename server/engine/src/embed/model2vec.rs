@@ -298,15 +298,7 @@ fn read_json(path: &Path) -> Result<Value, Model2VecError> {
 /// A model file's bytes; a named pipe or device in its place is refused at once.
 fn read_file(path: &Path) -> Result<Vec<u8>, Model2VecError> {
     crate::index_file::read_index_file(path).map_err(|e| {
-        let source = match e {
-            crate::index_file::IndexFileError::Missing => {
-                std::io::Error::from(std::io::ErrorKind::NotFound)
-            }
-            crate::index_file::IndexFileError::NotRegular => {
-                std::io::Error::other("not a regular file")
-            }
-            crate::index_file::IndexFileError::Io(e) => e,
-        };
+        let source = std::io::Error::from(e);
         if source.kind() == std::io::ErrorKind::NotFound {
             Model2VecError::MissingFile(path.to_path_buf())
         } else {

@@ -15,6 +15,7 @@ pub mod write;
 
 use crate::chunk::{ChunkKind, Language};
 use crate::embed::hashed::HashedTfIdf;
+use crate::index_file::IndexFileError;
 use crate::walk::SkipReason;
 use format::*;
 use memmap2::Mmap;
@@ -122,13 +123,11 @@ impl Segment {
         if cfg!(target_endian = "big") {
             return Err(corrupt("segments are little-endian"));
         }
-        let file = match crate::safe_path::open_no_block(path) {
+        let file = match crate::index_file::open_index_file(path) {
             Ok((file, _)) => file,
-            Err(SkipReason::Unreadable) if !path.exists() => return Err(SegmentError::Missing),
-            Err(SkipReason::Unreadable) => {
-                return Err(SegmentError::Io(std::io::Error::other("cannot open")))
-            }
-            Err(_) => return Err(SegmentError::NotRegular),
+            Err(IndexFileError::Missing) => return Err(SegmentError::Missing),
+            Err(IndexFileError::NotRegular) => return Err(SegmentError::NotRegular),
+            Err(IndexFileError::Io(e)) => return Err(SegmentError::Io(e)),
         };
         // Safety: the mapping is read-only and segment files are never written in place
         // (a new segment is written to a temporary file and renamed over the old path, which
@@ -178,15 +177,6 @@ impl Segment {
             });
         }
         Ok(segment)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Bytes of the file.
-    pub fn file_bytes(&self) -> usize {
-        self.map.len()
     }
 
     fn bytes(&self, section: Section) -> &[u8] {
@@ -526,11 +516,6 @@ impl Segment {
         }
         crate::bm25::top_k(&mut ranked, k);
         ranked
-    }
-
-    /// Where the vectors use memory on disk, for the status.
-    pub fn layout(&self) -> VectorLayout {
-        self.meta.layout
     }
 }
 
