@@ -137,7 +137,8 @@ fn python() -> PathBuf {
     if let Some(python) = std::env::var_os("AIL_STATIC_MODEL_PYTHON").filter(|p| !p.is_empty()) {
         return PathBuf::from(python);
     }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/static-model-venv/bin/python");
+    let venv =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/static-model-venv/bin/python");
     if venv.is_file() {
         venv
     } else {

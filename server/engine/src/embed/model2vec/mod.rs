@@ -16,9 +16,9 @@
 
 mod error;
 mod tensors;
-mod tokenizer;
 #[cfg(test)]
 mod tests;
+mod tokenizer;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

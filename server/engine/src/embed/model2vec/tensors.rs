@@ -230,4 +230,3 @@ pub(super) fn f16_to_f32(half: u16) -> f32 {
         _ => f32::from_bits(sign | ((exponent + 112) << 23) | (mantissa << 13)),
     }
 }
-

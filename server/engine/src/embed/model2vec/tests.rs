@@ -12,8 +12,8 @@ use std::fs;
 /// The WordPiece fixture's vocabulary, in id order.
 const WORDPIECE_VOCAB: [&str; 30] = [
     "[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "quick", "brown", "fox", "jump", "##s", "##ed",
-    "##ing", "over", "lazy", "dog", "cat", "parse", "##r", "config", "file", "read", "##er",
-    "!", "?", ".", "un", "##believ", "##able", "a", "##b",
+    "##ing", "over", "lazy", "dog", "cat", "parse", "##r", "config", "file", "read", "##er", "!",
+    "?", ".", "un", "##believ", "##able", "a", "##b",
 ];
 
 /// One hand-chosen row per WordPiece token: animals lean on dimension 0, code words on
