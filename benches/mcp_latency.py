@@ -12,6 +12,7 @@ places' code; the LSP calls are unbudgeted, as editors send them. Prints p50 / p
 """
 
 import json
+import pathlib
 import subprocess
 import sys
 import tempfile
@@ -21,28 +22,10 @@ import anyio
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-QUESTIONS = [
-    "how are database migrations applied",
-    "where is the CSRF token checked",
-    "how does the template engine resolve variables",
-    "how are model fields validated",
-    "where are URL patterns matched against the request path",
-    "how does the ORM build a SQL WHERE clause",
-    "how are static files collected",
-    "where is the session cookie set",
-    "how does the paginator count pages",
-    "how are signals connected and sent",
-    "where are password hashers configured",
-    "how does the cache framework choose a backend",
-    "how is a queryset evaluated lazily",
-    "where are management commands discovered",
-    "how does the admin register a model",
-    "how are form errors rendered",
-    "where is the time zone of a datetime made aware",
-    "how does the test client send a request",
-    "how are middleware called in order",
-    "where is a file upload written to disk",
-]
+# The Django questions the budget tests ask too (server/protocol/tests/budget.rs).
+QUESTIONS = json.loads(
+    (pathlib.Path(__file__).resolve().parent.parent / "tests/fixtures/django.questions.json").read_text()
+)
 
 
 def percentiles(samples):
