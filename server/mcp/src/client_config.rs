@@ -83,7 +83,10 @@ mod tests {
         let file_part = &vscode[vscode.find("\n{").unwrap_or(0)..];
         let v: serde_json::Value = serde_json::from_str(file_part).unwrap_or_default();
         assert_eq!(v["servers"]["ail"]["command"], "/opt/my tools/ail");
-        let line = vscode.lines().find(|l| l.contains("code --add-mcp")).unwrap_or("");
+        let line = vscode
+            .lines()
+            .find(|l| l.contains("code --add-mcp"))
+            .unwrap_or("");
         let quoted = line.split_once("--add-mcp ").map_or("", |(_, q)| q);
         let added: serde_json::Value =
             serde_json::from_str(quoted.trim_matches('\'')).unwrap_or_default();
