@@ -7,10 +7,10 @@
 //! file's history, each within a quarter of the budget; then whole places in rank order while
 //! they fit; then the next places trimmed to the lines nearest their match (the asked-about
 //! line, else the line that shares the most words with the question), in rank order while a
-//! line of them fits. When the next one does not, a place already shown may give up its
-//! farthest lines (at most half of them) and its link so that the next one's header and
-//! best line fit, as long as that uses more of the budget. A trimmed place has a short
-//! header (no link). A line is never cut. The text is counted again at the end: trimmed
+//! line of them fits. When the next one does not and more than a twentieth of the budget is
+//! left, a place already shown may give up its link and its farthest lines (keeping at
+//! least half of those it first showed) so that the next one's header and best line fit,
+//! as long as that uses more of the budget. A trimmed place has a short header (no link). A line is never cut. The text is counted again at the end: trimmed
 //! further if joining the blocks made it any longer, so the answer never exceeds the
 //! budget, and the trimmed places widened by any whole lines that still fit.
 
