@@ -3,6 +3,10 @@
 
 use crate::chunk::{ChunkKind, Language};
 
+/// How the summary's line naming the second and third places begins (a front end that
+/// shows those places itself, such as a token-budgeted answer, leaves the line out).
+pub const SUMMARY_ALSO: &str = "Also: ";
+
 /// A question about the workspace.
 #[derive(Clone, Debug, Default)]
 pub struct Query {

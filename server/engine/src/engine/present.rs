@@ -174,7 +174,11 @@ pub(crate) fn summarize(question: &str, results: &[Hit], confidence: f32) -> Str
         .map(|h| format!("{} [{}]", name(h), h.citation))
         .collect();
     if !others.is_empty() {
-        s.push_str(&format!("\nAlso: {}.", others.join("; ")));
+        s.push_str(&format!(
+            "\n{}{}.",
+            crate::answer::SUMMARY_ALSO,
+            others.join("; ")
+        ));
     }
     if confidence < 0.3 {
         s.push_str("\n_Low confidence: few of the question's words meet in one place; these results may be unrelated._");
