@@ -77,7 +77,7 @@ async function main(): Promise<number> {
   }
   const shotsDir = process.env.AIL_SCREENSHOTS_DIR ? path.resolve(process.env.AIL_SCREENSHOTS_DIR) : undefined;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ail-nvim-screens-'));
-  const root = fixtureWorkspace(fixture, scratch, 'bookshelf');
+  const root = fixtureWorkspace(fixture, scratch, 'bookshelf', { otherKinds: true });
   const init = path.join(scratch, 'init.lua');
   // A person's minimal configuration: the plugin, the status line component, a dark screen.
   fs.writeFileSync(

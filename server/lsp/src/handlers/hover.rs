@@ -1,18 +1,21 @@
 //! `textDocument/hover`: markdown about the identifier (or line) under the cursor.
 //!
-//! For now one section: the two or three most related places elsewhere in the workspace,
-//! found by asking the engine about the identifier in this file and line, each a
-//! clickable citation. `hover_markdown` is where every section is assembled; the git
-//! sections (the line's last change, the file's recent history) belong there too, built
-//! from the answer once it carries them. Hover never waits for indexing: a partial index
-//! gives fewer places and a note.
+//! Sections, from one engine answer about the identifier in this file and line: the line's
+//! last change, the file's recent history, and the two or three most related places
+//! elsewhere in the workspace, each a clickable citation tagged with its file's kind when
+//! that is not the project's own code ("vendored", "generated", ...) and followed by where
+//! the same text is copied. Hover never waits for indexing: a partial index gives fewer
+//! places and a note; an answer reused from the cache says so.
 
 use crate::convert::{self, Encoding};
 use crate::cursor::{self, Subject};
 use crate::documents;
 use crate::guard;
 use crate::state::State;
-use ail_engine::{Answer, IndexState, Query};
+use ail_engine::cache::CacheTier;
+use ail_engine::engine::file_url;
+use ail_engine::{Answer, FileKind, Hit, IndexState, Query};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 use tower_lsp_server::jsonrpc::Result;
@@ -69,7 +72,8 @@ pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Ho
         let answer = engine
             .query_with_cancel(&query, cancel)
             .map_err(|e| convert::query_error(&e))?;
-        let Some(markdown) = hover_markdown(&answer, &rel, position.line, &subject) else {
+        let Some(markdown) = hover_markdown(&answer, &folder.root, &rel, position.line, &subject)
+        else {
             return Ok(None);
         };
         Ok(Some(Hover {
@@ -87,11 +91,18 @@ pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Ho
     result
 }
 
-/// Assemble the hover's markdown from an answer about `subject` at `path`:`line`.
-/// Sections, separated by rules, in the order a reader wants them: the line's last change
-/// and the file's recent history (when the answer carries git data), then related places.
+/// Assemble the hover's markdown from an answer about `subject` at `path`:`line` of the
+/// workspace at `root`. Sections, separated by rules, in the order a reader wants them: the
+/// line's last change and the file's recent history (when the answer carries git data),
+/// then related places, then notes on how complete and how fresh the answer is.
 /// `None` when there is nothing worth showing.
-pub fn hover_markdown(answer: &Answer, path: &str, line: u32, subject: &Subject) -> Option<String> {
+pub fn hover_markdown(
+    answer: &Answer,
+    root: &Path,
+    path: &str,
+    line: u32,
+    subject: &Subject,
+) -> Option<String> {
     let mut sections: Vec<String> = Vec::new();
     if let Some(change) = last_change(answer, line) {
         sections.push(change);
@@ -99,7 +110,7 @@ pub fn hover_markdown(answer: &Answer, path: &str, line: u32, subject: &Subject)
     if let Some(history) = history_line(answer) {
         sections.push(history);
     }
-    if let Some(places) = related_places(answer, path, subject) {
+    if let Some(places) = related_places(answer, root, path, subject) {
         sections.push(places);
     }
     if sections.is_empty() {
@@ -107,6 +118,12 @@ pub fn hover_markdown(answer: &Answer, path: &str, line: u32, subject: &Subject)
     }
     if answer.index.state == IndexState::Indexing {
         sections.push("_The index is still being built: more places may appear._".to_string());
+    }
+    if answer.cache != CacheTier::Miss {
+        sections.push(
+            "_Answered from the cache: asked before, and the files it cites have not changed since._"
+                .to_string(),
+        );
     }
     Some(sections.join("\n\n---\n\n"))
 }
@@ -186,7 +203,7 @@ fn parse_utc_seconds(date: &str) -> Option<i64> {
 }
 
 /// The best places that are not where the cursor already is, each a citation link.
-fn related_places(answer: &Answer, path: &str, subject: &Subject) -> Option<String> {
+fn related_places(answer: &Answer, root: &Path, path: &str, subject: &Subject) -> Option<String> {
     // Elsewhere means other files: the reader already has this one open.
     let elsewhere = answer.results.iter().filter(|h| h.path != path);
     let mut items = Vec::new();
@@ -199,7 +216,12 @@ fn related_places(answer: &Answer, path: &str, subject: &Subject) -> Option<Stri
             .as_deref()
             .map(|s| format!("`{}` ", code(s)))
             .unwrap_or_default();
-        items.push(format!("{}. {name}[{label}]({url})", items.len() + 1));
+        items.push(format!(
+            "{}. {name}[{label}]({url}){}{}",
+            items.len() + 1,
+            kind_tag(hit.file_kind),
+            copies_note(hit, root)
+        ));
     }
     if items.is_empty() {
         return None;
@@ -210,6 +232,35 @@ fn related_places(answer: &Answer, path: &str, subject: &Subject) -> Option<Stri
         String::new()
     };
     Some(format!("**Related places**{about}\n\n{}", items.join("\n")))
+}
+
+/// " · _vendored_" for a place outside the project's own code; nothing for first-party.
+fn kind_tag(kind: FileKind) -> String {
+    if kind == FileKind::FirstParty {
+        String::new()
+    } else {
+        format!(" · _{}_", kind.as_str())
+    }
+}
+
+/// " · also in [vendor/x.rs:3-9](file://...)" for the first copy of a place's text, and how
+/// many more there are; labels as the engine writes citations.
+fn copies_note(hit: &Hit, root: &Path) -> String {
+    let Some(first) = hit.copies.first() else {
+        return String::new();
+    };
+    let label = format!(
+        "{}:{}-{}",
+        first.path,
+        first.start_line + 1,
+        first.end_line.max(first.start_line + 1)
+    );
+    let url = file_url(&root.join(&first.path), first.start_line, first.end_line);
+    let more = match hit.copies.len() - 1 {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    format!(" · also in [{label}]({url}){more}")
 }
 
 /// Text for inline code: a backtick would end it early.
@@ -225,5 +276,141 @@ fn subject_range(line_text: &str, line: u32, subject: &Subject, encoding: Encodi
     Range {
         start: at(subject.start),
         end: at(subject.end),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ail_engine::chunk::{ChunkKind, Language};
+    use ail_engine::{Citation, CopyPlace, IndexInfo, Timings};
+
+    fn hit(path: &str, symbol: &str, citation: usize, file_kind: FileKind) -> Hit {
+        Hit {
+            path: path.into(),
+            start_line: 2,
+            end_line: 14,
+            score: 0.9,
+            symbol: Some(symbol.into()),
+            kind: ChunkKind::Function,
+            language: Language::Rust,
+            snippet: String::new(),
+            citation,
+            file_kind,
+            copies: Vec::new(),
+        }
+    }
+
+    fn answer(results: Vec<Hit>, state: IndexState, cache: CacheTier) -> Answer {
+        let citations = results
+            .iter()
+            .map(|h| Citation {
+                id: h.citation,
+                path: h.path.clone(),
+                start_line: h.start_line,
+                end_line: h.end_line,
+                label: format!("{}:3-14", h.path),
+                url: format!("file:///repo/{}#L3-L14", h.path),
+            })
+            .collect();
+        Answer {
+            question: "crc32_update".into(),
+            summary: String::new(),
+            results,
+            citations,
+            confidence: 0.5,
+            timings: Timings::default(),
+            index: IndexInfo {
+                state,
+                files: 12,
+                chunks: 40,
+                generation: 1,
+            },
+            warnings: Vec::new(),
+            cache,
+            history: None,
+            blame: None,
+        }
+    }
+
+    fn subject() -> Subject {
+        Subject {
+            text: "crc32_update".into(),
+            start: 0,
+            end: 12,
+            identifier: true,
+        }
+    }
+
+    #[test]
+    fn related_places_outside_the_project_s_own_code_are_tagged_and_copies_named() {
+        let mut own = hit("core/src/cache.rs", "remove_oldest", 2, FileKind::FirstParty);
+        own.copies = vec![
+            CopyPlace {
+                path: "vendor/lru/src/cache.rs".into(),
+                start_line: 69,
+                end_line: 75,
+            },
+            CopyPlace {
+                path: "third_party/lru/cache.rs".into(),
+                start_line: 0,
+                end_line: 6,
+            },
+        ];
+        let results = vec![
+            hit("core/src/checksum.rs", "catalog_checksum", 1, FileKind::FirstParty),
+            hit("libs/crc/crc32.rs", "crc32_update", 3, FileKind::Vendored),
+            own,
+            hit("core/src/crc_table.rs", "crc32_table_entry", 4, FileKind::Generated),
+        ];
+        let a = answer(results, IndexState::Ready, CacheTier::Miss);
+        let md = hover_markdown(&a, Path::new("/repo"), "core/src/checksum.rs", 8, &subject())
+            .expect("related places");
+        assert!(
+            md.contains("1. `crc32_update` [libs/crc/crc32.rs:3-14](file:///repo/libs/crc/crc32.rs#L3-L14) · _vendored_\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("2. `remove_oldest` [core/src/cache.rs:3-14](file:///repo/core/src/cache.rs#L3-L14) · also in [vendor/lru/src/cache.rs:70-75](file:///repo/vendor/lru/src/cache.rs#L70-L75) and 1 more\n"),
+            "{md}"
+        );
+        assert!(
+            md.ends_with("3. `crc32_table_entry` [core/src/crc_table.rs:3-14](file:///repo/core/src/crc_table.rs#L3-L14) · _generated_"),
+            "{md}"
+        );
+        assert!(!md.contains("first-party"), "{md}");
+        assert!(!md.contains("still being built"), "{md}");
+        assert!(!md.contains("from the cache"), "{md}");
+    }
+
+    #[test]
+    fn the_hover_says_when_the_index_is_still_building_and_when_it_came_from_the_cache() {
+        let results = vec![hit("libs/crc/crc32.rs", "crc32_update", 1, FileKind::Vendored)];
+        for (state, cache, building, cached) in [
+            (IndexState::Indexing, CacheTier::Miss, true, false),
+            (IndexState::Ready, CacheTier::Exact, false, true),
+            (IndexState::Ready, CacheTier::Semantic, false, true),
+            (IndexState::Indexing, CacheTier::Exact, true, true),
+        ] {
+            let a = answer(results.clone(), state, cache);
+            let md = hover_markdown(&a, Path::new("/repo"), "core/src/checksum.rs", 8, &subject())
+                .expect("a hover");
+            assert_eq!(
+                md.contains("_The index is still being built: more places may appear._"),
+                building,
+                "{state:?} {cache:?}: {md}"
+            );
+            assert_eq!(
+                md.contains("_Answered from the cache:"),
+                cached,
+                "{state:?} {cache:?}: {md}"
+            );
+        }
+        // Nothing to show stays nothing, whatever the notes would say.
+        let empty = answer(Vec::new(), IndexState::Indexing, CacheTier::Exact);
+        assert_eq!(
+            hover_markdown(&empty, Path::new("/repo"), "a.rs", 0, &subject()),
+            None
+        );
     }
 }
