@@ -234,7 +234,20 @@ test('places in vendored or generated code are tagged in the quickfix list, the 
   local hover = responses[c.id] and responses[c.id].result
   local value = hover and hover.contents and hover.contents.value or ''
   h.matches('%[libs/crc/crc32%.rs:%d+%-%d+%]%([^)]+%) · _vendored_', value, 'hover tags the vendored place')
-  h.matches('%[core/src/crc_table%.rs:%d+%-%d+%]%([^)]+%) · _generated_', value, 'hover tags the generated place')
+  -- Each related place of a file the answer above has is tagged with that file's kind; the
+  -- project's own code is not tagged.
+  local checked = 0
+  for path, tag in value:gmatch('\n%d+%. [^\n]-%[([^%]]+):%d+%-%d+%]%([^)]+%)([^\n]*)') do
+    if kinds[path] then
+      checked = checked + 1
+      if kinds[path] == 'first-party' then
+        h.no_match('^ · _%a+_', tag, 'no tag on the project\'s own ' .. path)
+      else
+        h.matches('^ · _' .. kinds[path] .. '_', tag, 'tag of ' .. path)
+      end
+    end
+  end
+  h.truthy(checked > 0, 'related places of known kinds in the hover:\n' .. value)
 end)
 
 test('<Plug>(AilContext) asks the typed question, or the selected text in visual mode', function()
@@ -274,6 +287,10 @@ test('hover answers with AIL markdown, and K shows it', function()
   h.truthy(contents, 'hover contents: ' .. vim.inspect(response.result))
   h.eq('markdown', contents.kind, 'markdown hover')
   h.truthy(vim.trim(contents.value) ~= '', 'hover text')
+  -- The same hover again comes from the cache, and says so.
+  local again = (vim.lsp.buf_request_sync(0, 'textDocument/hover', params, 10000) or {})[c.id]
+  local again_text = again and again.result and again.result.contents.value or ''
+  h.matches('_Answered from the cache: asked before', again_text, 'the second hover')
 
   vim.cmd('normal K')
   local float = h.wait_for('the hover window', h.float_lines, 10000)
