@@ -272,9 +272,13 @@ test('places outside the project\'s own code are tagged, and copies of a place a
   local text = table.concat(context.float_lines(answer), '\n')
   h.matches('%- `%[1%]` src/cache%.rs:31%-58 `evict_oldest` function, score 0%.82 · %*vendored%*\n', text)
   h.matches('%- `%[2%]` docs/cache%.md:1%-12 section, score 0%.50 · %*generated%*\n', text)
-  h.matches(
-    '%- `%[3%]` src/cache%.rs:31%-58 `evict_oldest` function, score 0%.82 · also in vendor/lru/cache%.rs:11%-38, third_party/c%.rs:1%-28\n',
-    text
+  h.matches('%- `%[3%]` src/cache%.rs:31%-58 `evict_oldest` function, score 0%.82\n', text, 'no tag for the project\'s own code')
+  h.matches('\nSame text also in vendor/lru/cache%.rs: `%[3%]`\nSame text also in third_party/c%.rs: `%[3%]`\n', text, 'copies, one line per file')
+  local twice = vim.tbl_extend('force', own, { citation = 4 })
+  h.eq(
+    { 'Same text also in vendor/lru/cache.rs: `[3]` `[4]`', 'Same text also in third_party/c.rs: `[3]` `[4]`' },
+    context.copy_lines({ vendored, own, twice }),
+    'places copied into the same file share its line'
   )
   h.no_match('first%-party', text, 'no tag for the project\'s own code')
   h.eq(nil, context.kind_tag({ fileKind = vim.NIL }), 'a server that does not say')

@@ -95,6 +95,34 @@ function M.copy_labels(item)
   return labels
 end
 
+--- One line per file holding copies of places, naming the places by citation, e.g.
+--- "Same text also in vendor/lru/cache.rs: `[1]` `[3]`" (the quickfix entries have the lines):
+--- a vendored copy of a whole file stays one line however many places it repeats.
+---@param results table[]
+---@return string[]
+function M.copy_lines(results)
+  local order, cited = {}, {}
+  for i, item in ipairs(results) do
+    for _, copy in ipairs(type(item.copies) == 'table' and item.copies or {}) do
+      if type(copy) == 'table' and type(copy.path) == 'string' then
+        if not cited[copy.path] then
+          cited[copy.path] = {}
+          order[#order + 1] = copy.path
+        end
+        local marker = ('`[%d]`'):format(item.citation or i)
+        if not vim.tbl_contains(cited[copy.path], marker) then
+          table.insert(cited[copy.path], marker)
+        end
+      end
+    end
+  end
+  local lines = {}
+  for _, path in ipairs(order) do
+    lines[#lines + 1] = ('Same text also in %s: %s'):format(path, table.concat(cited[path], ' '))
+  end
+  return lines
+end
+
 --- " [vendored] (also in vendor/x.rs:3-9)": what a reader should know of where a place is.
 ---@param item table a result
 ---@return string
@@ -224,18 +252,19 @@ function M.float_lines(result)
       local symbol = present(item.symbol) and (' `' .. item.symbol .. '`') or ''
       local kind = present(item.kind) and (' ' .. item.kind) or ''
       local tag = M.kind_tag(item)
-      local copies = M.copy_labels(item)
       add(
-        ('- `[%d]` %s%s%s, score %.2f%s%s'):format(
+        ('- `[%d]` %s%s%s, score %.2f%s'):format(
           item.citation or i,
           M.label(item.path or '', item.range),
           symbol,
           kind,
           tonumber(item.score) or 0,
-          tag and (' · *' .. tag .. '*') or '',
-          #copies > 0 and (' · also in ' .. table.concat(copies, ', ')) or ''
+          tag and (' · *' .. tag .. '*') or ''
         )
       )
+    end
+    for _, line in ipairs(M.copy_lines(results)) do
+      add(line)
     end
   end
   local blame = present(result.blame) and type(result.blame) == 'table' and result.blame[1] or nil

@@ -1,5 +1,6 @@
 // Neovim with the AIL plugin in a real terminal (tmux), as a person uses it: the status line
-// once indexed, `:Ail context` and its float, the quickfix list, and `K`. Each step waits for
+// once indexed, `:Ail context` and its float (which names the vendored copy of the cache), the
+// quickfix list, and `K`. Each step waits for
 // what the screen must show; with AIL_SCREENSHOTS_DIR set, the screens are also rendered in
 // headless Chromium and saved as pictures. Prints "N passed, N failed" last.
 //
@@ -53,6 +54,9 @@ const tests: Test<Screen>[] = [
     const screen = await s.tmux.waitFor('the answer float', /# AIL: how does the cache decide[\s\S]*core\/src\/cache\.rs:\d+/);
     if (!/Last change: \w{8} by Ada Lovelace/.test(screen)) {
       throw new Error(`the float has no last change:\n${screen}`);
+    }
+    if (!/Same text also in vendor\/lru\/src\/cache\.rs: /.test(screen)) {
+      throw new Error(`the float does not name the vendored copy of the cache:\n${screen}`);
     }
     await picture(s, 'nvim-context');
   }],
