@@ -344,7 +344,12 @@ mod tests {
 
     #[test]
     fn related_places_outside_the_project_s_own_code_are_tagged_and_copies_named() {
-        let mut own = hit("core/src/cache.rs", "remove_oldest", 2, FileKind::FirstParty);
+        let mut own = hit(
+            "core/src/cache.rs",
+            "remove_oldest",
+            2,
+            FileKind::FirstParty,
+        );
         own.copies = vec![
             CopyPlace {
                 path: "vendor/lru/src/cache.rs".into(),
@@ -358,14 +363,30 @@ mod tests {
             },
         ];
         let results = vec![
-            hit("core/src/checksum.rs", "catalog_checksum", 1, FileKind::FirstParty),
+            hit(
+                "core/src/checksum.rs",
+                "catalog_checksum",
+                1,
+                FileKind::FirstParty,
+            ),
             hit("libs/crc/crc32.rs", "crc32_update", 3, FileKind::Vendored),
             own,
-            hit("core/src/crc_table.rs", "crc32_table_entry", 4, FileKind::Generated),
+            hit(
+                "core/src/crc_table.rs",
+                "crc32_table_entry",
+                4,
+                FileKind::Generated,
+            ),
         ];
         let a = answer(results, IndexState::Ready, CacheTier::Miss);
-        let md = hover_markdown(&a, Path::new("/repo"), "core/src/checksum.rs", 8, &subject())
-            .expect("related places");
+        let md = hover_markdown(
+            &a,
+            Path::new("/repo"),
+            "core/src/checksum.rs",
+            8,
+            &subject(),
+        )
+        .expect("related places");
         assert!(
             md.contains("1. `crc32_update` [libs/crc/crc32.rs:3-14](file:///repo/libs/crc/crc32.rs#L3-L14) · _vendored_\n"),
             "{md}"
@@ -385,7 +406,12 @@ mod tests {
 
     #[test]
     fn the_hover_says_when_the_index_is_still_building_and_when_it_came_from_the_cache() {
-        let results = vec![hit("libs/crc/crc32.rs", "crc32_update", 1, FileKind::Vendored)];
+        let results = vec![hit(
+            "libs/crc/crc32.rs",
+            "crc32_update",
+            1,
+            FileKind::Vendored,
+        )];
         for (state, cache, building, cached) in [
             (IndexState::Indexing, CacheTier::Miss, true, false),
             (IndexState::Ready, CacheTier::Exact, false, true),
@@ -393,8 +419,14 @@ mod tests {
             (IndexState::Indexing, CacheTier::Exact, true, true),
         ] {
             let a = answer(results.clone(), state, cache);
-            let md = hover_markdown(&a, Path::new("/repo"), "core/src/checksum.rs", 8, &subject())
-                .expect("a hover");
+            let md = hover_markdown(
+                &a,
+                Path::new("/repo"),
+                "core/src/checksum.rs",
+                8,
+                &subject(),
+            )
+            .expect("a hover");
             assert_eq!(
                 md.contains("_The index is still being built: more places may appear._"),
                 building,
