@@ -85,7 +85,18 @@ export class Workbench {
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(relative);
     const base = relative.split('/').pop()!;
-    await this.quickInput().locator('.quick-input-list .monaco-list-row', { hasText: base }).first().waitFor({ timeout: 15_000 });
+    const dir = relative.slice(0, relative.length - base.length).replace(/\/$/, '');
+    // Enter opens the first row: wait until it is this file (the list filters as it is typed,
+    // and another file of the same name, e.g. a vendored copy, may be listed first before that).
+    await this.page.waitForFunction(
+      ({ base, dir }) => {
+        const first = document.querySelector('.quick-input-widget .quick-input-list .monaco-list-row');
+        const text = first?.textContent ?? '';
+        return text.includes(base) && text.includes(dir);
+      },
+      { base, dir },
+      { timeout: 15_000 },
+    );
     await this.page.keyboard.press('Enter');
     await this.page.locator('.tabs-container .tab.active', { hasText: base }).waitFor({ timeout: 15_000 });
     await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
