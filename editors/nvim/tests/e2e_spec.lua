@@ -237,7 +237,8 @@ test('places in vendored or generated code are tagged in the quickfix list, the 
   -- Each related place of a file the answer above has is tagged with that file's kind; the
   -- project's own code is not tagged.
   local checked = 0
-  for path, tag in value:gmatch('\n%d+%. [^\n]-%[([^%]]+):%d+%-%d+%]%([^)]+%)([^\n]*)') do
+  for label, tag in value:gmatch('\n%d+%. [^\n]-%[([^%]]+):%d+%-%d+%]%([^)]+%)([^\n]*)') do
+    local path = label:gsub('\\(.)', '%1') -- link text is markdown-escaped
     if kinds[path] then
       checked = checked + 1
       if kinds[path] == 'first-party' then

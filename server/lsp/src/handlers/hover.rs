@@ -209,7 +209,7 @@ fn related_places(answer: &Answer, root: &Path, path: &str, subject: &Subject) -
     let mut items = Vec::new();
     for hit in elsewhere.take(SHOWN) {
         let citation = answer.citations.iter().find(|c| c.id == hit.citation);
-        let label = citation.map_or_else(|| hit.path.clone(), |c| c.label.clone());
+        let label = link_text(&citation.map_or_else(|| hit.path.clone(), |c| c.label.clone()));
         let url = citation.map_or("", |c| c.url.as_str());
         let name = hit
             .symbol
@@ -260,7 +260,19 @@ fn copies_note(hit: &Hit, root: &Path) -> String {
         0 => String::new(),
         n => format!(" and {n} more"),
     };
-    format!(" · also in [{label}]({url}){more}")
+    format!(" · also in [{}]({url}){more}", link_text(&label))
+}
+
+/// A path as a link's text, shown as written: `__init__.py` is not bold, `[x]` not a link.
+fn link_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Text for inline code: a backtick would end it early.
@@ -397,10 +409,14 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.ends_with("3. `crc32_table_entry` [core/src/crc_table.rs:3-14](file:///repo/core/src/crc_table.rs#L3-L14) · _generated_"),
+            md.ends_with("3. `crc32_table_entry` [core/src/crc\\_table.rs:3-14](file:///repo/core/src/crc_table.rs#L3-L14) · _generated_"),
             "{md}"
         );
         assert!(!md.contains("first-party"), "{md}");
+        assert_eq!(
+            link_text("api/bookshelf_api/__init__.py:24-43"),
+            "api/bookshelf\\_api/\\_\\_init\\_\\_.py:24-43"
+        );
         assert!(!md.contains("still being built"), "{md}");
         assert!(!md.contains("from the cache"), "{md}");
     }
