@@ -112,14 +112,7 @@ export const working: Test<Scenario>[] = [
   }],
   ['choosing a place opens the file with the cited lines selected', async (s) => {
     await s.wb.chooseQuickPickRow('LruCache::invalidate');
-    await s.page.waitForFunction(
-      () => /Ln 81, Col \d+ \(\d+ selected\)/.test(document.getElementById('status.editor.selection')?.textContent ?? ''),
-      undefined,
-      { timeout: 15_000 },
-    );
-    assert.match(await s.wb.activeTab(), /cache\.rs/);
-    const selected = await s.page.locator('.editor-group-container.active .monaco-editor .selected-text').count();
-    assert.ok(selected > 0, 'the cited lines are highlighted as a selection');
+    await s.wb.waitForSelection('cache.rs', 81);
   }],
   ['clicking a citation in the answer opens the file at the cited lines', async (s) => {
     await s.wb.focusWorkbench();
@@ -133,12 +126,7 @@ export const working: Test<Scenario>[] = [
     assert.ok(m, `a place label: ${label}`);
     const last = m[3] ?? m[2];
     await citation.click();
-    await s.page.waitForFunction(
-      (want) => new RegExp(`Ln ${want}, Col \\d+ \\(\\d+ selected\\)`).test(document.getElementById('status.editor.selection')?.textContent ?? ''),
-      last,
-      { timeout: 15_000 },
-    );
-    assert.equal(await s.wb.activeTab(), m[1].split('/').pop());
+    await s.wb.waitForSelection(m[1].split('/').pop()!, Number(last));
     await s.shots.take(s.page, 'vscode-answer');
   }],
   ['a place whose text is copied into vendored code names the copy, and its link opens the copy', async (s) => {
@@ -152,17 +140,11 @@ export const working: Test<Scenario>[] = [
     await copy.click();
     // The copy has the same lines as the place [1] opened before: wait for its file first.
     await s.page.waitForFunction(
-      () => /vendor\W+lru\W+src\W+cache\.rs/.test(document.querySelector<HTMLElement>('.editor-group-container.active .breadcrumbs-control')?.innerText ?? ''),
+      () => Array.from(document.querySelectorAll<HTMLElement>('.editor-group-container .breadcrumbs-control')).some((c) => /vendor\W+lru\W+src\W+cache\.rs/.test(c.innerText)),
       undefined,
       { timeout: 15_000 },
     );
-    await s.page.waitForFunction(
-      () => /Ln 75, Col \d+ \(\d+ selected\)/.test(document.getElementById('status.editor.selection')?.textContent ?? ''),
-      undefined,
-      { timeout: 15_000 },
-    );
-    assert.match(await s.wb.activeTab(), /^cache\.rs/);
-    assert.ok((await s.page.locator('.editor-group-container.active .monaco-editor .selected-text').count()) > 0, 'the copied lines are selected');
+    await s.wb.waitForSelection('cache.rs', 75);
   }],
   ['places in vendored or generated code are tagged in the hover, the answer view and the quick pick', async (s) => {
     await s.wb.openFile('core/src/checksum.rs');

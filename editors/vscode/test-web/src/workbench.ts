@@ -218,6 +218,37 @@ export class Workbench {
     }
   }
 
+  /**
+   * Wait until an editor group shows the file named `base` (its active tab) with a selection
+   * whose cursor is on `line` (1-based): from the status bar when that editor has the focus,
+   * else from the editor's own rendering (after a click in the answer view, the focus may
+   * stay with the webview, and the status bar then hides the editor's items).
+   */
+  async waitForSelection(base: string, line: number, timeout = 15_000): Promise<void> {
+    await this.page.waitForFunction(
+      ({ base, line }) => {
+        for (const group of Array.from(document.querySelectorAll('.editor-group-container'))) {
+          const tab = group.querySelector('.tabs-container .tab.active')?.textContent?.trim() ?? '';
+          if (!tab.startsWith(base)) {
+            continue;
+          }
+          const status = document.getElementById('status.editor.selection')?.textContent ?? '';
+          if (group.classList.contains('active') && new RegExp(`Ln ${line}, Col \\d+ \\(\\d+ selected\\)`).test(status)) {
+            return true;
+          }
+          const editor = group.querySelector('.monaco-editor');
+          const cursorLine = editor?.querySelector('.line-numbers.active-line-number')?.textContent?.trim();
+          if (cursorLine === String(line) && editor?.querySelector('.selected-text')) {
+            return true;
+          }
+        }
+        return false;
+      },
+      { base, line },
+      { timeout, polling: 50 },
+    );
+  }
+
   /** The active editor tab's label. */
   async activeTab(): Promise<string> {
     return ((await this.page.locator('.editor-group-container.active .tabs-container .tab.active').first().textContent()) ?? '').trim();
