@@ -1,7 +1,8 @@
---- End to end against the real `ail lsp` ($AIL_BIN) on a copy of the polyglot fixture: the
---- client attaches, indexing finishes, `:Ail context` fills the quickfix list with the cited
---- places, hover answers with AIL's markdown, `:Ail status` / `reindex` work, and
---- `:checkhealth ail` is all OK.
+--- End to end against the real `ail lsp` ($AIL_BIN) on a copy of the polyglot fixture with
+--- vendored and generated code added: the client attaches, indexing finishes, `:Ail context`
+--- fills the quickfix list with the cited places, places outside the project's own code are
+--- tagged and copies named, hover answers with AIL's markdown, `:Ail status` / `reindex`
+--- work, and `:checkhealth ail` is all OK.
 
 local h = require('helpers')
 
@@ -78,7 +79,7 @@ test('the ail binary under test exists and runs', function()
   broken = 'the ail binary is missing'
   h.truthy(vim.fn.executable(bin) == 1, bin .. ' is not an executable: build it with `cargo build` or set AIL_BIN')
   h.matches('^ail %d', (require('ail.binary').version(bin)), 'ail --version')
-  root = h.fixture_workspace()
+  root = h.fixture_workspace(true)
   cache_dir = h.tempdir()
   -- progress = false keeps the echoed progress out of the test output; the status line is tested.
   vim.g.ail = { server = { path = bin, env = { AIL_CACHE_DIR = cache_dir } }, settings = { cacheDir = cache_dir }, progress = false }
@@ -145,6 +146,11 @@ test(':Ail context fills the quickfix list with the cited places and shows the a
     covers = covers or (item.file == expected_path and item.lnum <= expected_line and expected_line <= item.end_lnum)
   end
   h.truthy(covers, ('a place covers %s:%d: %s'):format(expected_file, expected_line, vim.inspect(items)))
+  -- The same text is vendored in vendor/lru: the project's own place names its copy.
+  local copied = vim.tbl_filter(function(item)
+    return item.file == expected_path and item.text:find('(also in vendor/lru/src/cache.rs:', 1, true) ~= nil
+  end, items)
+  h.truthy(#copied > 0, 'places of the cache name their vendored copy: ' .. vim.inspect(items))
 
   -- One entry per place of the server's answer, with its whole cited line range.
   local params = require('ail.context').params(question, vim.lsp.util.make_position_params(0, c.offset_encoding), 10)
@@ -192,6 +198,59 @@ test(':Ail symbol asks about the identifier under the cursor', function()
   end, 10000)
 end)
 
+test('places in vendored or generated code are tagged in the quickfix list, the float and the hover', function()
+  local c = open('core/src/checksum.rs')
+  -- crc32_update is defined only in libs/crc (vendored by .gitattributes); a generated table mentions it.
+  local line = 9
+  local col = h.truthy(vim.fn.getline(line):find('crc32_update', 1, true), 'crc32_update on line 9')
+  vim.api.nvim_win_set_cursor(0, { line, col + 2 })
+  vim.cmd('Ail symbol')
+  local qf = h.wait_for('the quickfix list about crc32_update', function()
+    local list = vim.fn.getqflist({ title = 1, items = 1 })
+    return list.title == 'AIL: crc32_update' and #list.items > 0 and list
+  end, 30000, h.notified)
+  local context = require('ail.context')
+  local position = vim.lsp.util.make_position_params(0, c.offset_encoding)
+  local answer = h.truthy(require('ail.lsp').request_sync(c, 'ail/context', context.params('', position, 10), 10000), 'a direct answer')
+  h.eq(#answer.results, #qf.items, 'one entry per place')
+  local kinds = {}
+  for i, result in ipairs(answer.results) do
+    kinds[result.path] = result.fileKind
+    local text = qf.items[i].text
+    if result.fileKind == 'first-party' then
+      h.no_match('%d%.%d%d %[%a+%]', text, 'no tag on the project\'s own ' .. result.path)
+    else
+      h.matches('%d%.%d%d %[' .. result.fileKind .. '%]', text, 'tag of ' .. result.path)
+    end
+  end
+  h.eq('vendored', kinds['libs/crc/crc32.rs'], 'the vendored definition is a place: ' .. vim.inspect(kinds))
+  h.eq('generated', kinds['core/src/crc_table.rs'], 'the generated table is a place: ' .. vim.inspect(kinds))
+  local float = table.concat(h.wait_for('the answer float', h.float_lines, 10000), '\n')
+  h.matches('libs/crc/crc32%.rs:%d+%-%d+ `crc32_update` function, score %d%.%d%d · %*vendored%*', float)
+  h.matches('core/src/crc_table%.rs:%d+%-?%d* [^\n]* · %*generated%*', float)
+  h.no_match('first%-party', float)
+
+  local responses = vim.lsp.buf_request_sync(0, 'textDocument/hover', position, 10000) or {}
+  local hover = responses[c.id] and responses[c.id].result
+  local value = hover and hover.contents and hover.contents.value or ''
+  h.matches('%[libs/crc/crc32%.rs:%d+%-%d+%]%([^)]+%) · _vendored_', value, 'hover tags the vendored place')
+  -- Each related place of a file the answer above has is tagged with that file's kind; the
+  -- project's own code is not tagged.
+  local checked = 0
+  for label, tag in value:gmatch('\n%d+%. [^\n]-%[([^%]]+):%d+%-%d+%]%([^)]+%)([^\n]*)') do
+    local path = label:gsub('\\(.)', '%1') -- link text is markdown-escaped
+    if kinds[path] then
+      checked = checked + 1
+      if kinds[path] == 'first-party' then
+        h.no_match('^ · _%a+_', tag, 'no tag on the project\'s own ' .. path)
+      else
+        h.matches('^ · _' .. kinds[path] .. '_', tag, 'tag of ' .. path)
+      end
+    end
+  end
+  h.truthy(checked > 0, 'related places of known kinds in the hover:\n' .. value)
+end)
+
 test('<Plug>(AilContext) asks the typed question, or the selected text in visual mode', function()
   open('worker/retry/backoff.go')
   local saved = vim.ui.input
@@ -229,6 +288,10 @@ test('hover answers with AIL markdown, and K shows it', function()
   h.truthy(contents, 'hover contents: ' .. vim.inspect(response.result))
   h.eq('markdown', contents.kind, 'markdown hover')
   h.truthy(vim.trim(contents.value) ~= '', 'hover text')
+  -- The same hover again comes from the cache, and says so.
+  local again = (vim.lsp.buf_request_sync(0, 'textDocument/hover', params, 10000) or {})[c.id]
+  local again_text = again and again.result and again.result.contents.value or ''
+  h.matches('_Answered from the cache: asked before', again_text, 'the second hover')
 
   vim.cmd('normal K')
   local float = h.wait_for('the hover window', h.float_lines, 10000)

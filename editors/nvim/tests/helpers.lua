@@ -160,13 +160,22 @@ function M.run(cmd, opts)
 end
 
 --- A copy of the polyglot fixture in a temporary directory, committed to a fresh git
---- repository (so it has a root marker and history). Returns its path.
+--- repository (so it has a root marker and history). With `other_kinds`, code the project
+--- did not write is added first (editors/fixtures/README.md): the files of
+--- editors/fixtures/file-kinds, and a vendored copy of core/src/cache.rs in vendor/lru/src.
+--- Returns its path.
+---@param other_kinds boolean?
 ---@return string
-function M.fixture_workspace()
+function M.fixture_workspace(other_kinds)
   local source = M.repo_root() .. '/tests/fixtures/polyglot'
   M.truthy(vim.fn.isdirectory(source) == 1, 'fixture not found: ' .. source)
   local root = M.tempdir() .. '/polyglot'
   M.run({ 'cp', '-R', source, root })
+  if other_kinds then
+    M.run({ 'cp', '-R', M.repo_root() .. '/editors/fixtures/file-kinds/.', root })
+    vim.fn.mkdir(root .. '/vendor/lru/src', 'p')
+    M.run({ 'cp', root .. '/core/src/cache.rs', root .. '/vendor/lru/src/cache.rs' })
+  end
   local git_env = {
     GIT_AUTHOR_NAME = 'Ada Tester',
     GIT_AUTHOR_EMAIL = 'ada@example.com',

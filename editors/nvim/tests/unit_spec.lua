@@ -248,6 +248,42 @@ test('the float shows question, summary, places, blame, history, warnings and st
   h.matches('confidence 0%.74 · cache miss · 3%.1 ms · index indexing, 412 files', text)
 end)
 
+test('places outside the project\'s own code are tagged, and copies of a place are named', function()
+  local context = require('ail.context')
+  local vendored = vim.tbl_extend('force', sample.results[1], { fileKind = 'vendored' })
+  local generated = vim.tbl_extend('force', sample.results[2], { fileKind = 'generated' })
+  local own = vim.tbl_extend('force', sample.results[1], {
+    fileKind = 'first-party',
+    citation = 3,
+    copies = {
+      { path = 'vendor/lru/cache.rs', uri = 'file:///repo/vendor/lru/cache.rs', range = { start = { line = 10, character = 0 }, ['end'] = { line = 38, character = 0 } } },
+      { path = 'third_party/c.rs', uri = 'file:///repo/third_party/c.rs', range = { start = { line = 0, character = 0 }, ['end'] = { line = 28, character = 0 } } },
+    },
+  })
+  local answer = vim.tbl_extend('force', sample, { results = { vendored, generated, own } })
+  local items = context.quickfix_items(answer, '/repo')
+  h.eq('[1] evict_oldest (function) 0.82 [vendored]: fn evict_oldest(&mut self) {', items[1].text, 'vendored entry')
+  h.eq('[2] section 0.50 [generated]: ## Eviction', items[2].text, 'generated entry')
+  h.eq(
+    '[3] evict_oldest (function) 0.82 (also in vendor/lru/cache.rs:11-38, third_party/c.rs:1-28): fn evict_oldest(&mut self) {',
+    items[3].text,
+    'first-party entry: no tag, its copies'
+  )
+  local text = table.concat(context.float_lines(answer), '\n')
+  h.matches('%- `%[1%]` src/cache%.rs:31%-58 `evict_oldest` function, score 0%.82 · %*vendored%*\n', text)
+  h.matches('%- `%[2%]` docs/cache%.md:1%-12 section, score 0%.50 · %*generated%*\n', text)
+  h.matches('%- `%[3%]` src/cache%.rs:31%-58 `evict_oldest` function, score 0%.82\n', text, 'no tag for the project\'s own code')
+  h.matches('\nSame text also in vendor/lru/cache%.rs: `%[3%]`\nSame text also in third_party/c%.rs: `%[3%]`\n', text, 'copies, one line per file')
+  local twice = vim.tbl_extend('force', own, { citation = 4 })
+  h.eq(
+    { 'Same text also in vendor/lru/cache.rs: `[3]` `[4]`', 'Same text also in third_party/c.rs: `[3]` `[4]`' },
+    context.copy_lines({ vendored, own, twice }),
+    'places copied into the same file share its line'
+  )
+  h.no_match('first%-party', text, 'no tag for the project\'s own code')
+  h.eq(nil, context.kind_tag({ fileKind = vim.NIL }), 'a server that does not say')
+end)
+
 test('the float says when the index is still building and when the answer came from the cache', function()
   local context = require('ail.context')
   local text = table.concat(context.float_lines(vim.tbl_extend('force', sample, { cache = 'exact' })), '\n')

@@ -1,21 +1,26 @@
 // An `ail/context` answer as markdown for the answer view: notices (index still building,
 // answered from the cache), the summary with its `[n]` markers as links, the places, the
-// line's last change, the file's history, warnings and a footer. Places link to `#place-N`
-// (N: the place's index in `results`), which the answer view opens in the editor. No
-// `vscode` import, so it is unit-tested in plain Node.
+// line's last change, the file's history, warnings and a footer. Each place says when its
+// file is not the project's own code ("vendored", "generated", ...) and where the same text
+// is copied. Places link to `#place-N` (N: the place's index in `results`) and their copies
+// to `#place-N-copy-M`, which the answer view opens in the editor. No `vscode` import, so it
+// is unit-tested in plain Node.
 
-import { escapeMarkdown, placeLabel } from './format';
+import { escapeMarkdown, fileKindTag, placeLabel } from './format';
 import type { ContextResult } from './lsp_ext';
 
-/** The link target of the place at `index` in an answer's results. */
-export function placeHref(index: number): string {
-  return `#place-${index}`;
+/** The link target of the place at `index` in an answer's results, or of its copy number `copy`. */
+export function placeHref(index: number, copy?: number): string {
+  return copy === undefined ? `#place-${index}` : `#place-${index}-copy-${copy}`;
 }
 
-/** The index of the place a `#place-N` link opens, or undefined for any other link. */
-export function placeIndex(href: string): number | undefined {
-  const m = /^#place-(\d+)$/.exec(href);
-  return m ? Number(m[1]) : undefined;
+/** What a `#place-N` or `#place-N-copy-M` link opens, or undefined for any other link. */
+export function placeTarget(href: string): { index: number; copy?: number } | undefined {
+  const m = /^#place-(\d+)(?:-copy-(\d+))?$/.exec(href);
+  if (!m) {
+    return undefined;
+  }
+  return m[2] === undefined ? { index: Number(m[1]) } : { index: Number(m[1]), copy: Number(m[2]) };
 }
 
 /** What the person should know before reading the answer. */
@@ -73,8 +78,10 @@ export function answerMarkdown(result: ContextResult): string {
       const citation = result.citations.find((c) => c.id === item.citation);
       const symbol = item.symbol ? ` \`${item.symbol.replace(/`/g, "'")}\`` : '';
       const permalink = citation && /^https?:/.test(citation.url) ? ` ([permalink](${citation.url}))` : '';
+      const tag = fileKindTag(item.fileKind);
+      const copies = (item.copies ?? []).map((c, j) => `[${escapeMarkdown(placeLabel(c.path, c.range))}](${placeHref(i, j)})`);
       out.push(
-        `${i + 1}. [${escapeMarkdown(placeLabel(item.path, item.range))}](${placeHref(i)})${symbol} ${item.kind}, score ${item.score.toFixed(2)}${permalink}`,
+        `${i + 1}. [${escapeMarkdown(placeLabel(item.path, item.range))}](${placeHref(i)})${symbol} ${item.kind}, score ${item.score.toFixed(2)}${tag ? ` · _${tag}_` : ''}${permalink}${copies.length > 0 ? ` · also in ${copies.join(', ')}` : ''}`,
       );
     });
     out.push('');

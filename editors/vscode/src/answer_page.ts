@@ -1,7 +1,8 @@
 // The answer view's HTML page: rendered markdown in the editor's colours and fonts, under a
 // content security policy that runs only this page's own script. The script turns a click on
-// a place link (`#place-N`) or a web link into a message for the extension, which opens the
-// place in the editor or the link in the browser. No `vscode` import.
+// a place link (`#place-N`, or `#place-N-copy-M` for a copy of its text) or a web link into a
+// message for the extension, which opens the place in the editor or the link in the browser.
+// No `vscode` import.
 
 export interface PageParts {
   title: string;
@@ -14,7 +15,11 @@ export interface PageParts {
 }
 
 /** Messages the page posts to the extension. */
-export type PageMessage = { type: 'openPlace'; index: number } | { type: 'openExternal'; url: string };
+export type PageMessage = { type: 'openPlace'; index: number; copy?: number } | { type: 'openExternal'; url: string };
+
+function isIndex(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -27,7 +32,7 @@ export function isPageMessage(value: unknown): value is PageMessage {
   }
   const m = value as Record<string, unknown>;
   if (m.type === 'openPlace') {
-    return typeof m.index === 'number' && Number.isInteger(m.index) && m.index >= 0;
+    return isIndex(m.index) && (m.copy === undefined || isIndex(m.copy));
   }
   if (m.type === 'openExternal') {
     return typeof m.url === 'string' && /^https?:\/\//.test(m.url);
@@ -55,10 +60,14 @@ const vscode = acquireVsCodeApi();
 document.addEventListener('click', (event) => {
   const link = event.target instanceof Element ? event.target.closest('a') : null;
   const href = link ? link.getAttribute('href') || '' : '';
-  const place = /^#place-(\\d+)$/.exec(href);
+  const place = /^#place-(\\d+)(?:-copy-(\\d+))?$/.exec(href);
   if (place) {
     event.preventDefault();
-    vscode.postMessage({ type: 'openPlace', index: Number(place[1]) });
+    const message = { type: 'openPlace', index: Number(place[1]) };
+    if (place[2] !== undefined) {
+      message.copy = Number(place[2]);
+    }
+    vscode.postMessage(message);
   } else if (/^https?:\\/\\//.test(href)) {
     event.preventDefault();
     vscode.postMessage({ type: 'openExternal', url: href });

@@ -61,7 +61,8 @@ export class AnswerView implements vscode.Disposable {
       return;
     }
     if (message.type === 'openPlace') {
-      const place = this.places[message.index];
+      const result = this.places[message.index];
+      const place = message.copy === undefined ? result : result?.copies?.[message.copy];
       if (place) {
         openPlace(place, this.column ?? vscode.ViewColumn.One).catch((e: unknown) => void vscode.window.showErrorMessage(`AIL: could not open ${place.path}: ${String(e)}`));
       }

@@ -76,6 +76,20 @@ export function kindIcon(kind: string): string {
   }
 }
 
+/**
+ * The short tag of a place's file kind ("vendored", "generated", "test", "documentation"), or
+ * '' for the project's own code and for a server that does not say.
+ */
+export function fileKindTag(fileKind: string | undefined): string {
+  return fileKind === undefined || fileKind === '' || fileKind === 'first-party' ? '' : fileKind;
+}
+
+/** "1 copy" / "3 copies", or '' without copies. */
+export function copiesCount(item: ResultItem): string {
+  const n = item.copies?.length ?? 0;
+  return n === 0 ? '' : `${n} cop${n === 1 ? 'y' : 'ies'}`;
+}
+
 export interface PlaceItem {
   label: string;
   description: string;
@@ -83,11 +97,17 @@ export interface PlaceItem {
   result: ResultItem;
 }
 
-/** One quick pick item per result, best first. */
+/** One quick pick item per result, best first; places outside the project's own code and places copied elsewhere say so. */
 export function placeItems(result: ContextResult): PlaceItem[] {
   return result.results.map((item) => ({
     label: `${kindIcon(item.kind)} ${item.symbol ?? placeLabel(item.path, item.range)}`,
-    description: `${item.symbol ? placeLabel(item.path, item.range) + ' · ' : ''}${item.kind} · ${item.score.toFixed(2)} [${item.citation}]`,
+    description: [
+      `${item.symbol ? placeLabel(item.path, item.range) + ' · ' : ''}${item.kind} · ${item.score.toFixed(2)} [${item.citation}]`,
+      fileKindTag(item.fileKind),
+      copiesCount(item),
+    ]
+      .filter((part) => part !== '')
+      .join(' · '),
     detail: firstLine(item.snippet),
     result: item,
   }));

@@ -5,8 +5,8 @@ import * as vscode from 'vscode';
 import { selectionRange } from './format';
 import type * as ext from './lsp_ext';
 
-/** Open `item`, in `column` when given (else the active editor group). */
-export async function openPlace(item: ext.ResultItem, column?: vscode.ViewColumn): Promise<void> {
+/** Open `item` (a place or a copy of one), in `column` when given (else the active editor group). */
+export async function openPlace(item: ext.ResultItem | ext.CopyItem, column?: vscode.ViewColumn): Promise<void> {
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(item.uri));
   const r = selectionRange(item.range);
   const range = doc.validateRange(new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character));

@@ -1,5 +1,6 @@
 --- `:Ail context`: build the `ail/context` request from the cursor, and turn the answer into
---- quickfix items and the lines of a floating window.
+--- quickfix items and the lines of a floating window. Both say when a place is not the
+--- project's own code ("vendored", "generated", ...) and where its text is copied.
 
 local lsp = require('ail.lsp')
 local config = require('ail.config')
@@ -69,6 +70,75 @@ local function filename(item, root)
   return item.path or ''
 end
 
+--- The short tag of a place's file kind ("vendored", "generated", "test", "documentation"), or
+--- nil for the project's own code and for a server that does not say.
+---@param item table a result
+---@return string?
+function M.kind_tag(item)
+  local kind = item.fileKind
+  if type(kind) ~= 'string' or kind == '' or kind == 'first-party' then
+    return nil
+  end
+  return kind
+end
+
+--- The labels (`path:3-9`) of the other places with the same text as a result.
+---@param item table a result
+---@return string[]
+function M.copy_labels(item)
+  local labels = {}
+  for _, copy in ipairs(type(item.copies) == 'table' and item.copies or {}) do
+    if type(copy) == 'table' and copy.path and copy.range then
+      labels[#labels + 1] = M.label(copy.path, copy.range)
+    end
+  end
+  return labels
+end
+
+--- One line per file holding copies of places, naming the places by citation, e.g.
+--- "Same text also in vendor/lru/cache.rs: `[1]` `[3]`" (the quickfix entries have the lines):
+--- a vendored copy of a whole file stays one line however many places it repeats.
+---@param results table[]
+---@return string[]
+function M.copy_lines(results)
+  local order, cited = {}, {}
+  for i, item in ipairs(results) do
+    for _, copy in ipairs(type(item.copies) == 'table' and item.copies or {}) do
+      if type(copy) == 'table' and type(copy.path) == 'string' then
+        if not cited[copy.path] then
+          cited[copy.path] = {}
+          order[#order + 1] = copy.path
+        end
+        local marker = ('`[%d]`'):format(item.citation or i)
+        if not vim.tbl_contains(cited[copy.path], marker) then
+          table.insert(cited[copy.path], marker)
+        end
+      end
+    end
+  end
+  local lines = {}
+  for _, path in ipairs(order) do
+    lines[#lines + 1] = ('Same text also in %s: %s'):format(path, table.concat(cited[path], ' '))
+  end
+  return lines
+end
+
+--- " [vendored] (also in vendor/x.rs:3-9)": what a reader should know of where a place is.
+---@param item table a result
+---@return string
+local function provenance(item)
+  local text = ''
+  local tag = M.kind_tag(item)
+  if tag then
+    text = text .. ' [' .. tag .. ']'
+  end
+  local copies = M.copy_labels(item)
+  if #copies > 0 then
+    text = text .. ' (also in ' .. table.concat(copies, ', ') .. ')'
+  end
+  return text
+end
+
 --- Quickfix items, one per result, best first.
 ---@param result table an `ail/context` result
 ---@param root string? the workspace root, for results without a `file:` URI
@@ -85,10 +155,11 @@ function M.quickfix_items(result, root)
       filename = filename(item, root),
       lnum = first,
       end_lnum = last,
-      text = ('[%d] %s %.2f%s'):format(
+      text = ('[%d] %s %.2f%s%s'):format(
         item.citation or i,
         heading,
         tonumber(item.score) or 0,
+        provenance(item),
         snippet ~= '' and (': ' .. snippet) or ''
       ),
       user_data = { ail_citation = item.citation },
@@ -180,15 +251,20 @@ function M.float_lines(result)
     for i, item in ipairs(results) do
       local symbol = present(item.symbol) and (' `' .. item.symbol .. '`') or ''
       local kind = present(item.kind) and (' ' .. item.kind) or ''
+      local tag = M.kind_tag(item)
       add(
-        ('- `[%d]` %s%s%s, score %.2f'):format(
+        ('- `[%d]` %s%s%s, score %.2f%s'):format(
           item.citation or i,
           M.label(item.path or '', item.range),
           symbol,
           kind,
-          tonumber(item.score) or 0
+          tonumber(item.score) or 0,
+          tag and (' · *' .. tag .. '*') or ''
         )
       )
+    end
+    for _, line in ipairs(M.copy_lines(results)) do
+      add(line)
     end
   end
   local blame = present(result.blame) and type(result.blame) == 'table' and result.blame[1] or nil

@@ -1,5 +1,6 @@
 // Neovim with the AIL plugin in a real terminal (tmux), as a person uses it: the status line
-// once indexed, `:Ail context` and its float, the quickfix list, and `K`. Each step waits for
+// once indexed, `:Ail context` and its float (which names the vendored copy of the cache), the
+// quickfix list, and `K`. Each step waits for
 // what the screen must show; with AIL_SCREENSHOTS_DIR set, the screens are also rendered in
 // headless Chromium and saved as pictures. Prints "N passed, N failed" last.
 //
@@ -54,6 +55,9 @@ const tests: Test<Screen>[] = [
     if (!/Last change: \w{8} by Ada Lovelace/.test(screen)) {
       throw new Error(`the float has no last change:\n${screen}`);
     }
+    if (!/Same text also in vendor\/lru\/src\/cache\.rs: /.test(screen)) {
+      throw new Error(`the float does not name the vendored copy of the cache:\n${screen}`);
+    }
     await picture(s, 'nvim-context');
   }],
   [':copen lists the cited places in the quickfix list', async (s) => {
@@ -77,7 +81,7 @@ async function main(): Promise<number> {
   }
   const shotsDir = process.env.AIL_SCREENSHOTS_DIR ? path.resolve(process.env.AIL_SCREENSHOTS_DIR) : undefined;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ail-nvim-screens-'));
-  const root = fixtureWorkspace(fixture, scratch, 'bookshelf');
+  const root = fixtureWorkspace(fixture, scratch, 'bookshelf', { otherKinds: true });
   const init = path.join(scratch, 'init.lua');
   // A person's minimal configuration: the plugin, the status line component, a dark screen.
   fs.writeFileSync(

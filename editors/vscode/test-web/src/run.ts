@@ -90,8 +90,8 @@ async function main(): Promise<number> {
     });
     const scenarios: [name: string, folder: () => string, tests: Test<Scenario>[]][] = [
       ['indexing a larger workspace', () => largeWorkspace(scratch), indexing],
-      ['the polyglot fixture', () => fixtureWorkspace(fixture, scratch, 'bookshelf'), working],
-      ['a broken ail.server.path', () => fixtureWorkspace(fixture, scratch, 'broken', { 'ail.server.path': '/nonexistent/bin/ail' }), brokenPath],
+      ['the polyglot fixture', () => fixtureWorkspace(fixture, scratch, 'bookshelf', { otherKinds: true }), working],
+      ['a broken ail.server.path', () => fixtureWorkspace(fixture, scratch, 'broken', { settings: { 'ail.server.path': '/nonexistent/bin/ail' } }), brokenPath],
     ];
     for (const [name, makeFolder, tests] of scenarios) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

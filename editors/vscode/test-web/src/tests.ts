@@ -1,13 +1,14 @@
 // What a person does with the extension, checked on what the workbench shows: the status bar
-// while indexing and when ready, "AIL: Ask About This File" and its places, the hover, and a
-// broken `ail.server.path`. Each scenario opens its own workspace in a fresh window.
+// while indexing and when ready, "AIL: Ask About This File" and its places, places in vendored
+// or generated code and copies of a place, the hover, and a broken `ail.server.path`. Each
+// scenario opens its own workspace in a fresh window.
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Screenshots, Test } from './harness.ts';
 import type { Workbench } from './workbench.ts';
-import { ailServersIn } from './workspace.ts';
+import { ailServersIn, vendoredCache } from './workspace.ts';
 
 export interface Scenario {
   page: Workbench['page'];
@@ -20,11 +21,11 @@ export interface Scenario {
 const readyText = /^AIL [\d,]+ files · [\d,]+ chunks$/;
 const question = 'how does the cache decide which entry to evict';
 
-/** Files in a workspace, as the index counts them (everything but .git and .vscode). */
+/** Files in a workspace, as the index counts them: hidden files and folders (.git, .vscode, .gitattributes) are left out. */
 function countFiles(dir: string): number {
   let n = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === '.git' || entry.name === '.vscode') {
+    if (entry.name.startsWith('.')) {
       continue;
     }
     n += entry.isDirectory() ? countFiles(path.join(dir, entry.name)) : 1;
@@ -111,14 +112,7 @@ export const working: Test<Scenario>[] = [
   }],
   ['choosing a place opens the file with the cited lines selected', async (s) => {
     await s.wb.chooseQuickPickRow('LruCache::invalidate');
-    await s.page.waitForFunction(
-      () => /Ln 81, Col \d+ \(\d+ selected\)/.test(document.getElementById('status.editor.selection')?.textContent ?? ''),
-      undefined,
-      { timeout: 15_000 },
-    );
-    assert.match(await s.wb.activeTab(), /cache\.rs/);
-    const selected = await s.page.locator('.editor-group-container.active .monaco-editor .selected-text').count();
-    assert.ok(selected > 0, 'the cited lines are highlighted as a selection');
+    await s.wb.waitForSelection('cache.rs', 81);
   }],
   ['clicking a citation in the answer opens the file at the cited lines', async (s) => {
     await s.wb.focusWorkbench();
@@ -132,13 +126,54 @@ export const working: Test<Scenario>[] = [
     assert.ok(m, `a place label: ${label}`);
     const last = m[3] ?? m[2];
     await citation.click();
+    await s.wb.waitForSelection(m[1].split('/').pop()!, Number(last));
+    await s.shots.take(s.page, 'vscode-answer');
+  }],
+  ['a place whose text is copied into vendored code names the copy, and its link opens the copy', async (s) => {
+    await s.wb.focusWorkbench();
+    const answer = await s.wb.webviewFrameWith(question);
+    const place = answer.locator('li', { hasText: 'remove_oldest' }).first();
+    const text = (await place.innerText()).replace(/\s+/g, ' ');
+    assert.match(text, /^core\/src\/cache\.rs:70-75 .* · also in vendor\/lru\/src\/cache\.rs:70-75$/, 'the first-party place, untagged, with its copy');
+    const copy = place.locator('a', { hasText: vendoredCache.path });
+    assert.match((await copy.getAttribute('href')) ?? '', /^#place-\d+-copy-0$/);
+    await copy.click();
+    // The copy has the same lines as the place [1] opened before: wait for its file first.
     await s.page.waitForFunction(
-      (want) => new RegExp(`Ln ${want}, Col \\d+ \\(\\d+ selected\\)`).test(document.getElementById('status.editor.selection')?.textContent ?? ''),
-      last,
+      () => Array.from(document.querySelectorAll<HTMLElement>('.editor-group-container .breadcrumbs-control')).some((c) => /vendor\W+lru\W+src\W+cache\.rs/.test(c.innerText)),
+      undefined,
       { timeout: 15_000 },
     );
-    assert.equal(await s.wb.activeTab(), m[1].split('/').pop());
-    await s.shots.take(s.page, 'vscode-answer');
+    await s.wb.waitForSelection('cache.rs', 75);
+  }],
+  ['places in vendored or generated code are tagged in the hover, the answer view and the quick pick', async (s) => {
+    await s.wb.openFile('core/src/checksum.rs');
+    await s.wb.goToLine(9);
+    // crc32_update is defined only in libs/crc, vendored by .gitattributes; a generated table mentions it.
+    const hover = await s.wb.hoverWord('crc32_update', /Related places/);
+    const hoverText = (await hover.innerText()).replace(/\s+/g, ' ');
+    assert.match(hoverText, /libs\/crc\/crc32\.rs:\d+-\d+ · vendored/, hoverText);
+    assert.doesNotMatch(hoverText, /first-party/);
+    await s.shots.take(s.page, 'vscode-hover-vendored');
+    await s.page.mouse.move(0, 0);
+    await s.wb.clickWord('crc32_update');
+    await s.wb.runCommand('AIL: Ask About This Symbol');
+    const answer = await s.wb.webviewFrameWith(/^crc32_update/, 'h1');
+    const places = (await answer.locator('li').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    const vendored = places.find((p) => p.startsWith('libs/crc/crc32.rs:'));
+    assert.ok(vendored, `the vendored definition is a place: ${JSON.stringify(places)}`);
+    assert.match(vendored, / · vendored$/);
+    const generated = places.find((p) => p.startsWith('core/src/crc_table.rs:'));
+    assert.ok(generated, `the generated table is a place: ${JSON.stringify(places)}`);
+    assert.match(generated, / · generated$/);
+    for (const own of places.filter((p) => p.startsWith('core/src/checksum.rs:'))) {
+      assert.doesNotMatch(own, / · (vendored|generated|first-party)/, 'the project\'s own code has no tag');
+    }
+    const rows = await s.wb.quickPickRows();
+    const row = rows.find((r) => r.includes('libs/crc/crc32.rs:'));
+    assert.ok(row, JSON.stringify(rows));
+    assert.match(row, /· vendored/);
+    await s.wb.focusWorkbench();
   }],
   ['"Ask AIL about this symbol" from the code actions asks about the identifier', async (s) => {
     await s.wb.openFile('core/src/cache.rs');
@@ -167,6 +202,12 @@ export const working: Test<Scenario>[] = [
     const links = await hover.locator('a').allInnerTexts();
     assert.ok(links.some((l) => /^[\w/.-]+:\d+(-\d+)?$/.test(l.trim())), `the related places are links: ${JSON.stringify(links)}`);
     await s.shots.take(s.page, 'vscode-hover');
+    // The same hover again is answered from the cache, and says so.
+    await s.page.mouse.move(0, 0);
+    await s.page.locator('.monaco-hover:not(.hidden)').first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+    const again = await s.wb.hoverWord('remove_oldest', /Answered from the cache/);
+    assert.match((await again.innerText()).replace(/\s+/g, ' '), /Answered from the cache: asked before, and the files it cites have not changed since\./);
+    await s.page.mouse.move(0, 0);
   }],
   ['asking the same question again is answered from the cache, and the answer says so', async (s) => {
     await s.wb.focusWorkbench();

@@ -85,7 +85,18 @@ export class Workbench {
     await input.waitFor({ state: 'visible', timeout: 15_000 });
     await input.fill(relative);
     const base = relative.split('/').pop()!;
-    await this.quickInput().locator('.quick-input-list .monaco-list-row', { hasText: base }).first().waitFor({ timeout: 15_000 });
+    const dir = relative.slice(0, relative.length - base.length).replace(/\/$/, '');
+    // Enter opens the first row: wait until it is this file (the list filters as it is typed,
+    // and another file of the same name, e.g. a vendored copy, may be listed first before that).
+    await this.page.waitForFunction(
+      ({ base, dir }) => {
+        const first = document.querySelector('.quick-input-widget .quick-input-list .monaco-list-row');
+        const text = first?.textContent ?? '';
+        return text.includes(base) && text.includes(dir);
+      },
+      { base, dir },
+      { timeout: 15_000 },
+    );
     await this.page.keyboard.press('Enter');
     await this.page.locator('.tabs-container .tab.active', { hasText: base }).waitFor({ timeout: 15_000 });
     await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().waitFor({ timeout: 15_000 });
@@ -205,6 +216,37 @@ export class Workbench {
       }
       await this.page.waitForTimeout(200);
     }
+  }
+
+  /**
+   * Wait until an editor group shows the file named `base` (its active tab) with a selection
+   * whose cursor is on `line` (1-based): from the status bar when that editor has the focus,
+   * else from the editor's own rendering (after a click in the answer view, the focus may
+   * stay with the webview, and the status bar then hides the editor's items).
+   */
+  async waitForSelection(base: string, line: number, timeout = 15_000): Promise<void> {
+    await this.page.waitForFunction(
+      ({ base, line }) => {
+        for (const group of Array.from(document.querySelectorAll('.editor-group-container'))) {
+          const tab = group.querySelector('.tabs-container .tab.active')?.textContent?.trim() ?? '';
+          if (!tab.startsWith(base)) {
+            continue;
+          }
+          const status = document.getElementById('status.editor.selection')?.textContent ?? '';
+          if (group.classList.contains('active') && new RegExp(`Ln ${line}, Col \\d+ \\(\\d+ selected\\)`).test(status)) {
+            return true;
+          }
+          const editor = group.querySelector('.monaco-editor');
+          const cursorLine = editor?.querySelector('.line-numbers.active-line-number')?.textContent?.trim();
+          if (cursorLine === String(line) && editor?.querySelector('.selected-text')) {
+            return true;
+          }
+        }
+        return false;
+      },
+      { base, line },
+      { timeout, polling: 50 },
+    );
   }
 
   /** The active editor tab's label. */

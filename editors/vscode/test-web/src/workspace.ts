@@ -1,5 +1,7 @@
 // The workspaces the suite opens: a copy of the polyglot fixture committed to a fresh git
-// repository (so hover and answers have history to show), with optional folder settings.
+// repository (so hover and answers have history to show), with optional folder settings, and
+// optionally with code the project did not write (editors/fixtures/README.md): a vendored
+// copy of its cache, a library vendored by .gitattributes, a generated table.
 
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,21 +14,39 @@ const author = {
   GIT_COMMITTER_EMAIL: 'ada@example.com',
 };
 
+/** editors/fixtures/file-kinds: files laid over the fixture, of every kind but the project's own. */
+export const fileKindsOverlay = path.resolve(import.meta.dirname, '../../../fixtures/file-kinds');
+
+/** Where the vendored copy of the fixture's cache goes, and what it copies. */
+export const vendoredCache = { path: 'vendor/lru/src/cache.rs', copyOf: 'core/src/cache.rs' };
+
+export interface WorkspaceOptions {
+  /** Written to `.vscode/settings.json`, uncommitted. */
+  settings?: Record<string, unknown>;
+  /** Add vendored and generated code (`fileKindsOverlay` and `vendoredCache`). */
+  otherKinds?: boolean;
+}
+
 /**
- * Copy `fixture` to `parent/name`, commit it as one commit, then write `settings` (if any) to
- * `.vscode/settings.json`, uncommitted. Returns the workspace folder.
+ * Copy `fixture` to `parent/name` (with the other kinds of code when asked), commit it as one
+ * commit, then write the settings (if any). Returns the workspace folder.
  */
-export function fixtureWorkspace(fixture: string, parent: string, name: string, settings?: Record<string, unknown>): string {
+export function fixtureWorkspace(fixture: string, parent: string, name: string, options: WorkspaceOptions = {}): string {
   const root = path.join(parent, name);
   fs.cpSync(fixture, root, { recursive: true });
+  if (options.otherKinds) {
+    fs.cpSync(fileKindsOverlay, root, { recursive: true });
+    fs.mkdirSync(path.dirname(path.join(root, vendoredCache.path)), { recursive: true });
+    fs.copyFileSync(path.join(root, vendoredCache.copyOf), path.join(root, vendoredCache.path));
+  }
   const env = { ...process.env, ...author };
   const git = (...args: string[]) => execFileSync('git', ['-C', root, '-c', 'commit.gpgsign=false', ...args], { env, stdio: 'pipe' });
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'Import the bookshelf catalog');
-  if (settings) {
+  if (options.settings) {
     fs.mkdirSync(path.join(root, '.vscode'));
-    fs.writeFileSync(path.join(root, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
+    fs.writeFileSync(path.join(root, '.vscode', 'settings.json'), JSON.stringify(options.settings, null, 2));
   }
   return root;
 }

@@ -2,15 +2,20 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { answerMarkdown, answerNotices, linkCitations, placeHref, placeIndex } from '../../src/answer_format';
+import { answerMarkdown, answerNotices, linkCitations, placeHref, placeTarget } from '../../src/answer_format';
 import { answer } from './sample_answer';
 
 test('the answer markdown links places, summary citations and permalinks', () => {
   const md = answerMarkdown(answer);
   assert.match(md, /^# how are stale cache entries evicted\?\n/);
   assert.ok(md.includes('Eviction happens in `evict_oldest` [\\[1\\]](#place-0); the docs explain the policy [\\[2\\]](#place-1).'), md);
-  assert.ok(md.includes('1. [src/cache.rs:31-58](#place-0) `evict_oldest` function, score 0.82 ([permalink](https://github.com/o/r/blob/abc/src/cache.rs#L31-L58))'));
-  assert.ok(md.includes('2. [docs/cache.md:1-12](#place-1) section, score 0.50\n'), 'no permalink for file: urls');
+  assert.ok(
+    md.includes(
+      '1. [src/cache.rs:31-58](#place-0) `evict_oldest` function, score 0.82 ([permalink](https://github.com/o/r/blob/abc/src/cache.rs#L31-L58)) · also in [vendor/lru/cache.rs:11-38](#place-0-copy-0)\n',
+    ),
+    md,
+  );
+  assert.ok(md.includes('2. [docs/cache.md:1-12](#place-1) section, score 0.50 · _documentation_\n'), 'no permalink for file: urls');
   assert.ok(md.includes('> ⚠ index incomplete: 412 of 1234 files'));
   assert.ok(md.includes('**Last change of this line:** `bbbbbbbb` by Grace on 2025-12-01: Fix off by one'));
   assert.ok(md.includes('**History of src/cache.rs:** 57 commits so far, latest 2026-01-02 by Ada: Evict by age'));
@@ -47,8 +52,21 @@ test('citation markers become links, except in code, in links and for unknown ci
   assert.equal(linkCitations('[1](x) [2]: y', answer), '[1](x) [2]: y');
 });
 
-test('place links round-trip and nothing else is a place', () => {
-  assert.equal(placeIndex(placeHref(7)), 7);
-  assert.equal(placeIndex('#place-x'), undefined);
-  assert.equal(placeIndex('https://example.com/#place-1'), undefined);
+test('a place in vendored or generated code says so; the project\'s own code has no tag', () => {
+  const vendored = { ...answer.results[0], fileKind: 'vendored', copies: [] };
+  const generated = { ...answer.results[1], fileKind: 'generated' };
+  const md = answerMarkdown({ ...answer, results: [vendored, generated] });
+  assert.match(md, /^1\. \[src\/cache\.rs:31-58\]\(#place-0\) `evict_oldest` function, score 0\.82 · _vendored_ \(\[permalink\]/m);
+  assert.match(md, /^2\. \[docs\/cache\.md:1-12\]\(#place-1\) section, score 0\.50 · _generated_$/m);
+  assert.doesNotMatch(md, /also in/, 'no copies, no note');
+  const own = answerMarkdown({ ...answer, results: [{ ...vendored, fileKind: 'first-party' }] });
+  assert.doesNotMatch(own, /_first-party_|· _/);
+});
+
+test('place and copy links round-trip and nothing else is a place', () => {
+  assert.deepEqual(placeTarget(placeHref(7)), { index: 7 });
+  assert.deepEqual(placeTarget(placeHref(7, 2)), { index: 7, copy: 2 });
+  assert.equal(placeTarget('#place-x'), undefined);
+  assert.equal(placeTarget('#place-1-copy-'), undefined);
+  assert.equal(placeTarget('https://example.com/#place-1'), undefined);
 });

@@ -11,7 +11,7 @@ test('the page runs only its own script and keeps the title escaped', () => {
   assert.ok(html.includes('<p>hi</p>'));
   assert.equal((html.match(/<script/g) ?? []).length, 1);
   assert.ok(html.includes('<script nonce="abc123">'));
-  assert.ok(html.includes("/^#place-(\\d+)$/"), 'the click handler matches place links');
+  assert.ok(html.includes("/^#place-(\\d+)(?:-copy-(\\d+))?$/"), 'the click handler matches place and copy links');
 });
 
 test('escapeHtml escapes what could open a tag or an attribute', () => {
@@ -20,6 +20,9 @@ test('escapeHtml escapes what could open a tag or an attribute', () => {
 
 test('only well-formed messages are believed', () => {
   assert.ok(isPageMessage({ type: 'openPlace', index: 3 }));
+  assert.ok(isPageMessage({ type: 'openPlace', index: 3, copy: 0 }));
+  assert.ok(!isPageMessage({ type: 'openPlace', index: 3, copy: -1 }));
+  assert.ok(!isPageMessage({ type: 'openPlace', index: 3, copy: '0' }));
   assert.ok(isPageMessage({ type: 'openExternal', url: 'https://example.com/a' }));
   assert.ok(!isPageMessage({ type: 'openPlace', index: -1 }));
   assert.ok(!isPageMessage({ type: 'openPlace', index: 1.5 }));

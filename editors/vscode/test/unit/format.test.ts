@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   contextParams,
+  copiesCount,
+  fileKindTag,
   escapeMarkdown,
   formatBytes,
   formatCount,
@@ -44,15 +46,28 @@ test('exclusive end lines become inclusive 1-based lines', () => {
   assert.deepEqual(selectionRange(range(30, 0, 58, 0)), { start: { line: 30, character: 0 }, end: { line: 57, character: Number.MAX_SAFE_INTEGER } });
 });
 
-test('quick pick items show symbol, place, kind, score, citation and the first snippet line', () => {
+test('quick pick items show symbol, place, kind, score, citation, file kind, copies and the first snippet line', () => {
   const items = placeItems(answer);
   assert.equal(items.length, 2);
   assert.equal(items[0].label, '$(symbol-method) evict_oldest');
-  assert.equal(items[0].description, 'src/cache.rs:31-58 · function · 0.82 [1]');
+  assert.equal(items[0].description, 'src/cache.rs:31-58 · function · 0.82 [1] · 1 copy');
   assert.equal(items[0].detail, 'fn evict_oldest(&mut self) {');
   assert.equal(items[0].result, answer.results[0]);
   assert.equal(items[1].label, '$(markdown) docs/cache.md:1-12');
-  assert.equal(items[1].description, 'section · 0.50 [2]');
+  assert.equal(items[1].description, 'section · 0.50 [2] · documentation');
+  const vendored = { ...answer.results[0], fileKind: 'vendored', copies: undefined };
+  assert.equal(placeItems({ ...answer, results: [vendored] })[0].description, 'src/cache.rs:31-58 · function · 0.82 [1] · vendored');
+});
+
+test('the file kind tag names every kind but the project\'s own code', () => {
+  assert.equal(fileKindTag('vendored'), 'vendored');
+  assert.equal(fileKindTag('generated'), 'generated');
+  assert.equal(fileKindTag('test'), 'test');
+  assert.equal(fileKindTag('first-party'), '');
+  assert.equal(fileKindTag(undefined), '', 'an older server that does not say');
+  const copy = answer.results[0].copies![0];
+  assert.equal(copiesCount({ ...answer.results[0], copies: [copy, copy, copy] }), '3 copies');
+  assert.equal(copiesCount({ ...answer.results[0], copies: [] }), '');
 });
 
 test('markdown special characters are escaped', () => {

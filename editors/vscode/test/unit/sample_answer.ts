@@ -17,6 +17,8 @@ export const answer: ContextResult = {
       kind: 'function',
       snippet: '\n    fn evict_oldest(&mut self) {\n        ...',
       citation: 1,
+      fileKind: 'first-party',
+      copies: [{ path: 'vendor/lru/cache.rs', uri: 'file:///repo/vendor/lru/cache.rs', range: range(10, 0, 38, 0) }],
     },
     {
       path: 'docs/cache.md',
@@ -27,6 +29,7 @@ export const answer: ContextResult = {
       kind: 'section',
       snippet: '## Eviction',
       citation: 2,
+      fileKind: 'documentation',
     },
   ],
   citations: [

@@ -1,18 +1,20 @@
 //! `textDocument/hover`: markdown about the identifier (or line) under the cursor.
 //!
-//! For now one section: the two or three most related places elsewhere in the workspace,
-//! found by asking the engine about the identifier in this file and line, each a
-//! clickable citation. `hover_markdown` is where every section is assembled; the git
-//! sections (the line's last change, the file's recent history) belong there too, built
-//! from the answer once it carries them. Hover never waits for indexing: a partial index
-//! gives fewer places and a note.
+//! Sections, from one engine answer about the identifier in this file and line: the line's
+//! last change, the file's recent history, and the two or three most related places
+//! elsewhere in the workspace, each a clickable citation tagged with its file's kind when
+//! that is not the project's own code ("vendored", "generated", ...) and followed by where
+//! the same text is copied. Hover never waits for indexing: a partial index gives fewer
+//! places and a note; an answer reused from the cache says so.
 
 use crate::convert::{self, Encoding};
 use crate::cursor::{self, Subject};
 use crate::documents;
 use crate::guard;
 use crate::state::State;
-use ail_engine::{Answer, IndexState, Query};
+use ail_engine::cache::CacheTier;
+use ail_engine::{Answer, FileKind, Hit, IndexState, Query};
+use ail_protocol::uri::{citation_label, file_url};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -89,9 +91,10 @@ pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Ho
     result
 }
 
-/// Assemble the hover's markdown from an answer about `subject` at `path`:`line`.
-/// Sections, separated by rules, in the order a reader wants them: the line's last change
-/// and the file's recent history (when the answer carries git data), then related places.
+/// Assemble the hover's markdown from an answer about `subject` at `path`:`line` of the
+/// workspace at `root`. Sections, separated by rules, in the order a reader wants them: the
+/// line's last change and the file's recent history (when the answer carries git data),
+/// then related places, then notes on how complete and how fresh the answer is.
 /// `None` when there is nothing worth showing.
 pub fn hover_markdown(
     answer: &Answer,
@@ -115,6 +118,12 @@ pub fn hover_markdown(
     }
     if answer.index.state == IndexState::Indexing {
         sections.push("_The index is still being built: more places may appear._".to_string());
+    }
+    if answer.cache != CacheTier::Miss {
+        sections.push(
+            "_Answered from the cache: asked before, and the files it cites have not changed since._"
+                .to_string(),
+        );
     }
     Some(sections.join("\n\n---\n\n"))
 }
@@ -200,21 +209,26 @@ fn related_places(answer: &Answer, root: &Path, path: &str, subject: &Subject) -
     let mut items = Vec::new();
     for hit in elsewhere.take(SHOWN) {
         let citation = answer.citations.iter().find(|c| c.id == hit.citation);
-        let label = citation.map_or_else(
+        let label = link_text(&citation.map_or_else(
             || hit.path.clone(),
-            |c| ail_protocol::uri::citation_label(&c.path, c.start_line, c.end_line),
-        );
+            |c| citation_label(&c.path, c.start_line, c.end_line),
+        ));
         let url = citation.map_or_else(String::new, |c| {
-            c.permalink.clone().unwrap_or_else(|| {
-                ail_protocol::uri::file_url(&root.join(&c.path), c.start_line, c.end_line)
-            })
+            c.permalink
+                .clone()
+                .unwrap_or_else(|| file_url(&root.join(&c.path), c.start_line, c.end_line))
         });
         let name = hit
             .symbol
             .as_deref()
             .map(|s| format!("`{}` ", code(s)))
             .unwrap_or_default();
-        items.push(format!("{}. {name}[{label}]({url})", items.len() + 1));
+        items.push(format!(
+            "{}. {name}[{label}]({url}){}{}",
+            items.len() + 1,
+            kind_tag(hit.file_kind),
+            copies_note(hit, root)
+        ));
     }
     if items.is_empty() {
         return None;
@@ -225,6 +239,42 @@ fn related_places(answer: &Answer, root: &Path, path: &str, subject: &Subject) -
         String::new()
     };
     Some(format!("**Related places**{about}\n\n{}", items.join("\n")))
+}
+
+/// " · _vendored_" for a place outside the project's own code; nothing for first-party.
+fn kind_tag(kind: FileKind) -> String {
+    if kind == FileKind::FirstParty {
+        String::new()
+    } else {
+        format!(" · _{}_", kind.as_str())
+    }
+}
+
+/// " · also in [vendor/x.rs:3-9](file://...)" for the first copy of a place's text, and how
+/// many more there are; labels as the engine writes citations.
+fn copies_note(hit: &Hit, root: &Path) -> String {
+    let Some(first) = hit.copies.first() else {
+        return String::new();
+    };
+    let label = citation_label(&first.path, first.start_line, first.end_line);
+    let url = file_url(&root.join(&first.path), first.start_line, first.end_line);
+    let more = match hit.copies.len() - 1 {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    format!(" · also in [{}]({url}){more}", link_text(&label))
+}
+
+/// A path as a link's text, shown as written: `__init__.py` is not bold, `[x]` not a link.
+fn link_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Text for inline code: a backtick would end it early.
@@ -240,5 +290,179 @@ fn subject_range(line_text: &str, line: u32, subject: &Subject, encoding: Encodi
     Range {
         start: at(subject.start),
         end: at(subject.end),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ail_engine::chunk::{ChunkKind, Language};
+    use ail_engine::{Citation, CopyPlace, IndexInfo, Timings};
+
+    fn hit(path: &str, symbol: &str, citation: usize, file_kind: FileKind) -> Hit {
+        Hit {
+            path: path.into(),
+            start_line: 2,
+            end_line: 14,
+            score: 0.9,
+            symbol: Some(symbol.into()),
+            kind: ChunkKind::Function,
+            language: Language::Rust,
+            snippet: String::new(),
+            citation,
+            file_kind,
+            copies: Vec::new(),
+        }
+    }
+
+    fn answer(results: Vec<Hit>, state: IndexState, cache: CacheTier) -> Answer {
+        let citations = results
+            .iter()
+            .map(|h| Citation {
+                id: h.citation,
+                path: h.path.clone(),
+                start_line: h.start_line,
+                end_line: h.end_line,
+                label: format!("{}:3-14", h.path),
+                url: format!("file:///repo/{}#L3-L14", h.path),
+            })
+            .collect();
+        Answer {
+            question: "crc32_update".into(),
+            summary: String::new(),
+            results,
+            citations,
+            confidence: 0.5,
+            timings: Timings::default(),
+            index: IndexInfo {
+                state,
+                files: 12,
+                chunks: 40,
+                generation: 1,
+            },
+            warnings: Vec::new(),
+            cache,
+            history: None,
+            blame: None,
+        }
+    }
+
+    fn subject() -> Subject {
+        Subject {
+            text: "crc32_update".into(),
+            start: 0,
+            end: 12,
+            identifier: true,
+        }
+    }
+
+    #[test]
+    fn related_places_outside_the_project_s_own_code_are_tagged_and_copies_named() {
+        let mut own = hit(
+            "core/src/cache.rs",
+            "remove_oldest",
+            2,
+            FileKind::FirstParty,
+        );
+        own.copies = vec![
+            CopyPlace {
+                path: "vendor/lru/src/cache.rs".into(),
+                start_line: 69,
+                end_line: 75,
+            },
+            CopyPlace {
+                path: "third_party/lru/cache.rs".into(),
+                start_line: 0,
+                end_line: 6,
+            },
+        ];
+        let results = vec![
+            hit(
+                "core/src/checksum.rs",
+                "catalog_checksum",
+                1,
+                FileKind::FirstParty,
+            ),
+            hit("libs/crc/crc32.rs", "crc32_update", 3, FileKind::Vendored),
+            own,
+            hit(
+                "core/src/crc_table.rs",
+                "crc32_table_entry",
+                4,
+                FileKind::Generated,
+            ),
+        ];
+        let a = answer(results, IndexState::Ready, CacheTier::Miss);
+        let Some(md) = hover_markdown(
+            &a,
+            Path::new("/repo"),
+            "core/src/checksum.rs",
+            8,
+            &subject(),
+        ) else {
+            panic!("no hover for related places");
+        };
+        assert!(
+            md.contains("1. `crc32_update` [libs/crc/crc32.rs:3-14](file:///repo/libs/crc/crc32.rs#L3-L14) · _vendored_\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("2. `remove_oldest` [core/src/cache.rs:3-14](file:///repo/core/src/cache.rs#L3-L14) · also in [vendor/lru/src/cache.rs:70-75](file:///repo/vendor/lru/src/cache.rs#L70-L75) and 1 more\n"),
+            "{md}"
+        );
+        assert!(
+            md.ends_with("3. `crc32_table_entry` [core/src/crc\\_table.rs:3-14](file:///repo/core/src/crc_table.rs#L3-L14) · _generated_"),
+            "{md}"
+        );
+        assert!(!md.contains("first-party"), "{md}");
+        assert_eq!(
+            link_text("api/bookshelf_api/__init__.py:24-43"),
+            "api/bookshelf\\_api/\\_\\_init\\_\\_.py:24-43"
+        );
+        assert!(!md.contains("still being built"), "{md}");
+        assert!(!md.contains("from the cache"), "{md}");
+    }
+
+    #[test]
+    fn the_hover_says_when_the_index_is_still_building_and_when_it_came_from_the_cache() {
+        let results = vec![hit(
+            "libs/crc/crc32.rs",
+            "crc32_update",
+            1,
+            FileKind::Vendored,
+        )];
+        for (state, cache, building, cached) in [
+            (IndexState::Indexing, CacheTier::Miss, true, false),
+            (IndexState::Ready, CacheTier::Exact, false, true),
+            (IndexState::Ready, CacheTier::Semantic, false, true),
+            (IndexState::Indexing, CacheTier::Exact, true, true),
+        ] {
+            let a = answer(results.clone(), state, cache);
+            let Some(md) = hover_markdown(
+                &a,
+                Path::new("/repo"),
+                "core/src/checksum.rs",
+                8,
+                &subject(),
+            ) else {
+                panic!("no hover for {state:?} {cache:?}");
+            };
+            assert_eq!(
+                md.contains("_The index is still being built: more places may appear._"),
+                building,
+                "{state:?} {cache:?}: {md}"
+            );
+            assert_eq!(
+                md.contains("_Answered from the cache:"),
+                cached,
+                "{state:?} {cache:?}: {md}"
+            );
+        }
+        // Nothing to show stays nothing, whatever the notes would say.
+        let empty = answer(Vec::new(), IndexState::Indexing, CacheTier::Exact);
+        assert_eq!(
+            hover_markdown(&empty, Path::new("/repo"), "a.rs", 0, &subject()),
+            None
+        );
     }
 }
