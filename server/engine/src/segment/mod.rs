@@ -426,6 +426,28 @@ impl Segment {
         self.slice(Section::DocLens)
     }
 
+    /// The scale of a chunk's quantised vector.
+    pub fn vector_scale(&self, chunk: u32) -> Option<f32> {
+        self.slice::<f32>(Section::VectorScales)
+            .get(chunk as usize)
+            .copied()
+    }
+
+    /// The sparse layout's entries of dimension `d`: chunk ids ascending and their codes
+    /// (empty for the dense layout).
+    pub fn sparse_dimension(&self, d: usize) -> (&[u32], &[i8]) {
+        if self.meta.layout != VectorLayout::Sparse || d >= self.meta.dim {
+            return (&[], &[]);
+        }
+        let starts = self.slice::<u32>(Section::VectorStarts);
+        let range = starts[d] as usize..starts[d + 1] as usize;
+        let codes: &[i8] = self.slice(Section::VectorCodes);
+        (
+            &self.slice::<u32>(Section::VectorDocs)[range.clone()],
+            &codes[range],
+        )
+    }
+
     /// The quantised vector of a chunk (gathered from the sparse layout when sparse).
     pub fn vector(&self, chunk: u32) -> Option<(Vec<i8>, f32)> {
         let scale = *self

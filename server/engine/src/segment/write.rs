@@ -54,6 +54,17 @@ pub trait SegmentSource {
     fn postings(&self, i: usize, f: &mut dyn FnMut(u32, u16));
     /// The quantised vector of a chunk: codes and scale.
     fn vector(&self, id: u32) -> Option<(Vec<i8>, f32)>;
+    /// The scale of a chunk's quantised vector (a source that stores it apart says so
+    /// without building the vector).
+    fn vector_scale(&self, id: u32) -> Option<f32> {
+        self.vector(id).map(|(_, scale)| scale)
+    }
+    /// `f(chunk, code)` for every non-zero code of dimension `d`, chunk ids ascending, or
+    /// `false` when the source cannot list a dimension (the writer then reads whole
+    /// vectors). Merging sparse segments this way reads each of their lists once.
+    fn sparse_dimension(&self, _d: usize, _f: &mut dyn FnMut(u32, i8)) -> bool {
+        false
+    }
 }
 
 /// Bytes of sparse vector entries gathered in memory per pass over the vectors (each pass
@@ -239,7 +250,7 @@ pub fn write_segment(
         // Vectors: a scale per chunk, then the codes in the layout the embedder suits.
         table[Section::VectorScales as usize] = out.section(|w| {
             for &c in &order {
-                let scale = source.vector(c).map_or(0.0, |(_, s)| s);
+                let scale = source.vector_scale(c).unwrap_or(0.0);
                 w.write_all(&scale.to_le_bytes())?;
             }
             Ok(())
@@ -264,11 +275,21 @@ pub fn write_segment(
             VectorLayout::Sparse => {
                 // Entries per dimension first, then the entries one group of dimensions
                 // per pass, so no more than the budget is gathered at once.
+                let live = |c: u32| new_id.get(c as usize).is_some_and(|&n| n != u32::MAX);
                 let mut per_dim = vec![0u32; dim];
-                for &c in &order {
-                    if let Some((codes, _)) = source.vector(c) {
-                        for (d, &code) in codes.iter().enumerate().take(dim) {
-                            per_dim[d] += u32::from(code != 0);
+                let by_dimension = source.sparse_dimension(0, &mut |_, _| {});
+                if by_dimension {
+                    for (d, count) in per_dim.iter_mut().enumerate() {
+                        source.sparse_dimension(d, &mut |c, code| {
+                            *count += u32::from(code != 0 && live(c));
+                        });
+                    }
+                } else {
+                    for &c in &order {
+                        if let Some((codes, _)) = source.vector(c) {
+                            for (d, &code) in codes.iter().enumerate().take(dim) {
+                                per_dim[d] += u32::from(code != 0);
+                            }
                         }
                     }
                 }
@@ -289,7 +310,18 @@ pub fn write_segment(
                     for group in &groups {
                         gathered.clear();
                         gathered.resize_with(group.len(), Vec::new);
-                        for &c in &order {
+                        if by_dimension {
+                            for (slot, d) in group.clone().enumerate() {
+                                let entries = &mut gathered[slot];
+                                source.sparse_dimension(d, &mut |c, code| {
+                                    if code != 0 && live(c) {
+                                        entries.push((new_id[c as usize], code));
+                                    }
+                                });
+                                entries.sort_unstable_by_key(|&(n, _)| n);
+                            }
+                        }
+                        for &c in order.iter().filter(|_| !by_dimension) {
                             let Some((codes, _)) = source.vector(c) else {
                                 continue;
                             };

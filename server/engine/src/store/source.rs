@@ -63,6 +63,7 @@ impl Store {
             first,
             groups,
             starts,
+            overlay_dimensions: Default::default(),
         }
     }
 }
@@ -81,6 +82,8 @@ pub struct StoreSource<'a> {
     groups: Vec<TermGroup>,
     /// `starts[g]`: the source number of group `g`'s first term.
     starts: Vec<usize>,
+    /// The overlay's vector codes by dimension (see `sparse_dimension`), made on first use.
+    overlay_dimensions: std::sync::OnceLock<Vec<Vec<(u32, i8)>>>,
 }
 
 impl StoreSource<'_> {
@@ -220,5 +223,53 @@ impl SegmentSource for StoreSource<'_> {
 
     fn vector(&self, id: u32) -> Option<(Vec<i8>, f32)> {
         self.store.vector_codes(id)
+    }
+
+    fn vector_scale(&self, id: u32) -> Option<f32> {
+        let s = self.store;
+        if id >= s.segment_chunks() {
+            return s.mem.vectors.codes(id).map(|(_, scale)| scale);
+        }
+        let part = s.part_of_chunk(id)?;
+        part.segment.vector_scale(id - part.chunk_base)
+    }
+
+    fn sparse_dimension(&self, d: usize, f: &mut dyn FnMut(u32, i8)) -> bool {
+        let s = self.store;
+        let parts = self.parts();
+        // Without segments the overlay is the whole index, and whole vectors read fastest.
+        if parts.is_empty()
+            || parts
+                .iter()
+                .any(|p| p.segment.meta.layout != crate::segment::format::VectorLayout::Sparse)
+        {
+            return false;
+        }
+        for part in parts {
+            let (docs, codes) = part.segment.sparse_dimension(d);
+            for (&local, &code) in docs.iter().zip(codes) {
+                if !part.chunk_dead(local) {
+                    f(part.chunk_base + local, code);
+                }
+            }
+        }
+        // The overlay's vectors are dense rows: turned into lists by dimension once.
+        let overlay = self.overlay_dimensions.get_or_init(|| {
+            let mut lists: Vec<Vec<(u32, i8)>> = vec![Vec::new(); s.embedder().dim()];
+            for id in s.segment_chunks()..s.id_count() as u32 {
+                if let Some((codes, _)) = s.mem.vectors.codes(id) {
+                    for (list, &code) in lists.iter_mut().zip(&codes) {
+                        if code != 0 {
+                            list.push((id, code));
+                        }
+                    }
+                }
+            }
+            lists
+        });
+        for &(id, code) in overlay.get(d).map_or(&[][..], Vec::as_slice) {
+            f(id, code);
+        }
+        true
     }
 }

@@ -323,8 +323,7 @@ mod tests {
                 path: h.path.clone(),
                 start_line: h.start_line,
                 end_line: h.end_line,
-                label: format!("{}:3-14", h.path),
-                url: format!("file:///repo/{}#L3-L14", h.path),
+                permalink: None,
             })
             .collect();
         Answer {
