@@ -16,7 +16,7 @@ use crate::file_kind::{FileKind, KindRules};
 use crate::git::{BlameHunk, FileHistory, GitRepo, HistoryIndex, Permalinker};
 use crate::index::{prepare_file, EmbedderChoice, PreparedFile};
 use crate::metrics::{Metrics, MetricsSnapshot};
-use crate::rank::{self, Evidence, Place};
+use crate::rank::{self, Place};
 use crate::segment::{Segment, SegmentError};
 use crate::store::Store;
 use crate::text::question_tokens;
@@ -851,13 +851,15 @@ impl Engine {
             })
             .collect();
         let places = rank::merge_overlapping(places, query.limit);
-        let confidence = self.confidence(
+        let evidence = crate::confidence::gather(
             &index,
-            &tokens[..counted_tokens],
+            &tokens,
+            counted_tokens,
             &places,
             &lexical,
             &vector,
         );
+        let confidence = crate::confidence::confidence(&evidence);
         timings.rank = ms(t);
 
         let t = Instant::now();
@@ -955,6 +957,7 @@ impl Engine {
             results,
             citations,
             confidence,
+            evidence,
             timings,
             index: info,
             warnings,
@@ -1277,49 +1280,6 @@ impl Engine {
         };
         hit
     }
-
-    fn confidence(
-        &self,
-        index: &Store,
-        tokens: &[String],
-        places: &[Place],
-        lexical: &[(u32, f32)],
-        vector: &[(u32, f32)],
-    ) -> f32 {
-        let Some(top) = places.first() else {
-            return 0.0;
-        };
-        // Plain terms only: pair compounds ("parseargs") are bonus evidence, not coverage.
-        let mut plain = Vec::new();
-        crate::text::for_each_token(&tokens.join(" "), |t| plain.push(t.to_string()));
-        plain.sort();
-        plain.dedup();
-        let known: Vec<&str> = plain
-            .iter()
-            .map(String::as_str)
-            .filter(|t| index.knows_term(t))
-            .collect();
-        if known.is_empty() {
-            return 0.0;
-        }
-        let known_share = known.len() as f32 / plain.len() as f32;
-        let top_chunks: Vec<u32> = chunk_ids_in(index, top).collect();
-        let covered = known
-            .iter()
-            .filter(|&&t| top_chunks.iter().any(|&c| index.chunk_has_term(c, t)))
-            .count();
-        let in_top =
-            |list: &[(u32, f32)]| list.iter().take(10).any(|(id, _)| top_chunks.contains(id));
-        rank::confidence(&Evidence {
-            coverage: covered as f32 / known.len() as f32,
-            known_terms: known_share,
-            top_in_lexical: in_top(lexical),
-            top_in_vector: in_top(vector),
-            top_similarity: top.candidate.vector_similarity,
-            first: top.candidate.score,
-            second: places.get(1).map_or(0.0, |p| p.candidate.score),
-        })
-    }
 }
 
 /// Files read while formatting one answer, so several places in one file read it once.
@@ -1425,18 +1385,6 @@ fn lexical_signature(index: &Store, tokens: &[String], related: &[(String, f32)]
         hasher.update(&[0]);
     }
     hasher.digest()
-}
-
-/// The chunks of `place`'s file that fall inside its (possibly widened) line range.
-fn chunk_ids_in<'a>(index: &'a Store, place: &'a Place) -> impl Iterator<Item = u32> + 'a {
-    index
-        .file_chunks(place.path_id)
-        .into_iter()
-        .filter(move |&c| {
-            index.chunk(c).is_some_and(|ch| {
-                ch.start_line >= place.start_line && ch.end_line <= place.end_line
-            }) || c == place.candidate.id
-        })
 }
 
 /// The folders above walked files, where `.gitattributes` files may be.

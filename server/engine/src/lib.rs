@@ -7,6 +7,7 @@ pub mod cache;
 pub mod cancel;
 pub mod chunk;
 pub mod config;
+pub mod confidence;
 pub mod copies;
 pub mod embed;
 pub mod engine;

@@ -399,6 +399,19 @@ impl Store {
                 .is_some_and(|b| b.term_id(term).is_some())
     }
 
+    /// BM25's inverse document frequency of `term` over the segment and the overlay, or
+    /// `None` when no chunk holds it. Replaced segment chunks still count here (the search
+    /// skips them): close enough for weighing a question's words against each other.
+    pub fn term_idf(&self, term: &str) -> Option<f32> {
+        let base_df = self.base.as_ref().map_or(0, |b| {
+            b.term_id(term).map_or(0, |t| b.postings(t).0.len() as u64)
+        });
+        let mem_df = self.mem.bm25.term_id(term).map_or(0, |t| self.mem.bm25.df(t));
+        let df = base_df + mem_df;
+        let live = self.base_live_docs + self.mem.bm25.len() as u64;
+        (df > 0).then(|| idf_of(live.max(df), df))
+    }
+
     /// Whether chunk `id` holds `term`.
     pub fn chunk_has_term(&self, id: u32, term: &str) -> bool {
         let base_n = self.base_chunks();
