@@ -21,7 +21,7 @@
 //! other.
 //!
 //! Environment: `AIL_BENCH_WORKSPACE` (default `bench-data/django`), `AIL_QUALITY_LIMIT`
-//! (at most this many questions of each type), `AIL_QUALITY_REPORT` (write every question's
+//! (this many questions of each type, or all candidates if fewer, instead of the defaults), `AIL_QUALITY_REPORT` (write every question's
 //! ranks to this file as tab-separated values), `AIL_QUALITY_MODES` (comma-separated mode
 //! names to run), `AIL_VENDORED_WEIGHT` (the `vendoredWeight` setting),
 //! `AIL_LEARNED_RELATED=1` (expand questions with related words learned from the workspace),
@@ -81,20 +81,9 @@ fn main() -> Result<(), String> {
         identifier_questions(&corpus.functions)
             .into_iter()
             .partition(|q| third_party(&q.path));
-    let vendored = every_nth(
-        &vendored_all,
-        limit.unwrap_or(VENDORED_QUESTIONS).min(VENDORED_QUESTIONS),
-    );
-    let doc = every_nth(
-        &doc_all.questions,
-        limit.unwrap_or(DOC_QUESTIONS).min(DOC_QUESTIONS),
-    );
-    let ident = every_nth(
-        &ident_all,
-        limit
-            .unwrap_or(IDENTIFIER_QUESTIONS)
-            .min(IDENTIFIER_QUESTIONS),
-    );
+    let vendored = every_nth(&vendored_all, limit.unwrap_or(VENDORED_QUESTIONS));
+    let doc = every_nth(&doc_all.questions, limit.unwrap_or(DOC_QUESTIONS));
+    let ident = every_nth(&ident_all, limit.unwrap_or(IDENTIFIER_QUESTIONS));
 
     // 3. The engine, on the blanked copy, served from its persisted segment as a user's
     //    would be (AIL_QUALITY_IN_MEMORY=1 keeps it in memory instead), with the answer

@@ -132,13 +132,13 @@ pub fn by_set(answers: &[Stated], half: usize, abstain: f32) -> String {
 /// Every answer's evidence as tab-separated values, for `benches/fit_confidence.py`.
 pub fn evidence_tsv(answers: &[Stated]) -> String {
     let mut out = String::from(
-        "set\thalf\tcorrect\tconfidence\tcoverage\tweighted_coverage\tknown_terms\ttop_in_lexical\ttop_in_vector\tlexical_first\tvector_first\ttop_similarity\tnamed\tmargin\tfirst\n",
+        "set\thalf\tcorrect\tconfidence\tcoverage\tweighted_coverage\tknown_terms\ttop_in_lexical\ttop_in_vector\tlexical_first\tvector_first\ttop_similarity\tnamed\tname_share\tmargin\tfirst\n",
     );
     for a in answers {
         let e = &a.evidence;
         let _ = writeln!(
             out,
-            "{}\t{}\t{}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{}\t{}\t{}\t{}\t{:.4}\t{:.4}\t{:.4}\t{:.5}",
+            "{}\t{}\t{}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{}\t{}\t{}\t{}\t{:.4}\t{:.4}\t{:.4}\t{:.4}\t{:.5}",
             a.set,
             a.half,
             u8::from(a.correct()),
@@ -152,6 +152,7 @@ pub fn evidence_tsv(answers: &[Stated]) -> String {
             u8::from(e.vector_first),
             e.top_similarity,
             e.named,
+            e.name_share,
             e.margin(),
             e.first
         );

@@ -274,7 +274,7 @@ pub fn outnamed(symbol: &str, known_tokens: &[&str]) -> bool {
 }
 
 /// A symbol's own name without its container: `Config::load` -> `load`.
-fn last_segment(symbol: &str) -> &str {
+pub fn last_segment(symbol: &str) -> &str {
     symbol
         .rsplit(['.', ':', ' '])
         .find(|s| !s.is_empty())
