@@ -335,11 +335,7 @@ fn half_of(q: &Question) -> usize {
 /// The rank (1-based) of the first engine result that holds the answer, how many of the
 /// results shown were vendored or generated code, of how many, and the answer's
 /// confidence with its evidence.
-fn engine_rank(
-    engine: &Engine,
-    q: &Question,
-    retrieval: Retrieval,
-) -> Result<EngineRank, String> {
+fn engine_rank(engine: &Engine, q: &Question, retrieval: Retrieval) -> Result<EngineRank, String> {
     let query = Query {
         question: q.question.clone(),
         file: None,

@@ -86,11 +86,8 @@ pub fn gather(
         .filter(|(_, &c)| c)
         .map(|((_, idf), _)| idf)
         .sum();
-    let in_list = |list: &[(u32, f32)], n: usize| {
-        list.iter()
-            .take(n)
-            .any(|(id, _)| top_chunks.contains(id))
-    };
+    let in_list =
+        |list: &[(u32, f32)], n: usize| list.iter().take(n).any(|(id, _)| top_chunks.contains(id));
     let known_tokens: Vec<&str> = tokens
         .iter()
         .map(String::as_str)

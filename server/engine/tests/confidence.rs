@@ -72,14 +72,21 @@ fn a_named_function_is_answered_with_confidence_and_weak_matches_abstain() {
         "{}",
         named.summary
     );
-    assert!(!named.summary.contains("No good match"), "{}", named.summary);
+    assert!(
+        !named.summary.contains("No good match"),
+        "{}",
+        named.summary
+    );
 
     // Only "rows" meets the workspace, in one place that has nothing to do with invoices.
     let weak = ask(
         &engine,
         "how are overdue invoices reconciled with ledger rows at quarter end",
     );
-    assert!(!weak.results.is_empty(), "the closest places are still listed");
+    assert!(
+        !weak.results.is_empty(),
+        "the closest places are still listed"
+    );
     assert!(
         weak.confidence < NO_GOOD_MATCH,
         "confidence {} with evidence {:?}",
