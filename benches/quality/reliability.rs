@@ -51,8 +51,9 @@ pub fn diagram(answers: &[Stated], half: usize) -> String {
         let range = format!("{lo:.1}–{:.1}", lo + 1.0 / BUCKETS as f64);
         if n == 0 {
             let _ = writeln!(out, "| {range} | 0 | – | – | – |");
+            // Mermaid has no gaps: an empty bucket charts as 0 on both.
             precision.push(0.0);
-            stated.push(lo + 0.05);
+            stated.push(0.0);
             continue;
         }
         let p = right as f64 / n as f64;
