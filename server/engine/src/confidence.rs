@@ -30,18 +30,23 @@ pub struct Evidence {
     /// Share of the question's known words that are words of the top place's symbol name:
     /// near 1 when the question is mostly that name ("where is parse args defined").
     pub name_share: f32,
-    /// Fused scores of the first and second places.
+    /// Fused scores of the first and second places; `second` is `None` when nothing else
+    /// was found.
     pub first: f32,
-    pub second: f32,
+    pub second: Option<f32>,
 }
 
 impl Evidence {
-    /// How far the top place stands out from the second, 0..1.
+    /// How far the top place stands out from the second, 0..1. A lone place has nothing
+    /// to stand out from, and the fit never saw one (every benchmark answer had a second
+    /// place), so its margin counts as none rather than as the largest there is.
     pub fn margin(&self) -> f32 {
-        if self.first <= 0.0 {
-            return 0.0;
+        match self.second {
+            Some(second) if self.first > 0.0 => {
+                ((self.first - second) / self.first).clamp(0.0, 1.0)
+            }
+            _ => 0.0,
         }
-        ((self.first - self.second) / self.first).clamp(0.0, 1.0)
     }
 }
 
@@ -123,7 +128,7 @@ pub fn gather(
         named,
         name_share: in_name as f32 / known.len() as f32,
         first: top.candidate.score,
-        second: places.get(1).map_or(0.0, |p| p.candidate.score),
+        second: places.get(1).map(|p| p.candidate.score),
     }
 }
 
@@ -247,7 +252,7 @@ mod tests {
             named: level,
             name_share: level,
             first: 0.05,
-            second: 0.05 * (1.0 - level * 0.6),
+            second: Some(0.05 * (1.0 - level * 0.6)),
         }
     }
 
@@ -266,7 +271,7 @@ mod tests {
             7 => s.top_similarity = up(s.top_similarity),
             8 => s.named = up(s.named),
             9 => s.name_share = up(s.name_share),
-            _ => s.second = (s.second - by * s.first).max(0.0),
+            _ => s.second = s.second.map(|x| (x - by * s.first).max(0.0)),
         }
         s
     }
@@ -294,7 +299,7 @@ mod tests {
                 named: next() * 1.5,
                 name_share: next(),
                 first,
-                second: first * next(),
+                second: Some(first * next()),
             });
         }
         for e in &starts {
@@ -336,7 +341,7 @@ mod tests {
             named: 0.0,
             name_share: 0.0,
             first: 0.04,
-            second: 0.039,
+            second: Some(0.039),
         };
         assert!(confidence(&weak) < NO_GOOD_MATCH, "{}", confidence(&weak));
     }
@@ -351,7 +356,7 @@ mod tests {
         assert_eq!(confidence(&unknown_words), 0.0);
         let no_place = Evidence {
             first: 0.0,
-            second: 0.0,
+            second: None,
             ..evidence(1.0)
         };
         assert_eq!(confidence(&no_place), 0.0);
