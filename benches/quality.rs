@@ -21,10 +21,12 @@
 //! other.
 //!
 //! Environment: `AIL_BENCH_WORKSPACE` (default `bench-data/django`), `AIL_QUALITY_LIMIT`
-//! (at most this many questions of each type), `AIL_QUALITY_REPORT` (write every question's
-//! ranks to this file as tab-separated values), `AIL_QUALITY_MODES` (comma-separated mode
+//! (this many questions of each type, or all candidates if fewer, instead of the defaults),
+//! `AIL_QUALITY_REPORT` (write every question's ranks to this file as tab-separated
+//! values), `AIL_QUALITY_MODES` (comma-separated mode
 //! names to run), and the engine settings `settings.rs` reads (`AIL_QUALITY_MODEL`,
-//! `AIL_QUALITY_GRAPH`, `AIL_VENDORED_WEIGHT`, `AIL_LEARNED_RELATED`, `AIL_QUALITY_IN_MEMORY`).
+//! `AIL_QUALITY_GRAPH`, `AIL_VENDORED_WEIGHT`, `AIL_LEARNED_RELATED`, `AIL_QUALITY_IN_MEMORY`);
+//! `AIL_QUALITY_EVIDENCE` writes every hybrid answer's confidence evidence to that file.
 
 use ail_engine::cache::CacheConfig;
 use ail_engine::{Engine, Query, Retrieval};
@@ -35,11 +37,16 @@ use std::time::Instant;
 
 #[path = "quality/floor.rs"]
 mod floor;
+#[path = "quality/python.rs"]
+mod python;
+#[path = "quality/reliability.rs"]
+mod reliability;
 #[path = "quality/score.rs"]
 mod score;
 #[path = "quality/settings.rs"]
 mod settings;
 use floor::Floor;
+use python::{logical_lines, StringToken, Token};
 use score::Score;
 
 const DOC_QUESTIONS: usize = 1000;
@@ -77,20 +84,9 @@ fn main() -> Result<(), String> {
         identifier_questions(&corpus.functions)
             .into_iter()
             .partition(|q| third_party(&q.path));
-    let vendored = every_nth(
-        &vendored_all,
-        limit.unwrap_or(VENDORED_QUESTIONS).min(VENDORED_QUESTIONS),
-    );
-    let doc = every_nth(
-        &doc_all.questions,
-        limit.unwrap_or(DOC_QUESTIONS).min(DOC_QUESTIONS),
-    );
-    let ident = every_nth(
-        &ident_all,
-        limit
-            .unwrap_or(IDENTIFIER_QUESTIONS)
-            .min(IDENTIFIER_QUESTIONS),
-    );
+    let vendored = every_nth(&vendored_all, limit.unwrap_or(VENDORED_QUESTIONS));
+    let doc = every_nth(&doc_all.questions, limit.unwrap_or(DOC_QUESTIONS));
+    let ident = every_nth(&ident_all, limit.unwrap_or(IDENTIFIER_QUESTIONS));
 
     // 3. The engine, on the blanked copy, served from its persisted segment as a user's
     //    would be (see `settings.rs` for the other choices), with the answer cache off so
@@ -180,6 +176,7 @@ fn main() -> Result<(), String> {
     let total = (doc.len() + ident.len() + vendored.len()) * modes.len();
     let mut asked = 0;
     let mut ranks: HashMap<(usize, usize), Vec<Option<usize>>> = HashMap::new();
+    let mut stated = Vec::new();
     for (set_i, (_, questions)) in sets.iter().enumerate() {
         for (mode_i, (mode_name, retrieval)) in modes.iter().enumerate() {
             let mut scores: [Score; 3] = Default::default();
@@ -187,7 +184,20 @@ fn main() -> Result<(), String> {
             for q in questions.iter() {
                 let t = Instant::now();
                 let (rank, third_party_shown) = match retrieval {
-                    Some(retrieval) => engine_rank(&engine, q, *retrieval)?,
+                    Some(retrieval) => {
+                        let (rank, shown, confidence, evidence) =
+                            engine_rank(&engine, q, *retrieval)?;
+                        if *retrieval == Retrieval::Hybrid {
+                            stated.push(reliability::Stated {
+                                set: sets[set_i].0,
+                                half: half_of(q),
+                                rank,
+                                confidence,
+                                evidence,
+                            });
+                        }
+                        (rank, shown)
+                    }
                     None => (floor.rank(q), (0, 0)),
                 };
                 let ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -246,6 +256,16 @@ fn main() -> Result<(), String> {
                 score.median_ms()
             );
         }
+    }
+    for (half, title) in [(0, "tune half"), (1, "report half")] {
+        println!("\nstated confidence of hybrid answers, {title}:\n");
+        println!("{}", reliability::diagram(&stated, half));
+        let abstain = ail_engine::confidence::NO_GOOD_MATCH;
+        println!("{}", reliability::by_set(&stated, half, abstain));
+    }
+    if let Some(path) = std::env::var_os("AIL_QUALITY_EVIDENCE").filter(|p| !p.is_empty()) {
+        std::fs::write(&path, reliability::evidence_tsv(&stated))
+            .map_err(|e| format!("cannot write {}: {e}", PathBuf::from(&path).display()))?;
     }
     println!();
     println!(
@@ -312,13 +332,10 @@ fn half_of(q: &Question) -> usize {
     (h >> 32) as usize & 1
 }
 
-/// The rank (1-based) of the first engine result that holds the answer, and how many of
-/// the results shown were vendored or generated code, of how many.
-fn engine_rank(
-    engine: &Engine,
-    q: &Question,
-    retrieval: Retrieval,
-) -> Result<(Option<usize>, (usize, usize)), String> {
+/// The rank (1-based) of the first engine result that holds the answer, how many of the
+/// results shown were vendored or generated code, of how many, and the answer's
+/// confidence with its evidence.
+fn engine_rank(engine: &Engine, q: &Question, retrieval: Retrieval) -> Result<EngineRank, String> {
     let query = Query {
         question: q.question.clone(),
         file: None,
@@ -341,8 +358,20 @@ fn engine_rank(
         .iter()
         .filter(|hit| hit.file_kind.is_third_party_or_generated())
         .count();
-    Ok((rank, (shown, answer.results.len())))
+    Ok((
+        rank,
+        (shown, answer.results.len()),
+        answer.confidence,
+        answer.evidence,
+    ))
 }
+
+type EngineRank = (
+    Option<usize>,
+    (usize, usize),
+    f32,
+    ail_engine::confidence::Evidence,
+);
 
 /// Up to `limit` items, evenly spread over the list, starting with the first.
 fn every_nth<T: Clone>(items: &[T], limit: usize) -> Vec<T> {
@@ -494,195 +523,6 @@ fn blank_docstrings(text: &str, path: &str, corpus: &mut Corpus) -> (String, Vec
         }
     }
     (out, functions)
-}
-
-/// The few Python tokens the docstring finder needs.
-#[derive(Debug)]
-enum Token {
-    Name(String),
-    Str(StringToken),
-    Op(char),
-    Other,
-}
-
-#[derive(Debug)]
-struct StringToken {
-    start_line: u32,
-    end_line: u32,
-    body: String,
-    /// Plain or raw/unicode-prefixed: bytes and f-strings are not docstrings.
-    is_docstring_kind: bool,
-}
-
-/// One logical line: a statement's tokens, across bracketed or backslash-joined lines.
-#[derive(Debug)]
-struct LogicalLine {
-    first_line: u32,
-    indent: usize,
-    tokens: Vec<Token>,
-}
-
-/// Split Python source into logical lines, skipping comments and blank lines, and
-/// reading strings whole so that code inside docstrings is never mistaken for code.
-fn logical_lines(text: &str) -> Vec<LogicalLine> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = Vec::new();
-    let mut current: Option<LogicalLine> = None;
-    let mut line: u32 = 0;
-    let mut line_start = 0usize;
-    let mut depth = 0i32;
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '\n' => {
-                line += 1;
-                i += 1;
-                line_start = i;
-                if depth <= 0 {
-                    depth = 0;
-                    out.extend(current.take());
-                }
-                continue;
-            }
-            '\\' if chars.get(i + 1) == Some(&'\n') => {
-                line += 1;
-                i += 2;
-                line_start = i;
-                continue;
-            }
-            ' ' | '\t' | '\r' | '\x0c' => {
-                i += 1;
-                continue;
-            }
-            '#' => {
-                while i < chars.len() && chars[i] != '\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            _ => {}
-        }
-        let logical = current.get_or_insert_with(|| LogicalLine {
-            first_line: line,
-            indent: i - line_start,
-            tokens: Vec::new(),
-        });
-        if c == '"' || c == '\'' {
-            let (token, next, lines) = read_string(&chars, i, line, true);
-            logical.tokens.push(Token::Str(token));
-            line += lines;
-            if lines > 0 {
-                line_start = chars[..next]
-                    .iter()
-                    .rposition(|&c| c == '\n')
-                    .map_or(0, |p| p + 1);
-            }
-            i = next;
-        } else if c.is_alphabetic() || c == '_' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            let word: String = chars[start..i].iter().collect();
-            let is_prefix = word.len() <= 2
-                && word.chars().all(|c| "rRbBuUfF".contains(c))
-                && matches!(chars.get(i), Some('"') | Some('\''));
-            if is_prefix {
-                let plain = word.chars().all(|c| "rRuU".contains(c));
-                let (token, next, lines) = read_string(&chars, i, line, plain);
-                logical.tokens.push(Token::Str(token));
-                line += lines;
-                if lines > 0 {
-                    line_start = chars[..next]
-                        .iter()
-                        .rposition(|&c| c == '\n')
-                        .map_or(0, |p| p + 1);
-                }
-                i = next;
-            } else {
-                logical.tokens.push(Token::Name(word));
-            }
-        } else if c.is_ascii_digit() {
-            while i < chars.len()
-                && (chars[i].is_alphanumeric() || chars[i] == '.' || chars[i] == '_')
-            {
-                i += 1;
-            }
-            logical.tokens.push(Token::Other);
-        } else {
-            match c {
-                '(' | '[' | '{' => depth += 1,
-                ')' | ']' | '}' => depth -= 1,
-                _ => {}
-            }
-            logical.tokens.push(Token::Op(c));
-            i += 1;
-        }
-    }
-    out.extend(current);
-    out
-}
-
-/// Read the string literal whose opening quote is at `at`. Returns the token, the index
-/// after it and how many newlines it spans.
-fn read_string(chars: &[char], at: usize, line: u32, plain: bool) -> (StringToken, usize, u32) {
-    let quote = chars[at];
-    let triple = chars.get(at + 1) == Some(&quote) && chars.get(at + 2) == Some(&quote);
-    let mut i = at + if triple { 3 } else { 1 };
-    let body_start = i;
-    let mut newlines = 0;
-    let body_end;
-    loop {
-        match chars.get(i) {
-            None => {
-                body_end = chars.len();
-                break;
-            }
-            Some('\\') => {
-                if chars.get(i + 1) == Some(&'\n') {
-                    newlines += 1;
-                }
-                i += 2;
-            }
-            Some('\n') if !triple => {
-                // Unterminated single-quoted string: stop at the line end.
-                body_end = i;
-                break;
-            }
-            Some('\n') => {
-                newlines += 1;
-                i += 1;
-            }
-            Some(&c) if c == quote => {
-                if !triple {
-                    body_end = i;
-                    i += 1;
-                    break;
-                }
-                if chars.get(i + 1) == Some(&quote) && chars.get(i + 2) == Some(&quote) {
-                    body_end = i;
-                    i += 3;
-                    break;
-                }
-                i += 1;
-            }
-            Some(_) => i += 1,
-        }
-    }
-    let body: String = chars[body_start..body_end.min(chars.len())]
-        .iter()
-        .collect();
-    (
-        StringToken {
-            start_line: line,
-            end_line: line + newlines,
-            body,
-            is_docstring_kind: plain,
-        },
-        i.min(chars.len()),
-        newlines,
-    )
 }
 
 // ---------------------------------------------------------------------------------------

@@ -123,8 +123,10 @@ pub struct Answer {
     pub summary: String,
     pub results: Vec<Hit>,
     pub citations: Vec<Citation>,
-    /// 0..1: high when the retrievers agree and the top results cover the question.
+    /// 0..1: the chance that the first result is the place asked for (see `confidence`).
     pub confidence: f32,
+    /// What the confidence was computed from (benchmarks fit the calibration on it).
+    pub evidence: crate::confidence::Evidence,
     pub timings: Timings,
     pub index: IndexInfo,
     /// Anything degraded in this answer, in a few words each.

@@ -16,7 +16,7 @@ use crate::file_kind::{FileKind, KindRules};
 use crate::git::{BlameHunk, FileHistory, GitRepo, HistoryIndex, Permalinker};
 use crate::index::{prepare_file, EmbedderChoice, PreparedFile};
 use crate::metrics::{Metrics, MetricsSnapshot};
-use crate::rank::{self, Evidence, Place};
+use crate::rank::{self, Place};
 use crate::segment::{Segment, SegmentError};
 use crate::store::Store;
 use crate::text::question_tokens;

@@ -6,6 +6,7 @@ pub mod bm25;
 pub mod cache;
 pub mod cancel;
 pub mod chunk;
+pub mod confidence;
 pub mod config;
 pub mod copies;
 pub mod embed;

@@ -1,5 +1,5 @@
 //! Ranking: fuse the lexical and vector result lists, boost what the question points at,
-//! merge overlapping places, and say how sure we are.
+//! and merge overlapping places (how sure the answer is: `confidence`).
 //!
 //! Reciprocal rank fusion needs no score calibration between BM25 and cosine: each list
 //! contributes `weight / (K + rank)`. Boosts are multiplicative so they reorder close
@@ -274,7 +274,7 @@ pub fn outnamed(symbol: &str, known_tokens: &[&str]) -> bool {
 }
 
 /// A symbol's own name without its container: `Config::load` -> `load`.
-fn last_segment(symbol: &str) -> &str {
+pub fn last_segment(symbol: &str) -> &str {
     symbol
         .rsplit(['.', ':', ' '])
         .find(|s| !s.is_empty())
@@ -328,40 +328,6 @@ pub fn merge_overlapping(places: Vec<Place>, limit: usize) -> Vec<Place> {
         }
     }
     kept
-}
-
-/// Inputs to the confidence of an answer.
-pub struct Evidence {
-    /// Share of the question's terms (that the corpus knows) found in the top result, 0..1.
-    pub coverage: f32,
-    /// Share of the question's terms the corpus knows at all, 0..1.
-    pub known_terms: f32,
-    /// Whether the top result is near the top of both retrievers' lists.
-    pub top_in_lexical: bool,
-    pub top_in_vector: bool,
-    /// Cosine similarity of the top result to the question.
-    pub top_similarity: f32,
-    /// Fused scores of the first and second results.
-    pub first: f32,
-    pub second: f32,
-}
-
-/// 0..1: high when the retrievers agree, the top result covers the question and stands out.
-pub fn confidence(e: &Evidence) -> f32 {
-    if e.first <= 0.0 {
-        return 0.0;
-    }
-    let agreement = match (e.top_in_lexical, e.top_in_vector) {
-        (true, true) => 1.0,
-        (true, false) | (false, true) => 0.5,
-        _ => 0.0,
-    };
-    let margin = ((e.first - e.second) / e.first).clamp(0.0, 1.0);
-    let c = 0.4 * e.coverage
-        + 0.25 * agreement
-        + 0.2 * e.top_similarity.clamp(0.0, 1.0)
-        + 0.15 * margin;
-    (c * e.known_terms.clamp(0.0, 1.0).sqrt()).clamp(0.0, 1.0)
 }
 
 #[cfg(test)]
@@ -573,37 +539,6 @@ mod tests {
             (merged[0].start_line, merged[0].end_line),
             (4, 14),
             "a class does not"
-        );
-    }
-
-    #[test]
-    fn confidence_is_low_for_weak_evidence_and_high_for_strong() {
-        let strong = Evidence {
-            coverage: 1.0,
-            known_terms: 1.0,
-            top_in_lexical: true,
-            top_in_vector: true,
-            top_similarity: 0.8,
-            first: 0.09,
-            second: 0.05,
-        };
-        let weak = Evidence {
-            coverage: 0.2,
-            known_terms: 0.3,
-            top_in_lexical: false,
-            top_in_vector: true,
-            top_similarity: 0.1,
-            first: 0.04,
-            second: 0.039,
-        };
-        assert!(confidence(&strong) > 0.7, "{}", confidence(&strong));
-        assert!(confidence(&weak) < 0.2, "{}", confidence(&weak));
-        assert_eq!(
-            confidence(&Evidence {
-                first: 0.0,
-                ..strong
-            }),
-            0.0
         );
     }
 }

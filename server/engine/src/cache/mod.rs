@@ -415,6 +415,7 @@ mod tests {
             }],
             citations: vec![],
             confidence: 0.5,
+            evidence: Default::default(),
             timings: Timings::default(),
             index: IndexInfo {
                 state: IndexState::Ready,

@@ -98,8 +98,9 @@ impl Engine {
         }
 
         let t = Instant::now();
-        let (places, confidence) =
+        let (places, evidence) =
             self.fuse_and_rank(query, &plan, &terms, &found, &index, cancel)?;
+        let confidence = crate::confidence::confidence(&evidence);
         timings.rank = ms(t);
 
         let t = Instant::now();
@@ -141,6 +142,7 @@ impl Engine {
             results,
             citations,
             confidence,
+            evidence,
             timings,
             index: info,
             warnings,

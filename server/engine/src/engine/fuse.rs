@@ -1,13 +1,13 @@
 //! Stage 3 of an answer: fuse the two candidate lists, weigh each candidate by what the
-//! question names and by its file's kind, fold copies, merge overlapping places, and say
-//! how confident the answer is.
+//! question names and by its file's kind, fold copies, merge overlapping places, and
+//! gather the evidence the answer's confidence comes from.
 
 use super::plan::{Plan, Terms};
 use super::retrieve::Retrieved;
 use super::*;
 
 impl Engine {
-    /// The places to answer with, best first, and the answer's confidence.
+    /// The places to answer with, best first, and the evidence about the first.
     pub(crate) fn fuse_and_rank(
         &self,
         query: &Query,
@@ -16,7 +16,7 @@ impl Engine {
         found: &Retrieved,
         index: &Store,
         cancel: &CancelToken,
-    ) -> Result<(Vec<Place>, f32), QueryError> {
+    ) -> Result<(Vec<Place>, crate::confidence::Evidence), QueryError> {
         let tokens = &plan.tokens;
         let known: Vec<&str> = terms.known.iter().map(String::as_str).collect();
         let mut candidates = rank::fuse(&found.lexical, &found.vector);
@@ -65,71 +65,14 @@ impl Engine {
             })
             .collect();
         let places = rank::merge_overlapping(places, query.limit);
-        let confidence = self.confidence(
+        let evidence = crate::confidence::gather(
             index,
-            &tokens[..plan.counted_tokens],
+            tokens,
+            plan.counted_tokens,
             &places,
             &found.lexical,
             &found.vector,
         );
-        Ok((places, confidence))
+        Ok((places, evidence))
     }
-
-    pub(crate) fn confidence(
-        &self,
-        index: &Store,
-        tokens: &[String],
-        places: &[Place],
-        lexical: &[(u32, f32)],
-        vector: &[(u32, f32)],
-    ) -> f32 {
-        let Some(top) = places.first() else {
-            return 0.0;
-        };
-        // Plain terms only: pair compounds ("parseargs") are bonus evidence, not coverage.
-        let mut plain = Vec::new();
-        crate::text::for_each_token(&tokens.join(" "), |t| plain.push(t.to_string()));
-        plain.sort();
-        plain.dedup();
-        let known: Vec<&str> = plain
-            .iter()
-            .map(String::as_str)
-            .filter(|t| index.knows_term(t))
-            .collect();
-        if known.is_empty() {
-            return 0.0;
-        }
-        let known_share = known.len() as f32 / plain.len() as f32;
-        let top_chunks: Vec<u32> = chunk_ids_in(index, top).collect();
-        let covered = known
-            .iter()
-            .filter(|&&t| top_chunks.iter().any(|&c| index.chunk_has_term(c, t)))
-            .count();
-        let in_top =
-            |list: &[(u32, f32)]| list.iter().take(10).any(|(id, _)| top_chunks.contains(id));
-        rank::confidence(&Evidence {
-            coverage: covered as f32 / known.len() as f32,
-            known_terms: known_share,
-            top_in_lexical: in_top(lexical),
-            top_in_vector: in_top(vector),
-            top_similarity: top.candidate.vector_similarity,
-            first: top.candidate.score,
-            second: places.get(1).map_or(0.0, |p| p.candidate.score),
-        })
-    }
-}
-
-/// The chunks of `place`'s file that fall inside its (possibly widened) line range.
-pub(crate) fn chunk_ids_in<'a>(
-    index: &'a Store,
-    place: &'a Place,
-) -> impl Iterator<Item = u32> + 'a {
-    index
-        .file_chunks(place.path_id)
-        .into_iter()
-        .filter(move |&c| {
-            index.chunk(c).is_some_and(|ch| {
-                ch.start_line >= place.start_line && ch.end_line <= place.end_line
-            }) || c == place.candidate.id
-        })
 }

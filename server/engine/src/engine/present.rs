@@ -149,7 +149,7 @@ impl FileTexts {
     }
 }
 
-/// A few lines of markdown: what was found and where, and a warning when unsure.
+/// A few lines of markdown: what was found and where, led by "No good match" when unsure.
 pub(crate) fn summarize(question: &str, results: &[Hit], confidence: f32) -> String {
     let Some(top) = results.first() else {
         return format!("Nothing in the workspace matches \u{201c}{question}\u{201d}. Try other words, or a name that appears in the code.");
@@ -158,11 +158,23 @@ pub(crate) fn summarize(question: &str, results: &[Hit], confidence: f32) -> Str
         Some(s) => format!("`{s}` ({}) in `{}`", h.kind.as_str(), h.path),
         None => format!("`{}`", h.path),
     };
+    let plural = if results.len() == 1 { "" } else { "s" };
+    // Below the calibrated threshold the first place is more likely wrong than right: say
+    // so first, and offer the places as the closest, not as answers.
+    let lead = if confidence < crate::confidence::NO_GOOD_MATCH {
+        format!(
+            "**No good match** for \u{201c}{question}\u{201d}; the place{plural} below may be unrelated. Closest: {}",
+            name(top)
+        )
+    } else {
+        format!(
+            "**{} place{plural}** for \u{201c}{question}\u{201d}. Best match: {}",
+            results.len(),
+            name(top)
+        )
+    };
     let mut s = format!(
-        "**{} place{}** for \u{201c}{question}\u{201d}. Best match: {}, lines {}\u{2013}{} [{}].",
-        results.len(),
-        if results.len() == 1 { "" } else { "s" },
-        name(top),
+        "{lead}, lines {}\u{2013}{} [{}].",
         top.start_line + 1,
         top.end_line.max(top.start_line + 1),
         top.citation
@@ -179,9 +191,6 @@ pub(crate) fn summarize(question: &str, results: &[Hit], confidence: f32) -> Str
             crate::answer::SUMMARY_ALSO,
             others.join("; ")
         ));
-    }
-    if confidence < 0.3 {
-        s.push_str("\n_Low confidence: few of the question's words meet in one place; these results may be unrelated._");
     }
     s
 }

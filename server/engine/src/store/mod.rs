@@ -408,6 +408,23 @@ impl Store {
             || self.parts.iter().any(|p| p.segment.term_id(term).is_some())
     }
 
+    /// BM25's inverse document frequency of `term` over the segments and the overlay, or
+    /// `None` when no live chunk holds it.
+    pub fn term_idf(&self, term: &str) -> Option<f32> {
+        let df = self
+            .parts
+            .iter()
+            .map(|p| p.segment.term_id(term).map_or(0, |t| p.live_df(t)))
+            .sum::<u64>()
+            + self
+                .mem
+                .bm25
+                .term_id(term)
+                .map_or(0, |t| self.mem.bm25.df(t));
+        let live = self.parts.iter().map(|p| p.live_docs).sum::<u64>() + self.mem.bm25.len() as u64;
+        (df > 0).then(|| idf_of(live.max(df), df))
+    }
+
     /// Whether chunk `id` holds `term`.
     pub fn chunk_has_term(&self, id: u32, term: &str) -> bool {
         let first_mem = self.segment_chunks();
