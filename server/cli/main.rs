@@ -43,6 +43,24 @@ struct GlobalArgs {
     /// 0.5; 1 ranks them alike)
     #[arg(long, global = true, value_name = "W", value_parser = parse_weight)]
     vendored_weight: Option<f32>,
+    /// Anonymous memory the index may hold while indexing, in megabytes (default 100): a
+    /// larger workspace is written to disk in parts as it is indexed
+    #[arg(long, global = true, value_name = "MB", value_parser = parse_budget)]
+    memory_budget_mb: Option<u64>,
+}
+
+/// A memory budget in megabytes, within the language server's accepted range.
+fn parse_budget(text: &str) -> Result<u64, String> {
+    let (min, max) = (
+        ail_engine::config::MIN_MEMORY_BUDGET_MB,
+        ail_engine::config::MAX_MEMORY_BUDGET_MB,
+    );
+    match text.parse::<u64>() {
+        Ok(mb) if (min..=max).contains(&mb) => Ok(mb),
+        _ => Err(format!(
+            "expected a whole number of megabytes from {min} to {max}, got {text:?}"
+        )),
+    }
 }
 
 /// A weight between 0 and 1.
@@ -184,6 +202,9 @@ fn config(global: &GlobalArgs) -> EngineConfig {
     config.persist = !global.no_persist;
     if let Some(w) = global.vendored_weight {
         config.vendored_weight = w;
+    }
+    if let Some(mb) = global.memory_budget_mb {
+        config.memory_budget = (mb as usize) << 20;
     }
     config
 }

@@ -45,7 +45,17 @@ pub struct EngineConfig {
     /// Learn related words from the workspace at the end of a full pass and expand
     /// questions with them (`related.rs`). Off: measured, it did not pay (BENCHMARKS.md).
     pub learned_related: bool,
+    /// Anonymous memory the index may hold, in bytes. A first pass writes what it has
+    /// indexed to a segment on disk whenever its in-memory part passes a share of this,
+    /// so a workspace of any size is indexed within it.
+    pub memory_budget: usize,
 }
+
+/// 100 MiB: an editor's language server that people do not notice.
+pub const DEFAULT_MEMORY_BUDGET: usize = 100 << 20;
+/// Below 16 MB a pass would write a segment every few files; above 64 GB is a typo.
+pub const MIN_MEMORY_BUDGET_MB: u64 = 16;
+pub const MAX_MEMORY_BUDGET_MB: u64 = 65_536;
 
 impl Default for EngineConfig {
     fn default() -> Self {
@@ -67,6 +77,7 @@ impl Default for EngineConfig {
             budgets: crate::rollback::Budgets::default(),
             vendored_weight: crate::rank::DEFAULT_VENDORED_WEIGHT,
             learned_related: false,
+            memory_budget: DEFAULT_MEMORY_BUDGET,
         }
     }
 }

@@ -329,6 +329,16 @@ impl Engine {
             }
         }
 
+        // A pass that may write segments as it goes fits the embedder's term weights on the
+        // first flush's files: visit files in an order unrelated to their folders so that
+        // those are a fair sample of the workspace.
+        let overlay_cap = self.overlay_cap();
+        let text_bytes: u64 = to_read.iter().map(|f| f.size).sum();
+        if rebuild && overlay_cap.is_some_and(|cap| text_bytes > cap as u64 / 2) {
+            to_read.sort_by_cached_key(|f| xxhash_rust::xxh3::xxh3_64(f.rel_path.as_bytes()));
+        }
+        let mut overlay_floor = self.index.read().memory_bytes();
+
         let total = to_read.len();
         let static_embedder = self.static_embedder.as_deref();
         let max_size = self.config.max_file_size;
@@ -404,6 +414,12 @@ impl Engine {
                         Err((path, reason)) => index.skip(&path, reason),
                     }
                 }
+                let overlay_bytes = index.memory_bytes();
+                drop(index);
+                if overlay_cap.is_some_and(|cap| overlay_bytes > overlay_floor + cap) {
+                    self.flush_overlay();
+                    overlay_floor = self.index.read().memory_bytes();
+                }
             }
             Ok(())
         })?;
@@ -424,7 +440,9 @@ impl Engine {
             self.index.write().mem.fit_and_embed();
             self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
         }
-        if rebuild && report.updated > 0 && self.config.learned_related {
+        // Learning needs the whole corpus in memory: not after a pass that streamed.
+        let in_memory = self.index.read().segment_count() == 0;
+        if rebuild && report.updated > 0 && self.config.learned_related && in_memory {
             // Learned under the shared lock (queries go on), installed under a short write.
             let learned = {
                 let index = self.index.read();
@@ -438,7 +456,7 @@ impl Engine {
             let mut index = self.index.write();
             // Without a segment (persistence off), tombstones are squeezed out in memory;
             // with one, the merge into a new segment drops them.
-            if index.segment().is_none()
+            if !index.has_segment()
                 && index.tombstones() as f64 > COMPACT_RATIO * index.id_count().max(1) as f64
             {
                 index.mem = index.mem.compacted();
@@ -494,6 +512,51 @@ impl Engine {
         }
         crate::pool::release_free_memory();
         Some(bytes)
+    }
+
+    /// How far the overlay may grow during a pass before it is written to a segment:
+    /// nearly a third of the memory budget (the rest is the walk, the prepared batches in
+    /// flight, the caches and the writer's bookkeeping). `None` without persistence.
+    fn overlay_cap(&self) -> Option<usize> {
+        self.index_path
+            .as_ref()
+            .map(|_| self.config.memory_budget / 10 * 3)
+    }
+
+    /// Write the overlay to a new segment and serve it from there, so that a pass holds
+    /// a bounded overlay however large the workspace. The segment's file is unlinked
+    /// once mapped: it lives until the next save merges it, and a crash leaves nothing.
+    fn flush_overlay(&self) {
+        let Some(dir) = self.index_path.as_ref().and_then(|p| p.parent()) else {
+            return;
+        };
+        if !self.index.read().mem.unembedded.is_empty() {
+            // The first flush fits the term weights on what the pass has read so far.
+            self.index.write().mem.fit_and_embed();
+            self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
+        }
+        static FLUSHES: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            ".segment-part-{}-{}{}",
+            std::process::id(),
+            FLUSHES.fetch_add(1, Ordering::Relaxed),
+            crate::index_file::TEMPORARY_SUFFIX
+        );
+        let path = dir.join(name);
+        let index = self.index.upgradable_read();
+        let meta = index.segment_meta(&self.root_str, None);
+        let written = crate::segment::write::write_segment(&index.overlay_source(), meta, &path)
+            .map_err(|e| e.to_string())
+            .and_then(|_| Segment::open_written(&path).map_err(|e| e.to_string()));
+        let _ = std::fs::remove_file(&path);
+        match written {
+            Ok(segment) => {
+                let mut index = parking_lot::RwLockUpgradableReadGuard::upgrade(index);
+                index.flush_into(Arc::new(segment));
+            }
+            Err(e) => tracing::warn!("could not write part of the index to disk: {e}"),
+        }
+        crate::pool::release_free_memory();
     }
 
     fn index_file_bytes(&self) -> Option<u64> {
@@ -595,7 +658,7 @@ impl Engine {
                 {
                     g.name()
                 }
-                _ if index.segment().is_some() => "exact-segment",
+                _ if index.has_segment() => "exact-segment",
                 _ => index.mem.vectors.name(),
             },
             load_note: self.load_note.lock().clone(),
@@ -1167,7 +1230,7 @@ impl Engine {
         // The graph covers the in-memory vectors; a workspace served from a segment is
         // searched exactly (see `Store::vector_search`).
         let graph = match &index.mem.graph {
-            Some(g) if !self.config.exact_search && !sparse && index.segment().is_none() => g,
+            Some(g) if !self.config.exact_search && !sparse && !index.has_segment() => g,
             _ => return index.vector_search(query, CANDIDATES, keep),
         };
         let n = self.graph_queries.fetch_add(1, Ordering::Relaxed);
@@ -1227,7 +1290,7 @@ impl Engine {
         }
         let (vectors, n) = {
             let index = self.index.read();
-            if index.mem.graph.is_some() || index.segment().is_some() {
+            if index.mem.graph.is_some() || index.has_segment() {
                 return;
             }
             (index.mem.vectors.clone(), index.mem.vectors.len())

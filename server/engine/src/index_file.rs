@@ -72,7 +72,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-const TEMPORARY_SUFFIX: &str = ".tmp";
+pub(crate) const TEMPORARY_SUFFIX: &str = ".tmp";
 
 /// Whether a file name in the index folder is a writer's temporary: `.<stem>-XXXXXX.tmp`
 /// as `write_atomically` and the segment writer make them, or `history.tmp`, the fixed

@@ -24,7 +24,11 @@ pub struct Settings {
     pub permalinks: ail_engine::git::PermalinkSettings,
     /// Factor on vendored and generated code's scores, 0..=1.
     pub vendored_weight: f32,
+    /// Anonymous memory the index may hold, in bytes.
+    pub memory_budget: usize,
 }
+
+use ail_engine::config::{MAX_MEMORY_BUDGET_MB, MIN_MEMORY_BUDGET_MB};
 
 const KNOWN: &[&str] = &[
     "maxFileSize",
@@ -39,6 +43,7 @@ const KNOWN: &[&str] = &[
     "permalinkHosts",
     "permalinkTemplate",
     "vendoredWeight",
+    "memoryBudgetMb",
 ];
 
 impl Settings {
@@ -56,6 +61,7 @@ impl Settings {
             persist: defaults.persist,
             permalinks: defaults.permalinks.clone(),
             vendored_weight: defaults.vendored_weight,
+            memory_budget: defaults.memory_budget,
         }
     }
 
@@ -100,6 +106,7 @@ impl Settings {
             vector_graph: true,
             permalinks: self.permalinks.clone(),
             vendored_weight: self.vendored_weight,
+            memory_budget: self.memory_budget,
             ..defaults.clone()
         }
     }
@@ -181,6 +188,14 @@ fn read(object: &Map<String, Value>, out: &mut Settings, warnings: &mut Vec<Stri
             "vendoredWeight" => match value.as_f64() {
                 Some(w) if (0.0..=1.0).contains(&w) => out.vendored_weight = w as f32,
                 _ => warnings.push(wrong("a number from 0 to 1")),
+            },
+            "memoryBudgetMb" => match value.as_u64() {
+                Some(mb) if (MIN_MEMORY_BUDGET_MB..=MAX_MEMORY_BUDGET_MB).contains(&mb) => {
+                    out.memory_budget = (mb as usize) << 20
+                }
+                _ => warnings.push(wrong(&format!(
+                    "a whole number of megabytes from {MIN_MEMORY_BUDGET_MB} to {MAX_MEMORY_BUDGET_MB}"
+                ))),
             },
             "permalinkTemplate" => match value.as_str() {
                 Some(t) if t.contains("{sha}") && t.contains("{path}") => {

@@ -71,7 +71,8 @@ fn reopened(store: &Store, path: &Path) -> Store {
 
 /// Every question's lexical and vector results as (path, first line, score).
 fn answers(store: &Store) -> Vec<Vec<(String, u32, String)>> {
-    let keep = |_: u32| true;
+    // As the engine does: an in-memory index keeps removed chunks' vectors until compacted.
+    let keep = |id: u32| store.is_live(id);
     let mut out = Vec::new();
     for q in QUESTIONS {
         let tokens = crate::text::question_tokens(q);
@@ -284,4 +285,71 @@ fn a_write_that_fails_half_way_leaves_the_old_segment_serving_and_no_temporary()
         vec![std::ffi::OsString::from("index.seg")],
         "{left:?}"
     );
+}
+
+/// Write the overlay of `store` to a part segment and serve it from there, as a streaming
+/// first pass does.
+fn flushed(store: &mut Store, dir: &Path, n: usize) {
+    let path = dir.join(format!("part-{n}.seg"));
+    write::write_segment(
+        &store.overlay_source(),
+        store.segment_meta("/ws", None),
+        &path,
+    )
+    .expect("write part");
+    let segment = Segment::open(&path).expect("open part");
+    std::fs::remove_file(&path).unwrap();
+    store.flush_into(Arc::new(segment));
+}
+
+#[test]
+fn several_flushed_segments_and_their_merge_answer_as_one_index_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let memory = built(FILES);
+    let prepare = |path: &str, text: &str| {
+        prepare_file(
+            path,
+            text,
+            text.len() as u64,
+            7,
+            None,
+            false,
+            &KindRules::default(),
+        )
+    };
+    // The same files, with the fitted embedder, through three flushes and an overlay.
+    let mut streamed = Store::new(memory.embedder().clone());
+    for (n, files) in FILES.chunks(2).enumerate() {
+        for (path, text) in files {
+            streamed.apply(prepare(path, text));
+        }
+        if n < 2 {
+            flushed(&mut streamed, dir.path(), n);
+        }
+    }
+    assert_eq!(streamed.segment_count(), 2);
+    assert_eq!(streamed.file_count(), memory.file_count());
+    assert_eq!(streamed.live_chunks(), memory.live_chunks());
+    let expected = answers(&memory);
+    assert_eq!(answers(&streamed), expected);
+
+    // A file of the first segment replaced, one of the second removed: both sides alike.
+    let mut memory = memory;
+    let changed = "pub fn render_config_page() {}\n";
+    for store in [&mut memory, &mut streamed] {
+        store.apply(prepare("src/config.rs", changed));
+        assert!(store.remove("web/app.ts"));
+    }
+    flushed(&mut streamed, dir.path(), 3);
+    let expected = answers(&memory);
+    assert!(streamed.file("web/app.ts").is_none());
+    assert_eq!(answers(&streamed), expected);
+    let file = streamed.file("src/config.rs").expect("replaced file");
+    assert_eq!(file.hash, memory.file("src/config.rs").unwrap().hash);
+
+    // Merged into one segment, the answers stay.
+    let merged = reopened(&streamed, &write(&streamed, dir.path()));
+    assert_eq!(merged.segment_count(), 1);
+    assert_eq!(merged.file_count(), memory.file_count());
+    assert_eq!(answers(&merged), expected);
 }
