@@ -47,6 +47,10 @@ struct GlobalArgs {
     /// larger workspace is written to disk in parts as it is indexed
     #[arg(long, global = true, value_name = "MB", value_parser = parse_budget)]
     memory_budget_mb: Option<u64>,
+    /// Start from a prebuilt index (`ail index --out FILE`) when there is no index of the
+    /// workspace yet; only files that differ from its commit are indexed
+    #[arg(long, global = true, value_name = "FILE")]
+    prebuilt: Option<PathBuf>,
 }
 
 /// A memory budget in megabytes, within the language server's accepted range.
@@ -78,6 +82,10 @@ enum Command {
         /// The workspace folder
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// Also write the index to FILE as a portable segment, keyed by the HEAD commit, for
+        /// others to start from with `--prebuilt FILE` (or the `prebuiltIndex` setting)
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Answer a question about a workspace with ranked, cited places
     Context {
@@ -153,7 +161,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Index { dir } => index(&cli.global, &dir),
+        Command::Index { dir, out } => index(&cli.global, &dir, out.as_deref()),
         Command::Context {
             workspace,
             file,
@@ -203,6 +211,7 @@ fn config(global: &GlobalArgs) -> EngineConfig {
     if let Some(w) = global.vendored_weight {
         config.vendored_weight = w;
     }
+    config.prebuilt_index = global.prebuilt.clone();
     if let Some(mb) = global.memory_budget_mb {
         config.memory_budget = (mb as usize) << 20;
     }
@@ -248,7 +257,7 @@ fn progress_bar() -> (indicatif::ProgressBar, impl Fn(Progress)) {
     (bar, report)
 }
 
-fn index(global: &GlobalArgs, dir: &Path) -> Result<ExitCode, String> {
+fn index(global: &GlobalArgs, dir: &Path, prebuilt_out: Option<&Path>) -> Result<ExitCode, String> {
     let engine = open(global, dir)?;
     let (bar, report) = progress_bar();
     let result = engine
@@ -266,6 +275,16 @@ fn index(global: &GlobalArgs, dir: &Path) -> Result<ExitCode, String> {
         "Indexed {} files into {} chunks in {:.2} s ({} read, {} unchanged, {} removed, {} skipped){}",
         r.files, r.chunks, r.seconds, r.updated, r.unchanged, r.removed, skipped, where_
     ));
+    if let Some(file) = prebuilt_out {
+        let bytes = engine
+            .write_prebuilt(file)
+            .map_err(|e| format!("could not write {}: {e}", file.display()))?;
+        out(&format!(
+            "Wrote a prebuilt index of {} to {}",
+            human_bytes(bytes),
+            file.display()
+        ));
+    }
     exit_without_teardown(engine);
     Ok(ExitCode::SUCCESS)
 }

@@ -49,6 +49,10 @@ pub struct EngineConfig {
     /// indexed to a segment on disk whenever its in-memory part passes a share of this,
     /// so a workspace of any size is indexed within it.
     pub memory_budget: usize,
+    /// A portable segment written by `ail index --out` (by CI, say) to start from when this
+    /// machine has no index of the workspace yet: it serves at once, and the first pass
+    /// indexes only the files that differ from the commit it was built at.
+    pub prebuilt_index: Option<PathBuf>,
 }
 
 /// 100 MiB: an editor's language server that people do not notice.
@@ -78,6 +82,7 @@ impl Default for EngineConfig {
             vendored_weight: crate::rank::DEFAULT_VENDORED_WEIGHT,
             learned_related: false,
             memory_budget: DEFAULT_MEMORY_BUDGET,
+            prebuilt_index: None,
         }
     }
 }

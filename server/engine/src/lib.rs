@@ -17,6 +17,7 @@ pub mod index_file;
 pub mod metrics;
 pub mod persist;
 mod pool;
+pub mod prebuilt;
 mod question;
 pub mod rank;
 pub mod related;

@@ -26,6 +26,8 @@ pub struct Settings {
     pub vendored_weight: f32,
     /// Anonymous memory the index may hold, in bytes.
     pub memory_budget: usize,
+    /// A prebuilt index to start from (`ail index --out`).
+    pub prebuilt_index: Option<PathBuf>,
 }
 
 use ail_engine::config::{MAX_MEMORY_BUDGET_MB, MIN_MEMORY_BUDGET_MB};
@@ -44,6 +46,7 @@ const KNOWN: &[&str] = &[
     "permalinkTemplate",
     "vendoredWeight",
     "memoryBudgetMb",
+    "prebuiltIndex",
 ];
 
 impl Settings {
@@ -62,6 +65,7 @@ impl Settings {
             permalinks: defaults.permalinks.clone(),
             vendored_weight: defaults.vendored_weight,
             memory_budget: defaults.memory_budget,
+            prebuilt_index: defaults.prebuilt_index.clone(),
         }
     }
 
@@ -107,6 +111,7 @@ impl Settings {
             permalinks: self.permalinks.clone(),
             vendored_weight: self.vendored_weight,
             memory_budget: self.memory_budget,
+            prebuilt_index: self.prebuilt_index.clone(),
             ..defaults.clone()
         }
     }
@@ -162,13 +167,13 @@ fn read(object: &Map<String, Value>, out: &mut Settings, warnings: &mut Vec<Stri
                 }
                 _ => warnings.push(wrong("a list of glob strings")),
             },
-            "modelDir" | "cacheDir" => match value.as_str() {
+            "modelDir" | "cacheDir" | "prebuiltIndex" => match value.as_str() {
                 Some(path) => {
                     let path = (!path.is_empty()).then(|| PathBuf::from(path));
-                    if key == "modelDir" {
-                        out.model_dir = path;
-                    } else {
-                        out.cache_dir = path;
+                    match key.as_str() {
+                        "modelDir" => out.model_dir = path,
+                        "cacheDir" => out.cache_dir = path,
+                        _ => out.prebuilt_index = path,
                     }
                 }
                 None => warnings.push(wrong("a directory path")),

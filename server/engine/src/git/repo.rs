@@ -198,6 +198,36 @@ impl GitRepo {
             .map(str::to_string)
     }
 
+    /// The workspace paths whose working-tree content may differ from `commit`'s: changed,
+    /// added, deleted or renamed since it, staged or not, and files git does not track
+    /// (ignored ones aside). `None` when the commit is not in this repository (a shallow
+    /// clone that does not reach it, say) or the diff fails: then nothing can be trusted.
+    pub fn changed_since(&self, commit: &str) -> Option<std::collections::HashSet<String>> {
+        let repo = self.shared.repo.lock();
+        let oid = Oid::from_str(commit).ok()?;
+        let tree = repo.find_commit(oid).ok()?.tree().ok()?;
+        let mut options = git2::DiffOptions::new();
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_typechange(true);
+        let diff = repo
+            .diff_tree_to_workdir_with_index(Some(&tree), Some(&mut options))
+            .ok()?;
+        let mut changed = std::collections::HashSet::new();
+        for delta in diff.deltas() {
+            for file in [delta.old_file(), delta.new_file()] {
+                let Some(path) = file.path().and_then(|p| p.to_str()) else {
+                    continue;
+                };
+                if let Some(inside) = self.workspace_path(path) {
+                    changed.insert(inside);
+                }
+            }
+        }
+        Some(changed)
+    }
+
     /// The URL of the `origin` remote, else of the first remote configured.
     pub fn remote_url(&self) -> Option<String> {
         let repo = self.shared.repo.lock();

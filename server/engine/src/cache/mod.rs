@@ -22,6 +22,9 @@ use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+mod keys;
+pub(crate) use keys::{lexical_signature, retrieval_key};
+
 /// Which tier served an answer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CacheTier {

@@ -1,0 +1,226 @@
+//! What git adds to an answer: the file's history and blame, permalinks, and the history
+//! index completed in the background.
+
+use super::*;
+
+impl Engine {
+    /// A hash of the current HEAD commit, for cache validity (`None` without git).
+    pub(crate) fn head_hash(&self) -> Option<u64> {
+        let git = self.git.as_ref().ok()?;
+        let head = git.repo.head_sha().ok()?;
+        Some(xxhash_rust::xxh3::xxh3_64(head.as_bytes()))
+    }
+
+    /// A permalink on the code host when the file is committed and unchanged since HEAD.
+    pub(crate) fn permalink(&self, path: &str, start_line: u32, end_line: u32) -> Option<String> {
+        self.git
+            .as_ref()
+            .ok()?
+            .permalinker
+            .as_ref()?
+            .permalink(path, start_line, end_line)
+    }
+
+    /// History of the asked-about file and blame of the asked-about lines.
+    pub(crate) fn git_context(
+        &self,
+        query: &Query,
+        blame: Option<PendingBlame>,
+        warnings: &mut Vec<String>,
+    ) -> (Option<FileHistory>, Option<Vec<BlameHunk>>) {
+        let Some(file) = &query.file else {
+            return (None, None);
+        };
+        let git = match &self.git {
+            Ok(g) => g,
+            Err(reason) => {
+                warnings.push(format!("history unavailable: {reason}"));
+                return (None, None);
+            }
+        };
+        let t = Instant::now();
+        let history = git
+            .history
+            .read()
+            .as_ref()
+            .and_then(|h| h.history(file, HISTORY_COMMITS));
+        if let Some(h) = history.as_ref().filter(|h| !h.unread.is_empty()) {
+            warnings.push(h.unread.describe());
+        }
+        self.metrics.history.record(ms(t));
+        let blame = blame.and_then(|pending| {
+            let t = Instant::now();
+            let blame = self.finish_blame(pending, file, warnings);
+            self.metrics.blame.record(ms(t));
+            blame
+        });
+        (history, blame)
+    }
+
+    /// Start blaming the asked-about lines on their own thread, so the blame (seconds for a
+    /// file's first one, microseconds once cached) runs while the searches do.
+    pub(crate) fn start_blame(&self, query: &Query) -> Option<PendingBlame> {
+        let (file, line) = (query.file.as_ref()?, query.line?);
+        let git = self.git.as_ref().ok()?;
+        let start = line.saturating_sub(BLAME_CONTEXT);
+        let end = line + BLAME_CONTEXT + 1;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let repo = git.repo.clone();
+        let path = file.clone();
+        std::thread::Builder::new()
+            .name("ail-blame".into())
+            .spawn(move || {
+                let result = repo.blame_range(&path, start, end, None);
+                let _ = tx.send(result.map_err(|e| e.to_string()));
+            })
+            .ok()?;
+        Some(PendingBlame {
+            rx,
+            started: Instant::now(),
+        })
+    }
+
+    /// The blame started by `start_blame`, waiting until `blame_wait` after its start: a
+    /// first blame of a file with a long history takes seconds, so it finishes in the
+    /// background and its cached result serves the next answer.
+    pub(crate) fn finish_blame(
+        &self,
+        pending: PendingBlame,
+        path: &str,
+        warnings: &mut Vec<String>,
+    ) -> Option<Vec<BlameHunk>> {
+        let left = self
+            .config
+            .blame_wait
+            .saturating_sub(pending.started.elapsed());
+        match pending.rx.recv_timeout(left) {
+            Ok(Ok(hunks)) => Some(hunks),
+            Ok(Err(e)) => {
+                tracing::debug!("no blame for {path}: {e}");
+                None
+            }
+            Err(_) => {
+                warnings.push("blame pending: computing in the background".to_string());
+                None
+            }
+        }
+    }
+
+    /// Read the whole history in the background of a refresh, and persist it.
+    pub(crate) fn complete_history(&self, cancel: &CancelToken) {
+        let Ok(git) = &self.git else { return };
+        let mut working = match git.history.read().clone() {
+            Some(mut h) if h.is_complete() => {
+                // Complete for the HEAD it was built at; follow HEAD when it has moved.
+                let Ok(head) = git.repo.head_sha() else {
+                    return;
+                };
+                if h.head_sha() == head || h.extend_to(&git.repo, &head).is_err() {
+                    return;
+                }
+                h
+            }
+            Some(h) => h,
+            None => match HistoryIndex::read_recent(&git.repo, crate::git::RECENT_COMMITS) {
+                Ok(h) => h,
+                Err(e) => {
+                    tracing::info!("no git history: {e}");
+                    return;
+                }
+            },
+        };
+        if let Err(e) = working.read_all(&git.repo, cancel) {
+            tracing::warn!("git history walk stopped: {e}");
+        }
+        if let Some(path) = &git.history_path {
+            if let Err(e) = crate::index_file::write_atomically(path, &working.to_bytes()) {
+                tracing::warn!("could not persist git history to {}: {e}", path.display());
+            }
+        }
+        *git.history.write() = Some(working);
+    }
+
+    /// What git offers this workspace, for status output.
+    pub fn git_status(&self) -> GitStatus {
+        match &self.git {
+            Err(reason) => GitStatus {
+                state: "unavailable",
+                commits: 0,
+                reason: Some(reason.clone()),
+            },
+            Ok(g) => match g.history.read().as_ref() {
+                None => GitStatus {
+                    state: "reading",
+                    commits: 0,
+                    reason: None,
+                },
+                Some(h) => {
+                    let s = h.status();
+                    GitStatus {
+                        state: if s.complete { "ready" } else { "reading" },
+                        commits: s.commits,
+                        reason: s.reason,
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// Commits listed per history.
+pub(crate) const HISTORY_COMMITS: usize = 10;
+
+/// Lines blamed on each side of the asked-about line.
+pub(crate) const BLAME_CONTEXT: u32 = 2;
+
+/// A blame running on its own thread for the answer being computed.
+pub(crate) struct PendingBlame {
+    rx: std::sync::mpsc::Receiver<Result<Vec<BlameHunk>, String>>,
+    started: Instant,
+}
+
+/// Everything git gives an answer.
+pub(crate) struct GitContext {
+    pub(crate) repo: GitRepo,
+    pub(crate) history: RwLock<Option<HistoryIndex>>,
+    pub(crate) permalinker: Option<Permalinker>,
+    pub(crate) history_path: Option<PathBuf>,
+}
+
+/// What git offers a workspace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GitStatus {
+    /// "ready", "reading" or "unavailable".
+    pub state: &'static str,
+    pub commits: usize,
+    pub reason: Option<String>,
+}
+
+pub(crate) fn open_git(
+    root: &Path,
+    config: &EngineConfig,
+    index_path: Option<&Path>,
+) -> Result<GitContext, String> {
+    let repo = GitRepo::open(root).map_err(|e| e.reason)?;
+    let permalinker = Permalinker::from_repo(&repo, &config.permalinks);
+    let history_path = index_path
+        .and_then(|p| p.parent())
+        .map(|d| d.join("history.bin"));
+    let persisted = history_path
+        .as_ref()
+        .and_then(|p| crate::index_file::read_index_file(p).ok())
+        .and_then(|bytes| HistoryIndex::from_bytes(&bytes).ok())
+        .and_then(|mut h| {
+            let head = repo.head_sha().ok()?;
+            h.extend_to(&repo, &head).ok()?;
+            Some(h)
+        });
+    let history =
+        persisted.or_else(|| HistoryIndex::read_recent(&repo, crate::git::RECENT_COMMITS).ok());
+    Ok(GitContext {
+        repo,
+        history: RwLock::new(history),
+        permalinker,
+        history_path,
+    })
+}

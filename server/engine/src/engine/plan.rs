@@ -1,0 +1,72 @@
+//! Stage 1 of an answer: read the question. Its tokens (with the compounds the index
+//! knows), the cache's key and scope, the words the index knows and the related words to
+//! search with.
+
+use super::*;
+
+/// What the question asks, as the later stages read it.
+pub(crate) struct Plan {
+    pub tokens: Vec<String>,
+    /// Confidence counts the words and pairs only; longer runs are bonus evidence.
+    pub counted_tokens: usize,
+    pub key: String,
+    pub scope: Scope,
+    /// Whether the answer may come from, and go to, the answer cache.
+    pub cacheable: bool,
+}
+
+/// The question's terms as the index knows them (computed after the exact cache tier, which
+/// does not need them).
+pub(crate) struct Terms {
+    /// The tokens the index knows: the semantic tier needs two, the boosts read them.
+    pub known: Vec<String>,
+    pub related: Vec<(String, f32)>,
+    /// The answer cache's lexical signature (0 when the cache is off).
+    pub signature: u64,
+}
+
+impl Engine {
+    pub(crate) fn plan(&self, question: &str, query: &Query, index: &Store) -> Plan {
+        let mut tokens = question_tokens(question);
+        let counted_tokens = tokens.len();
+        crate::question::add_run_compounds(question, |t| index.knows_term(t), &mut tokens);
+        let key = crate::cache::retrieval_key(question, &tokens, self.static_embedder.is_some());
+        Plan {
+            counted_tokens,
+            key,
+            scope: Scope {
+                file: query.file.clone(),
+                line: query.line,
+                limit: query.limit,
+            },
+            cacheable: query.retrieval == Retrieval::Hybrid
+                && self.is_ready()
+                && index.mem.unembedded.is_empty(),
+            tokens,
+        }
+    }
+
+    pub(crate) fn terms(&self, question: &str, plan: &Plan, index: &Store) -> Terms {
+        let known = plan
+            .tokens
+            .iter()
+            .filter(|t| index.knows_term(t))
+            .cloned()
+            .collect();
+        let learned = self.config.learned_related.then_some(&index.mem.related);
+        let related = crate::related::question_expansions(learned, &plan.tokens);
+        // Only the answer cache reads the signature; a one-shot caller with the cache off
+        // does not pay for it.
+        let signature = if plan.cacheable && self.cache.config().enabled {
+            crate::cache::lexical_signature(index, &plan.tokens, &related)
+                ^ u64::from(rank::about_tests(question))
+        } else {
+            0
+        };
+        Terms {
+            known,
+            related,
+            signature,
+        }
+    }
+}

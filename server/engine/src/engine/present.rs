@@ -1,0 +1,193 @@
+//! Stage 4 of an answer: present the places. Their facts are copied out of the index under
+//! its lock; snippets that are not stored are then read from disk and permalinks asked of
+//! git without it, so neither a slow disk nor git holds up indexing.
+
+use super::*;
+
+/// What the answer shows of one place, copied out of the index.
+pub(crate) struct Gathered {
+    path: String,
+    start_line: u32,
+    end_line: u32,
+    score: f32,
+    symbol: Option<String>,
+    kind: ChunkKind,
+    language: crate::chunk::Language,
+    /// The chunk's own lines, for its snippet.
+    chunk_lines: (u32, u32),
+    stored_snippet: Option<String>,
+    file_kind: FileKind,
+    copies: Vec<CopyPlace>,
+}
+
+/// Copy what the answer shows of `places` out of the index.
+pub(crate) fn gather(index: &Store, places: &[Place]) -> Vec<Gathered> {
+    let best = rank::best_possible_score();
+    places
+        .iter()
+        .filter_map(|p| {
+            let chunk = index.chunk(p.candidate.id)?;
+            Some(Gathered {
+                path: index.path_of(&chunk).to_string(),
+                start_line: p.start_line,
+                end_line: p.end_line,
+                score: (p.candidate.score / best).min(1.0),
+                symbol: chunk.symbol.map(str::to_string),
+                kind: chunk.kind,
+                language: chunk.language,
+                chunk_lines: (chunk.start_line, chunk.end_line),
+                stored_snippet: chunk.snippet.map(str::to_string),
+                file_kind: index.file_kind(chunk.file),
+                copies: p
+                    .copies
+                    .iter()
+                    .filter_map(|&id| {
+                        let copy = index.chunk(id)?;
+                        Some(CopyPlace {
+                            path: index.path_of(&copy).to_string(),
+                            start_line: copy.start_line,
+                            end_line: copy.end_line,
+                        })
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+impl Engine {
+    /// The answer's results and citations, numbered in rank order.
+    pub(crate) fn present(
+        &self,
+        gathered: Vec<Gathered>,
+        cancel: &CancelToken,
+    ) -> Result<(Vec<Hit>, Vec<Citation>), QueryError> {
+        let mut results = Vec::with_capacity(gathered.len());
+        let mut citations = Vec::with_capacity(gathered.len());
+        let mut file_texts = FileTexts::default();
+        for (i, g) in gathered.into_iter().enumerate() {
+            // Snippets may read files from disk.
+            if cancel.is_cancelled() {
+                return Err(QueryError::Cancelled);
+            }
+            let snippet = match g.stored_snippet {
+                Some(s) => s,
+                None => file_texts.snippet(
+                    &self.root,
+                    &g.path,
+                    g.chunk_lines,
+                    self.config.max_file_size,
+                ),
+            };
+            citations.push(Citation {
+                id: i + 1,
+                path: g.path.clone(),
+                start_line: g.start_line,
+                end_line: g.end_line,
+                label: format!(
+                    "{}:{}-{}",
+                    g.path,
+                    g.start_line + 1,
+                    g.end_line.max(g.start_line + 1)
+                ),
+                url: self
+                    .permalink(&g.path, g.start_line, g.end_line)
+                    .unwrap_or_else(|| {
+                        file_url(&self.root.join(&g.path), g.start_line, g.end_line)
+                    }),
+            });
+            results.push(Hit {
+                path: g.path,
+                start_line: g.start_line,
+                end_line: g.end_line,
+                score: g.score,
+                symbol: g.symbol,
+                kind: g.kind,
+                language: g.language,
+                snippet,
+                citation: i + 1,
+                file_kind: g.file_kind,
+                copies: g.copies,
+            });
+        }
+        Ok((results, citations))
+    }
+}
+
+/// Files read while formatting one answer, so several places in one file read it once.
+#[derive(Default)]
+pub(crate) struct FileTexts {
+    read: HashMap<String, Option<String>>,
+}
+
+impl FileTexts {
+    /// The snippet of lines `start_line..end_line` of `path` from the file on disk; empty when it cannot be read.
+    pub(crate) fn snippet(
+        &mut self,
+        root: &Path,
+        path: &str,
+        (start_line, end_line): (u32, u32),
+        max_size: u64,
+    ) -> String {
+        // Through the workspace gate: the file may have become a link or a pipe since it
+        // was indexed.
+        let text = self.read.entry(path.to_string()).or_insert_with(|| {
+            crate::safe_path::read_regular(root, path, max_size)
+                .and_then(|bytes| walk::classify(bytes, max_size))
+                .ok()
+        });
+        let Some(text) = text else {
+            return String::new();
+        };
+        let mut start = 0usize;
+        let mut end = text.len();
+        let mut line = 0u32;
+        for (at, _) in text.match_indices('\n') {
+            line += 1;
+            if line == start_line {
+                start = at + 1;
+            }
+            if line == end_line {
+                end = at + 1;
+                break;
+            }
+        }
+        if start_line > line {
+            return String::new();
+        }
+        crate::index::snippet(text.get(start..end.max(start)).unwrap_or("")).into()
+    }
+}
+
+/// A few lines of markdown: what was found and where, and a warning when unsure.
+pub(crate) fn summarize(question: &str, results: &[Hit], confidence: f32) -> String {
+    let Some(top) = results.first() else {
+        return format!("Nothing in the workspace matches \u{201c}{question}\u{201d}. Try other words, or a name that appears in the code.");
+    };
+    let name = |h: &Hit| match &h.symbol {
+        Some(s) => format!("`{s}` ({}) in `{}`", h.kind.as_str(), h.path),
+        None => format!("`{}`", h.path),
+    };
+    let mut s = format!(
+        "**{} place{}** for \u{201c}{question}\u{201d}. Best match: {}, lines {}\u{2013}{} [{}].",
+        results.len(),
+        if results.len() == 1 { "" } else { "s" },
+        name(top),
+        top.start_line + 1,
+        top.end_line.max(top.start_line + 1),
+        top.citation
+    );
+    let others: Vec<String> = results
+        .iter()
+        .skip(1)
+        .take(2)
+        .map(|h| format!("{} [{}]", name(h), h.citation))
+        .collect();
+    if !others.is_empty() {
+        s.push_str(&format!("\nAlso: {}.", others.join("; ")));
+    }
+    if confidence < 0.3 {
+        s.push_str("\n_Low confidence: few of the question's words meet in one place; these results may be unrelated._");
+    }
+    s
+}
