@@ -124,9 +124,12 @@ def main():
     if binary is None:
         subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "ail"], cwd=ROOT, check=True)
         binary = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "ail")
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                capture_output=True, text=True).stdout.strip()
+    else:
+        built = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(binary)))
+        commit = f"{binary} built {built}"
     binary = os.path.realpath(binary)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip()
 
     results = {}
     if os.path.exists(args.results):
