@@ -21,6 +21,10 @@ const FILES: usize = 100_000;
 const BUDGET_MIB: u64 = 100;
 /// Often enough to see any phase of the pass: each holds its memory far longer than this.
 const SAMPLE_EVERY: Duration = Duration::from_millis(5);
+/// Not a speed check: a pass still running after this long is stopped so that CI fails here
+/// with the memory figure instead of running out of time (a debug build indexes these files
+/// in a few minutes).
+const GIVE_UP_AFTER: Duration = Duration::from_secs(20 * 60);
 
 /// `RssAnon` of a running process in KiB; None once it has exited.
 fn rss_anon_kib(pid: u32) -> Option<u64> {
@@ -31,29 +35,46 @@ fn rss_anon_kib(pid: u32) -> Option<u64> {
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// Sample the child's anonymous RSS until it exits; returns the highest sample in KiB and
-/// how many samples were taken.
-fn peak_anon_while_running(child: &mut Child) -> (u64, u64, std::process::ExitStatus) {
+/// What sampling a child's memory found.
+struct Samples {
+    peak_kib: u64,
+    count: u64,
+    gave_up: bool,
+}
+
+/// Sample the child's anonymous RSS until it exits (or kill it after `GIVE_UP_AFTER`).
+fn peak_anon_while_running(child: &mut Child) -> (Samples, std::process::ExitStatus) {
     let pid = child.id();
     let done = Arc::new(AtomicBool::new(false));
     let sampler = {
         let done = done.clone();
         std::thread::spawn(move || {
-            let (mut peak, mut samples) = (0u64, 0u64);
+            let started = Instant::now();
+            let mut samples = Samples {
+                peak_kib: 0,
+                count: 0,
+                gave_up: false,
+            };
             while !done.load(Ordering::Acquire) {
                 if let Some(kib) = rss_anon_kib(pid) {
-                    peak = peak.max(kib);
-                    samples += 1;
+                    samples.peak_kib = samples.peak_kib.max(kib);
+                    samples.count += 1;
+                }
+                if !samples.gave_up && started.elapsed() > GIVE_UP_AFTER {
+                    samples.gave_up = true;
+                    // SAFETY: kill(2) on our own child, which has not been waited for yet
+                    // (this thread stops before the main thread's wait returns).
+                    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
                 }
                 std::thread::sleep(SAMPLE_EVERY);
             }
-            (peak, samples)
+            samples
         })
     };
     let status = child.wait().expect("wait for ail index");
     done.store(true, Ordering::Release);
-    let (peak, samples) = sampler.join().expect("sampler thread");
-    (peak, samples, status)
+    let samples = sampler.join().expect("sampler thread");
+    (samples, status)
 }
 
 fn generate(root: &Path) {
@@ -107,16 +128,23 @@ fn indexing_a_hundred_thousand_files_keeps_anonymous_memory_within_the_budget() 
         std::io::Read::read_to_string(&mut stderr, &mut s).ok();
         s
     });
-    let (peak_kib, samples, status) = peak_anon_while_running(&mut child);
+    let (sampled, status) = peak_anon_while_running(&mut child);
     let indexed = started.elapsed();
     let (stdout, stderr) = (out_reader.join().unwrap(), err_reader.join().unwrap());
+    let peak_mib = sampled.peak_kib as f64 / 1024.0;
+    assert!(
+        !sampled.gave_up,
+        "`ail index` of {FILES} files was still running after {} minutes and was stopped \
+         (peak RssAnon so far {peak_mib:.1} MiB): {stdout}{stderr}",
+        GIVE_UP_AFTER.as_secs() / 60
+    );
     assert!(status.success(), "ail index failed: {stdout}{stderr}");
     assert!(
         stdout.contains(&format!("Indexed {FILES} files")),
         "{stdout}"
     );
+    let samples = sampled.count;
     assert!(samples > 10, "too few memory samples ({samples}) to trust");
-    let peak_mib = peak_kib as f64 / 1024.0;
     println!(
         "peak RssAnon {peak_mib:.1} MiB (budget {BUDGET_MIB} MiB, {samples} samples); \
          generated in {:.1} s, indexed in {:.1} s: {}",
@@ -125,7 +153,7 @@ fn indexing_a_hundred_thousand_files_keeps_anonymous_memory_within_the_budget() 
         stdout.trim()
     );
     assert!(
-        peak_kib <= BUDGET_MIB * 1024,
+        sampled.peak_kib <= BUDGET_MIB * 1024,
         "`ail index --memory-budget-mb {BUDGET_MIB}` of {FILES} files held {peak_mib:.1} MiB of \
          anonymous memory, over its budget of {BUDGET_MIB} MiB"
     );
