@@ -50,7 +50,7 @@ impl Engine {
                 ));
             }
         }
-        let terms = self.terms(question, &plan, &index);
+        let terms = self.terms(&plan, &index);
         let t = Instant::now();
         let epoch = self.embedder_epoch.load(Ordering::Acquire);
         let qvec = self
@@ -99,7 +99,7 @@ impl Engine {
 
         let t = Instant::now();
         let (places, confidence) =
-            self.fuse_and_rank(question, query, &plan, &terms, &found, &index, cancel)?;
+            self.fuse_and_rank(query, &plan, &terms, &found, &index, cancel)?;
         timings.rank = ms(t);
 
         let t = Instant::now();

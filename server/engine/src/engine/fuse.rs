@@ -10,7 +10,6 @@ impl Engine {
     /// The places to answer with, best first, and the answer's confidence.
     pub(crate) fn fuse_and_rank(
         &self,
-        question: &str,
         query: &Query,
         plan: &Plan,
         terms: &Terms,
@@ -25,7 +24,7 @@ impl Engine {
             vendored: self.config.vendored_weight,
             ..rank::Priors::default()
         };
-        let about_tests = rank::about_tests(question);
+        let about_tests = plan.about_tests;
         for (n, c) in candidates.iter_mut().enumerate() {
             if n % 32 == 31 && cancel.is_cancelled() {
                 return Err(QueryError::Cancelled);

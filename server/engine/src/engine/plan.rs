@@ -13,6 +13,8 @@ pub(crate) struct Plan {
     pub scope: Scope,
     /// Whether the answer may come from, and go to, the answer cache.
     pub cacheable: bool,
+    /// Whether the question asks about tests (which lifts the test-code prior).
+    pub about_tests: bool,
 }
 
 /// The question's terms as the index knows them (computed after the exact cache tier, which
@@ -42,11 +44,12 @@ impl Engine {
             cacheable: query.retrieval == Retrieval::Hybrid
                 && self.is_ready()
                 && index.mem.unembedded.is_empty(),
+            about_tests: rank::about_tests(question),
             tokens,
         }
     }
 
-    pub(crate) fn terms(&self, question: &str, plan: &Plan, index: &Store) -> Terms {
+    pub(crate) fn terms(&self, plan: &Plan, index: &Store) -> Terms {
         let known = plan
             .tokens
             .iter()
@@ -59,7 +62,7 @@ impl Engine {
         // does not pay for it.
         let signature = if plan.cacheable && self.cache.config().enabled {
             crate::cache::lexical_signature(index, &plan.tokens, &related)
-                ^ u64::from(rank::about_tests(question))
+                ^ u64::from(plan.about_tests)
         } else {
             0
         };
