@@ -10,9 +10,7 @@
 //! the figures come from `/proc`.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 const FILES: usize = 100_000;
@@ -21,9 +19,9 @@ const FILES: usize = 100_000;
 const BUDGET_MIB: u64 = 100;
 /// Often enough to see any phase of the pass: each holds its memory far longer than this.
 const SAMPLE_EVERY: Duration = Duration::from_millis(5);
-/// Not a speed check: a pass still running after this long is stopped so that CI fails here
-/// with the memory figure instead of running out of time (a debug build indexes these files
-/// in a few minutes).
+/// Not a speed check, only a bound far above any sound pass: one still running after this
+/// long is stopped so that CI fails here, with the memory seen so far, instead of running out
+/// of time.
 const GIVE_UP_AFTER: Duration = Duration::from_secs(20 * 60);
 
 /// `RssAnon` of a running process in KiB; None once it has exited.
@@ -43,38 +41,27 @@ struct Samples {
 }
 
 /// Sample the child's anonymous RSS until it exits (or kill it after `GIVE_UP_AFTER`).
-fn peak_anon_while_running(child: &mut Child) -> (Samples, std::process::ExitStatus) {
-    let pid = child.id();
-    let done = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let done = done.clone();
-        std::thread::spawn(move || {
-            let started = Instant::now();
-            let mut samples = Samples {
-                peak_kib: 0,
-                count: 0,
-                gave_up: false,
-            };
-            while !done.load(Ordering::Acquire) {
-                if let Some(kib) = rss_anon_kib(pid) {
-                    samples.peak_kib = samples.peak_kib.max(kib);
-                    samples.count += 1;
-                }
-                if !samples.gave_up && started.elapsed() > GIVE_UP_AFTER {
-                    samples.gave_up = true;
-                    // SAFETY: kill(2) on our own child, which has not been waited for yet
-                    // (this thread stops before the main thread's wait returns).
-                    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-                }
-                std::thread::sleep(SAMPLE_EVERY);
-            }
-            samples
-        })
+fn peak_anon_while_running(child: &mut Child) -> (Samples, ExitStatus) {
+    let started = Instant::now();
+    let mut samples = Samples {
+        peak_kib: 0,
+        count: 0,
+        gave_up: false,
     };
-    let status = child.wait().expect("wait for ail index");
-    done.store(true, Ordering::Release);
-    let samples = sampler.join().expect("sampler thread");
-    (samples, status)
+    loop {
+        if let Some(status) = child.try_wait().expect("poll ail index") {
+            return (samples, status);
+        }
+        if let Some(kib) = rss_anon_kib(child.id()) {
+            samples.peak_kib = samples.peak_kib.max(kib);
+            samples.count += 1;
+        }
+        if !samples.gave_up && started.elapsed() > GIVE_UP_AFTER {
+            samples.gave_up = true;
+            child.kill().expect("stop ail index");
+        }
+        std::thread::sleep(SAMPLE_EVERY);
+    }
 }
 
 fn generate(root: &Path) {
