@@ -22,7 +22,7 @@ const SAMPLE_EVERY: Duration = Duration::from_millis(5);
 /// Not a speed check, only a bound far above any sound pass: one still running after this
 /// long is stopped so that CI fails here, with the memory seen so far, instead of running out
 /// of time.
-const GIVE_UP_AFTER: Duration = Duration::from_secs(20 * 60);
+const GIVE_UP_AFTER: Duration = Duration::from_secs(10 * 60);
 
 /// `RssAnon` of a running process in KiB; None once it has exited.
 fn rss_anon_kib(pid: u32) -> Option<u64> {
