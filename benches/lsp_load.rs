@@ -186,7 +186,7 @@ fn main() {
     let mut rows: Vec<(String, String)> = Vec::new();
 
     // Time to ready: from `initialized` to the first `ail/status` that says so.
-    let root_uri = ail_engine::engine::file_uri(&workspace);
+    let root_uri = ail_protocol::uri::file_uri(&workspace);
     let init = server.call(
         "initialize",
         json!({
@@ -751,7 +751,7 @@ fn sample_files(root: &Path, count: usize) -> Vec<SampleFile> {
     let step = (candidates.len() / count).max(1);
     for (path, lines) in candidates.into_iter().step_by(step).take(count) {
         chosen.push(SampleFile {
-            uri: ail_engine::engine::file_uri(&path),
+            uri: ail_protocol::uri::file_uri(&path),
             lines,
         });
     }

@@ -23,11 +23,11 @@
 //! Environment: `AIL_BENCH_WORKSPACE` (default `bench-data/django`), `AIL_QUALITY_LIMIT`
 //! (at most this many questions of each type), `AIL_QUALITY_REPORT` (write every question's
 //! ranks to this file as tab-separated values), `AIL_QUALITY_MODES` (comma-separated mode
-//! names to run), `AIL_VENDORED_WEIGHT` (the `vendoredWeight` setting),
-//! `AIL_LEARNED_RELATED=1` (expand questions with related words learned from the workspace).
+//! names to run), and the engine settings `settings.rs` reads (`AIL_QUALITY_MODEL`,
+//! `AIL_QUALITY_GRAPH`, `AIL_VENDORED_WEIGHT`, `AIL_LEARNED_RELATED`, `AIL_QUALITY_IN_MEMORY`).
 
 use ail_engine::cache::CacheConfig;
-use ail_engine::{Engine, EngineConfig, Query, Retrieval};
+use ail_engine::{Engine, Query, Retrieval};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -37,6 +37,8 @@ use std::time::Instant;
 mod floor;
 #[path = "quality/score.rs"]
 mod score;
+#[path = "quality/settings.rs"]
+mod settings;
 use floor::Floor;
 use score::Score;
 
@@ -91,23 +93,10 @@ fn main() -> Result<(), String> {
     );
 
     // 3. The engine, on the blanked copy, served from its persisted segment as a user's
-    //    would be (AIL_QUALITY_IN_MEMORY=1 keeps it in memory instead), with the answer
-    //    cache off so that every answer is computed from scratch.
+    //    would be (see `settings.rs` for the other choices), with the answer cache off so
+    //    that every answer is computed from scratch.
     let cache_dir = tempfile::tempdir().map_err(|e| format!("cannot make a temp dir: {e}"))?;
-    let mut config = EngineConfig {
-        persist: std::env::var_os("AIL_QUALITY_IN_MEMORY").is_none(),
-        cache_dir: Some(cache_dir.path().to_path_buf()),
-        ..EngineConfig::default()
-    };
-    config.learned_related = std::env::var("AIL_LEARNED_RELATED").is_ok_and(|v| v == "1");
-    if let Some(w) = std::env::var("AIL_VENDORED_WEIGHT")
-        .ok()
-        .filter(|w| !w.is_empty())
-    {
-        config.vendored_weight = w
-            .parse()
-            .map_err(|_| format!("AIL_VENDORED_WEIGHT must be a number, got {w:?}"))?;
-    }
+    let config = settings::engine_config(cache_dir.path())?;
     let engine = Engine::open(copy.path(), config).map_err(|e| e.to_string())?;
     let report = engine
         .refresh(&|_| {}, &ail_engine::CancelToken::new())
@@ -262,6 +251,16 @@ fn main() -> Result<(), String> {
     println!(
         "hit@k: share of questions whose function is in the top k; MRR@10: mean of 1/rank (0 beyond 10). Total {:.0} s.",
         started.elapsed().as_secs_f64()
+    );
+    // Whether the graph stayed on: the engine falls back to the exact scan by itself when
+    // its sampled recall drops, and one query in 32 is answered exactly to sample it.
+    println!(
+        "vectors at the end: {}; fallbacks: {}",
+        engine.status().vector_index,
+        match engine.fallbacks() {
+            f if f.is_empty() => "none".to_string(),
+            f => f.join(", "),
+        }
     );
     if let Some(path) = std::env::var_os("AIL_QUALITY_REPORT").filter(|p| !p.is_empty()) {
         std::fs::write(&path, tsv)

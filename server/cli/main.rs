@@ -402,7 +402,7 @@ fn context(
         let focus_uri = query
             .file
             .as_ref()
-            .map(|rel| ail_engine::engine::file_uri(&engine.root().join(rel)));
+            .map(|rel| ail_protocol::uri::file_uri(&engine.root().join(rel)));
         let focus = focus_uri
             .as_deref()
             .zip(query.line)

@@ -11,6 +11,7 @@ anything failed.
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -286,10 +287,15 @@ def main():
             check(f"{name} session: ail mcp exits with code 0 when the client closes", code == "0", code)
 
         printed = subprocess.run([ail, "mcp", "--print-config", "vscode"], capture_output=True, text=True)
-        body = printed.stdout[printed.stdout.index("{"):] if "{" in printed.stdout else "{}"
-        config = json.loads(body)
+        # Comment lines first (the one-line `code --add-mcp` command), then the mcp.json object.
+        start = printed.stdout.find("\n{")
+        config = json.loads(printed.stdout[start:] if start >= 0 else "{}")
         check("--print-config vscode prints mcp.json with this binary's absolute path",
               printed.returncode == 0 and config["servers"]["ail"]["command"] == ail)
+        add = next((l for l in printed.stdout.splitlines() if "code --add-mcp " in l), "")
+        added = json.loads(shlex.split(add.split("code --add-mcp ", 1)[-1] or "'{}'")[0])
+        check("--print-config vscode prints a code --add-mcp line with this binary's path",
+              added.get("name") == "ail" and added.get("command") == ail, add)
     print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
     sys.exit(1 if RESULTS["failed"] else 0)
 

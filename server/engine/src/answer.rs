@@ -3,6 +3,10 @@
 
 use crate::chunk::{ChunkKind, Language};
 
+/// How the summary's line naming the second and third places begins (a front end that
+/// shows those places itself, such as a token-budgeted answer, leaves the line out).
+pub const SUMMARY_ALSO: &str = "Also: ";
+
 /// A question about the workspace.
 #[derive(Clone, Debug, Default)]
 pub struct Query {
@@ -63,16 +67,15 @@ pub struct CopyPlace {
     pub end_line: u32,
 }
 
-/// A reference a reader can open: a permalink or a file URI with a line fragment.
+/// A reference a reader can open: the place, and its permalink when git can give one (the
+/// protocol layer names it and links to the file otherwise).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Citation {
     pub id: usize,
     pub path: String,
     pub start_line: u32,
     pub end_line: u32,
-    /// `path:31-58` (1-based, inclusive, as people write it).
-    pub label: String,
-    pub url: String,
+    pub permalink: Option<String>,
 }
 
 /// Milliseconds spent per stage of one answer.

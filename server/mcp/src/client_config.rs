@@ -17,7 +17,8 @@ pub fn client_config(client: &str, exe: &Path) -> Result<String, String> {
             shell_quote(&exe)
         )),
         "codex" => Ok(format!(
-            "# Codex CLI: add to ~/.codex/config.toml\n[mcp_servers.ail]\ncommand = {}\nargs = [\"mcp\"]\n",
+            "# Codex CLI: run once,\n#   codex mcp add ail -- {} mcp\n# or add to ~/.codex/config.toml:\n[mcp_servers.ail]\ncommand = {}\nargs = [\"mcp\"]\n",
+            shell_quote(&exe),
             toml_string(&exe)
         )),
         "cursor" => Ok(format!(
@@ -26,12 +27,18 @@ pub fn client_config(client: &str, exe: &Path) -> Result<String, String> {
                 "command": exe, "args": ["mcp", "--workspace", "${workspaceFolder}"]
             }}}))
         )),
-        "vscode" => Ok(format!(
-            "// VS Code: .vscode/mcp.json in your project\n{}\n",
-            pretty(json!({"servers": {"ail": {
+        "vscode" => {
+            let server = json!({
                 "type": "stdio", "command": exe, "args": ["mcp", "--workspace", "${workspaceFolder}"]
-            }}}))
-        )),
+            });
+            let mut named = server.clone();
+            named["name"] = json!("ail");
+            Ok(format!(
+                "// VS Code: run once, for your user profile,\n//   code --add-mcp {}\n// or put in .vscode/mcp.json of your project:\n{}\n",
+                shell_quote(&named.to_string()),
+                pretty(json!({"servers": {"ail": server}}))
+            ))
+        }
         other => Err(format!(
             "unknown client {other:?}: choose one of {}",
             CLIENTS.join(", ")
@@ -73,11 +80,21 @@ mod tests {
         let claude = client_config("claude", exe).unwrap_or_default();
         assert!(claude.contains("claude mcp add ail -- '/opt/my tools/ail' mcp"));
         let vscode = client_config("vscode", exe).unwrap_or_default();
-        let json_part = &vscode[vscode.find('{').unwrap_or(0)..];
-        let v: serde_json::Value = serde_json::from_str(json_part).unwrap_or_default();
+        let file_part = &vscode[vscode.find("\n{").unwrap_or(0)..];
+        let v: serde_json::Value = serde_json::from_str(file_part).unwrap_or_default();
         assert_eq!(v["servers"]["ail"]["command"], "/opt/my tools/ail");
+        let line = vscode
+            .lines()
+            .find(|l| l.contains("code --add-mcp"))
+            .unwrap_or("");
+        let quoted = line.split_once("--add-mcp ").map_or("", |(_, q)| q);
+        let added: serde_json::Value =
+            serde_json::from_str(quoted.trim_matches('\'')).unwrap_or_default();
+        assert_eq!(added["name"], "ail");
+        assert_eq!(added["command"], "/opt/my tools/ail");
         let codex = client_config("codex", Path::new("C:\\ail\\ail.exe")).unwrap_or_default();
         assert!(codex.contains("command = \"C:\\\\ail\\\\ail.exe\""));
+        assert!(codex.contains("codex mcp add ail -- 'C:\\ail\\ail.exe' mcp"));
         assert!(client_config("emacs", exe).unwrap_err().contains("claude"));
     }
 }

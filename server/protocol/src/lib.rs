@@ -6,11 +6,12 @@
 pub mod budget;
 pub mod merge;
 pub mod render;
+pub mod uri;
 
-use ail_engine::engine::file_uri;
 use ail_engine::{Answer, EngineStatus};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use uri::{citation_label, file_uri, file_url};
 
 /// A position as LSP has it: 0-based line, character in the negotiated encoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,8 +188,11 @@ impl ContextResult {
                     id: c.id,
                     path: c.path.clone(),
                     range: Range::lines(c.start_line, c.end_line),
-                    label: c.label.clone(),
-                    url: c.url.clone(),
+                    label: citation_label(&c.path, c.start_line, c.end_line),
+                    url: c
+                        .permalink
+                        .clone()
+                        .unwrap_or_else(|| file_url(&root.join(&c.path), c.start_line, c.end_line)),
                 })
                 .collect(),
             history: answer.history.as_ref().map(history_json),

@@ -385,7 +385,7 @@ fn answer_bytes(a: &Answer) -> usize {
             .sum::<usize>()
         + a.citations
             .iter()
-            .map(|c| c.path.len() + c.label.len() + c.url.len() + 64)
+            .map(|c| c.path.len() + c.permalink.as_ref().map_or(0, String::len) + 64)
             .sum::<usize>()
         + a.warnings.iter().map(|w| w.len() + 24).sum::<usize>()
         + 256

@@ -84,17 +84,7 @@ impl Engine {
                 path: g.path.clone(),
                 start_line: g.start_line,
                 end_line: g.end_line,
-                label: format!(
-                    "{}:{}-{}",
-                    g.path,
-                    g.start_line + 1,
-                    g.end_line.max(g.start_line + 1)
-                ),
-                url: self
-                    .permalink(&g.path, g.start_line, g.end_line)
-                    .unwrap_or_else(|| {
-                        file_url(&self.root.join(&g.path), g.start_line, g.end_line)
-                    }),
+                permalink: self.permalink(&g.path, g.start_line, g.end_line),
             });
             results.push(Hit {
                 path: g.path,
@@ -184,7 +174,11 @@ pub(crate) fn summarize(question: &str, results: &[Hit], confidence: f32) -> Str
         .map(|h| format!("{} [{}]", name(h), h.citation))
         .collect();
     if !others.is_empty() {
-        s.push_str(&format!("\nAlso: {}.", others.join("; ")));
+        s.push_str(&format!(
+            "\n{}{}.",
+            crate::answer::SUMMARY_ALSO,
+            others.join("; ")
+        ));
     }
     if confidence < 0.3 {
         s.push_str("\n_Low confidence: few of the question's words meet in one place; these results may be unrelated._");

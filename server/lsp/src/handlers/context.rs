@@ -149,7 +149,7 @@ pub async fn handle(state: &Arc<State>, params: Value) -> Result<ContextResult> 
             // In the form results carry their uris.
             let focus_uri = target
                 .as_ref()
-                .map(|t| ail_engine::engine::file_uri(&t.folder.root.join(&t.rel)));
+                .map(|t| ail_protocol::uri::file_uri(&t.folder.root.join(&t.rel)));
             let focus = focus_uri.as_deref().zip(position).map(|(uri, p)| Focus {
                 uri,
                 line: p.line,

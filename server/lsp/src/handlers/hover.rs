@@ -13,6 +13,7 @@ use crate::documents;
 use crate::guard;
 use crate::state::State;
 use ail_engine::{Answer, IndexState, Query};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 use tower_lsp_server::jsonrpc::Result;
@@ -69,7 +70,8 @@ pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Ho
         let answer = engine
             .query_with_cancel(&query, cancel)
             .map_err(|e| convert::query_error(&e))?;
-        let Some(markdown) = hover_markdown(&answer, &rel, position.line, &subject) else {
+        let Some(markdown) = hover_markdown(&answer, &folder.root, &rel, position.line, &subject)
+        else {
             return Ok(None);
         };
         Ok(Some(Hover {
@@ -91,7 +93,13 @@ pub async fn handle(state: &Arc<State>, params: HoverParams) -> Result<Option<Ho
 /// Sections, separated by rules, in the order a reader wants them: the line's last change
 /// and the file's recent history (when the answer carries git data), then related places.
 /// `None` when there is nothing worth showing.
-pub fn hover_markdown(answer: &Answer, path: &str, line: u32, subject: &Subject) -> Option<String> {
+pub fn hover_markdown(
+    answer: &Answer,
+    root: &Path,
+    path: &str,
+    line: u32,
+    subject: &Subject,
+) -> Option<String> {
     let mut sections: Vec<String> = Vec::new();
     if let Some(change) = last_change(answer, line) {
         sections.push(change);
@@ -99,7 +107,7 @@ pub fn hover_markdown(answer: &Answer, path: &str, line: u32, subject: &Subject)
     if let Some(history) = history_line(answer) {
         sections.push(history);
     }
-    if let Some(places) = related_places(answer, path, subject) {
+    if let Some(places) = related_places(answer, root, path, subject) {
         sections.push(places);
     }
     if sections.is_empty() {
@@ -186,14 +194,21 @@ fn parse_utc_seconds(date: &str) -> Option<i64> {
 }
 
 /// The best places that are not where the cursor already is, each a citation link.
-fn related_places(answer: &Answer, path: &str, subject: &Subject) -> Option<String> {
+fn related_places(answer: &Answer, root: &Path, path: &str, subject: &Subject) -> Option<String> {
     // Elsewhere means other files: the reader already has this one open.
     let elsewhere = answer.results.iter().filter(|h| h.path != path);
     let mut items = Vec::new();
     for hit in elsewhere.take(SHOWN) {
         let citation = answer.citations.iter().find(|c| c.id == hit.citation);
-        let label = citation.map_or_else(|| hit.path.clone(), |c| c.label.clone());
-        let url = citation.map_or("", |c| c.url.as_str());
+        let label = citation.map_or_else(
+            || hit.path.clone(),
+            |c| ail_protocol::uri::citation_label(&c.path, c.start_line, c.end_line),
+        );
+        let url = citation.map_or_else(String::new, |c| {
+            c.permalink.clone().unwrap_or_else(|| {
+                ail_protocol::uri::file_url(&root.join(&c.path), c.start_line, c.end_line)
+            })
+        });
         let name = hit
             .symbol
             .as_deref()

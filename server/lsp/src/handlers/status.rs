@@ -57,7 +57,7 @@ fn folder_status(folder: &Folder) -> Value {
         }
         None => json!({
             "state": "indexing", "files": 0, "chunks": 0, "generation": 0, "indexBytes": 0,
-            "workspace": ail_engine::engine::file_uri(&folder.root),
+            "workspace": ail_protocol::uri::file_uri(&folder.root),
         }),
     };
     if folder.is_busy() {

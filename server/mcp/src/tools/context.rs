@@ -11,10 +11,10 @@ use crate::args;
 use crate::folders::Folder;
 use crate::schema::DEFAULT_MAX_TOKENS;
 use ail_engine::answer::MAX_LIMIT;
-use ail_engine::engine::file_uri;
 use ail_engine::{CancelToken, Query, QueryError};
 use ail_protocol::budget::{self, Focus, MAX_MAX_TOKENS, MIN_MAX_TOKENS};
 use ail_protocol::merge::{empty_context_result, merge_context_results};
+use ail_protocol::uri::file_uri;
 use ail_protocol::{render, ContextResult, ResultItem};
 use std::sync::Arc;
 

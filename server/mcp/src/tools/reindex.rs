@@ -46,7 +46,7 @@ pub async fn call(call: Call) -> Outcome {
                 .unwrap_or((0, 0));
             let mut v = json!({
                 "name": f.name,
-                "workspace": ail_engine::engine::file_uri(&f.root),
+                "workspace": ail_protocol::uri::file_uri(&f.root),
                 "state": if f.is_busy() { "indexing" } else { "ready" },
                 "files": files, "chunks": chunks,
             });

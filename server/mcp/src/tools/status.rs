@@ -42,7 +42,7 @@ pub fn folder_status(folder: &Folder, memory: MemoryUsage) -> Value {
             "rssBytes": memory.rss, "rssAnonBytes": memory.anon, "rssFileBytes": memory.file,
             "cache": {"entries": 0, "hits": 0, "misses": 0, "exactHits": 0, "semanticHits": 0, "hitRate": 0.0},
             "latencyMs": {"count": 0, "p50": 0.0, "p95": 0.0, "p99": 0.0},
-            "workspace": ail_engine::engine::file_uri(&folder.root),
+            "workspace": ail_protocol::uri::file_uri(&folder.root),
             "skipped": {"binary": 0, "tooLarge": 0, "notUtf8": 0, "unreadable": 0, "symlink": 0, "special": 0},
             "embedder": "", "vectorIndex": "",
             "git": {"state": "reading", "commits": 0},
