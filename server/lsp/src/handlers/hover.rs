@@ -332,6 +332,7 @@ mod tests {
             results,
             citations,
             confidence: 0.5,
+            evidence: Default::default(),
             timings: Timings::default(),
             index: IndexInfo {
                 state,
