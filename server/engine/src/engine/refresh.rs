@@ -112,7 +112,10 @@ impl Engine {
         if rebuild && overlay_cap.is_some_and(|cap| text_bytes > cap as u64 / 2) {
             to_read.sort_by_cached_key(|f| xxhash_rust::xxh3::xxh3_64(f.rel_path.as_bytes()));
         }
-        let mut overlay_floor = self.index.read().memory_bytes();
+        let mut overlay_floor = match overlay_cap {
+            Some(_) => self.index.read().memory_bytes(),
+            None => 0,
+        };
 
         let total = to_read.len();
         let static_embedder = self.static_embedder.as_deref();
@@ -189,9 +192,11 @@ impl Engine {
                         Err((path, reason)) => index.skip(&path, reason),
                     }
                 }
-                let overlay_bytes = index.memory_bytes();
+                // Measured only when a flush is possible: it walks the overlay's chunks.
+                let over_cap =
+                    overlay_cap.is_some_and(|cap| index.memory_bytes() > overlay_floor + cap);
                 drop(index);
-                if overlay_cap.is_some_and(|cap| overlay_bytes > overlay_floor + cap) {
+                if over_cap {
                     self.flush_overlay();
                     overlay_floor = self.index.read().memory_bytes();
                 }

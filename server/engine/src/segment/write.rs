@@ -59,12 +59,14 @@ pub trait SegmentSource {
     fn vector_scale(&self, id: u32) -> Option<f32> {
         self.vector(id).map(|(_, scale)| scale)
     }
-    /// `f(chunk, code)` for every non-zero code of dimension `d`, chunk ids ascending, or
-    /// `false` when the source cannot list a dimension (the writer then reads whole
+    /// Whether `sparse_dimension` lists dimensions (otherwise the writer reads whole
     /// vectors). Merging sparse segments this way reads each of their lists once.
-    fn sparse_dimension(&self, _d: usize, _f: &mut dyn FnMut(u32, i8)) -> bool {
+    fn lists_dimensions(&self) -> bool {
         false
     }
+    /// `f(chunk, code)` for every non-zero code of dimension `d`, chunk ids ascending (only
+    /// called when `lists_dimensions`).
+    fn sparse_dimension(&self, _d: usize, _f: &mut dyn FnMut(u32, i8)) {}
 }
 
 /// Bytes of sparse vector entries gathered in memory per pass over the vectors (each pass
@@ -277,7 +279,7 @@ pub fn write_segment(
                 // per pass, so no more than the budget is gathered at once.
                 let live = |c: u32| new_id.get(c as usize).is_some_and(|&n| n != u32::MAX);
                 let mut per_dim = vec![0u32; dim];
-                let by_dimension = source.sparse_dimension(0, &mut |_, _| {});
+                let by_dimension = source.lists_dimensions();
                 if by_dimension {
                     for (d, count) in per_dim.iter_mut().enumerate() {
                         source.sparse_dimension(d, &mut |c, code| {

@@ -336,15 +336,14 @@ impl Store {
 
     /// Mark the segment file at `path` and its chunks dead. Returns whether it was live.
     fn kill_segment_file(&mut self, path: &str) -> bool {
-        let Some(part) = self
+        let Some((part, id)) = self
             .parts
             .iter_mut()
             .rev()
-            .find(|p| p.live_file(path).is_some())
+            .find_map(|p| p.live_file(path).map(|id| (p, id)))
         else {
             return false;
         };
-        let id = part.live_file(path).expect("found live above");
         set_bit(&mut part.dead_files, id as usize);
         part.dead_file_count += 1;
         part.touched.remove(&id);
@@ -382,13 +381,12 @@ impl Store {
             self.mem.touch(path, size, mtime_ns);
             return;
         }
-        if let Some(part) = self
+        if let Some((part, id)) = self
             .parts
             .iter_mut()
             .rev()
-            .find(|p| p.live_file(path).is_some())
+            .find_map(|p| p.live_file(path).map(|id| (p, id)))
         {
-            let id = part.live_file(path).expect("found live above");
             part.touched.insert(id, (size, mtime_ns));
         }
     }

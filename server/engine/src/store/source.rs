@@ -234,18 +234,18 @@ impl SegmentSource for StoreSource<'_> {
         part.segment.vector_scale(id - part.chunk_base)
     }
 
-    fn sparse_dimension(&self, d: usize, f: &mut dyn FnMut(u32, i8)) -> bool {
-        let s = self.store;
-        let parts = self.parts();
+    fn lists_dimensions(&self) -> bool {
         // Without segments the overlay is the whole index, and whole vectors read fastest.
-        if parts.is_empty()
-            || parts
+        let parts = self.parts();
+        !parts.is_empty()
+            && parts
                 .iter()
-                .any(|p| p.segment.meta.layout != crate::segment::format::VectorLayout::Sparse)
-        {
-            return false;
-        }
-        for part in parts {
+                .all(|p| p.segment.meta.layout == crate::segment::format::VectorLayout::Sparse)
+    }
+
+    fn sparse_dimension(&self, d: usize, f: &mut dyn FnMut(u32, i8)) {
+        let s = self.store;
+        for part in self.parts() {
             let (docs, codes) = part.segment.sparse_dimension(d);
             for (&local, &code) in docs.iter().zip(codes) {
                 if !part.chunk_dead(local) {
@@ -270,6 +270,5 @@ impl SegmentSource for StoreSource<'_> {
         for &(id, code) in overlay.get(d).map_or(&[][..], Vec::as_slice) {
             f(id, code);
         }
-        true
     }
 }
