@@ -20,7 +20,9 @@ for spec in "${PACKAGES[@]}"; do
     if [ -z "$tarball" ]; then
         echo "downloading $spec (source distribution)" >&2
         python3 -m pip download --quiet --no-binary :all: --no-deps "$spec" -d "$DATA" >&2
-        tarball="$(ls "$DATA"/"$name"-"$version".tar.gz "$DATA"/"${name^}"-"$version".tar.gz 2>/dev/null | head -n 1)"
+        # One of the two spellings is always missing, so `ls` fails even when it finds one.
+        tarball="$(ls "$DATA"/"$name"-"$version".tar.gz "$DATA"/"${name^}"-"$version".tar.gz 2>/dev/null | head -n 1 || true)"
+        [ -n "$tarball" ] || { echo "no source distribution of $spec was downloaded" >&2; exit 1; }
     fi
     echo "unpacking $tarball" >&2
     tmp="$(mktemp -d "$DATA/.unpack.XXXXXX")"
