@@ -48,11 +48,13 @@ def read_safetensors(path):
 
 
 def write_safetensors(path, tensors):
+    """Write `tensors` (name -> array): integer arrays as I64, everything else as F32."""
     header, blobs, offset = {}, [], 0
     for name, array in tensors.items():
-        blob = np.ascontiguousarray(array, dtype=np.float32).tobytes()
+        integer = np.issubdtype(np.asarray(array).dtype, np.integer)
+        blob = np.ascontiguousarray(array, dtype=np.int64 if integer else np.float32).tobytes()
         header[name] = {
-            "dtype": "F32",
+            "dtype": "I64" if integer else "F32",
             "shape": list(array.shape),
             "data_offsets": [offset, offset + len(blob)],
         }

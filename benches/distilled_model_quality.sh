@@ -15,6 +15,8 @@
 #   AIL_DISTILL_DIMS=128 AIL_DISTILL_FREQUENCIES=/usr/lib/python3.11 benches/distilled_model_quality.sh
 #   AIL_DISTILL_RUNS=model benches/distilled_model_quality.sh     # skip the graph run
 #
+# AIL_DISTILL_SOURCE=workspace measures word vectors learned from the workspace's own text
+# instead (benches/learn_workspace_vectors.py: PPMI over a word window, SVD, SIF weights).
 # AIL_DISTILL_FREQUENCIES names a directory of .py files whose token counts give the SIF
 # weights (default: Model2Vec's Zipf estimate from the vocabulary's order). It must never be
 # the measured workspace.
@@ -47,17 +49,25 @@ EOF
     trap - EXIT
 fi
 
-dims="${AIL_DISTILL_DIMS:-256}"
-frequencies="${AIL_DISTILL_FREQUENCIES:-}"
-name="minilm-d$dims${frequencies:+-counted}"
-model="$DATA/models/$name"
-if [ ! -f "$model/model.safetensors" ]; then
-    "$venv/bin/python" benches/distill_static_model.py "$teacher" "$model" --dims "$dims" \
-        --token-vectors "$DATA/models/minilm-token-vectors.npy" --check \
-        ${frequencies:+--frequency-corpus "$frequencies"}
-fi
-
 workspace="${AIL_BENCH_WORKSPACE:-$(bash benches/fetch_vendored.sh)}"
+frequencies="${AIL_DISTILL_FREQUENCIES:-}"
+if [ "${AIL_DISTILL_SOURCE:-minilm}" = workspace ]; then
+    # Word vectors learned from the measured workspace itself (PPMI + SVD), for comparison.
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "scipy>=1.11" >&2
+    dims="${AIL_DISTILL_DIMS:-128}"
+    name="workspace-ppmi-d$dims"
+    model="$DATA/models/$name"
+    [ -f "$model/model.safetensors" ] ||
+        "$venv/bin/python" benches/learn_workspace_vectors.py "$workspace" "$model" --dims "$dims"
+else
+    dims="${AIL_DISTILL_DIMS:-256}"
+    name="minilm-d$dims${frequencies:+-counted}"
+    model="$DATA/models/$name"
+    [ -f "$model/model.safetensors" ] ||
+        "$venv/bin/python" benches/distill_static_model.py "$teacher" "$model" --dims "$dims" \
+            --token-vectors "$DATA/models/minilm-token-vectors.npy" --check \
+            ${frequencies:+--frequency-corpus "$frequencies"}
+fi
 echo "model: $model"
 echo "workspace: $workspace"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
