@@ -25,7 +25,8 @@
 //! `AIL_QUALITY_REPORT` (write every question's ranks to this file as tab-separated
 //! values), `AIL_QUALITY_MODES` (comma-separated mode
 //! names to run), and the engine settings `settings.rs` reads (`AIL_QUALITY_MODEL`,
-//! `AIL_QUALITY_GRAPH`, `AIL_VENDORED_WEIGHT`, `AIL_LEARNED_RELATED`, `AIL_QUALITY_IN_MEMORY`);
+//! `AIL_QUALITY_GRAPH`, `AIL_VENDORED_WEIGHT`, `AIL_VECTOR_WEIGHT`, `AIL_LEARNED_RELATED`,
+//! `AIL_QUALITY_IN_MEMORY`);
 //! `AIL_QUALITY_EVIDENCE` writes every hybrid answer's confidence evidence to that file.
 
 use ail_engine::cache::CacheConfig;

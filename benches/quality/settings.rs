@@ -1,7 +1,8 @@
 //! The engine settings the quality benchmark runs with, read from the environment:
 //! `AIL_QUALITY_IN_MEMORY=1` (keep the index in memory instead of serving it from its
 //! persisted segment), `AIL_LEARNED_RELATED=1`, `AIL_VENDORED_WEIGHT`, `AIL_QUALITY_MODEL`
-//! (a Model2Vec model directory to embed with instead of the built-in hashed embedder) and
+//! (a Model2Vec model directory to embed with instead of the built-in hashed embedder),
+//! `AIL_VECTOR_WEIGHT` (how much the vector list counts in the fusion) and
 //! `AIL_QUALITY_GRAPH=1` (search the vectors through the HNSW graph).
 
 use ail_engine::EngineConfig;
@@ -25,6 +26,14 @@ pub fn engine_config(cache_dir: &Path) -> Result<EngineConfig, String> {
         config.vendored_weight = w
             .parse()
             .map_err(|_| format!("AIL_VENDORED_WEIGHT must be a number, got {w:?}"))?;
+    }
+    if let Some(w) = std::env::var("AIL_VECTOR_WEIGHT")
+        .ok()
+        .filter(|w| !w.is_empty())
+    {
+        config.vector_weight = w
+            .parse()
+            .map_err(|_| format!("AIL_VECTOR_WEIGHT must be a number, got {w:?}"))?;
     }
     if let Some(dir) = std::env::var_os("AIL_QUALITY_MODEL").filter(|d| !d.is_empty()) {
         config.model_dir = Some(dir.into());

@@ -42,6 +42,9 @@ pub struct EngineConfig {
     /// Factor on the score of vendored and generated code, 0..=1: below 1 the project's
     /// own code ranks first; 1 ranks every kind alike.
     pub vendored_weight: f32,
+    /// How much the vector list counts in the fusion against the lexical list's 1
+    /// (`rank::fuse_weighted`).
+    pub vector_weight: f32,
     /// Learn related words from the workspace at the end of a full pass and expand
     /// questions with them (`related.rs`). Off: measured, it did not pay (BENCHMARKS.md).
     pub learned_related: bool,
@@ -80,6 +83,7 @@ impl Default for EngineConfig {
             permalinks: crate::git::PermalinkSettings::default(),
             budgets: crate::rollback::Budgets::default(),
             vendored_weight: crate::rank::DEFAULT_VENDORED_WEIGHT,
+            vector_weight: crate::rank::VECTOR_WEIGHT,
             learned_related: false,
             memory_budget: DEFAULT_MEMORY_BUDGET,
             prebuilt_index: None,

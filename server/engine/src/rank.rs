@@ -115,8 +115,18 @@ pub struct Candidate {
     pub score: f32,
 }
 
-/// Fuse two best-first lists of (id, score) by reciprocal rank.
+/// Fuse two best-first lists of (id, score) by reciprocal rank, with the default weights.
 pub fn fuse(lexical: &[(u32, f32)], vector: &[(u32, f32)]) -> Vec<Candidate> {
+    fuse_weighted(lexical, vector, VECTOR_WEIGHT)
+}
+
+/// Fuse two best-first lists by reciprocal rank, the vector list counting `vector_weight`
+/// against the lexical list's [`LEXICAL_WEIGHT`].
+pub fn fuse_weighted(
+    lexical: &[(u32, f32)],
+    vector: &[(u32, f32)],
+    vector_weight: f32,
+) -> Vec<Candidate> {
     let mut by_id: HashMap<u32, Candidate> = HashMap::new();
     for (rank, &(id, _)) in lexical.iter().enumerate() {
         let c = by_id.entry(id).or_insert_with(|| empty(id));
@@ -130,7 +140,7 @@ pub fn fuse(lexical: &[(u32, f32)], vector: &[(u32, f32)]) -> Vec<Candidate> {
         let c = by_id.entry(id).or_insert_with(|| empty(id));
         c.vector_rank = Some(rank);
         c.vector_similarity = sim;
-        c.score += VECTOR_WEIGHT / (RRF_K + rank as f32 + 1.0);
+        c.score += vector_weight / (RRF_K + rank as f32 + 1.0);
     }
     let mut out: Vec<Candidate> = by_id.into_values().collect();
     sort(&mut out);
@@ -344,6 +354,21 @@ mod tests {
         assert_eq!(fused[0].lexical_rank, Some(1));
         assert_eq!(fused[0].vector_rank, Some(1));
         assert!(fused[0].score <= best_possible_score());
+    }
+
+    #[test]
+    fn the_vector_weight_decides_between_the_lists_first_places() {
+        let lexical = [(1, 9.0), (2, 8.0)];
+        let vector = [(2, 0.9), (1, 0.8)];
+        // Equal weights tie the two chunks (each is first in one list, second in the other).
+        let even = fuse_weighted(&lexical, &vector, LEXICAL_WEIGHT);
+        assert_eq!(even[0].score, even[1].score, "{even:?}");
+        assert_eq!(fuse_weighted(&lexical, &vector, 0.5)[0].id, 1);
+        assert_eq!(fuse_weighted(&lexical, &vector, 2.0)[0].id, 2);
+        assert_eq!(
+            fuse(&lexical, &vector),
+            fuse_weighted(&lexical, &vector, VECTOR_WEIGHT)
+        );
     }
 
     #[test]

@@ -19,7 +19,8 @@ impl Engine {
     ) -> Result<(Vec<Place>, crate::confidence::Evidence), QueryError> {
         let tokens = &plan.tokens;
         let known: Vec<&str> = terms.known.iter().map(String::as_str).collect();
-        let mut candidates = rank::fuse(&found.lexical, &found.vector);
+        let mut candidates =
+            rank::fuse_weighted(&found.lexical, &found.vector, self.config.vector_weight);
         let priors = rank::Priors {
             vendored: self.config.vendored_weight,
             ..rank::Priors::default()
