@@ -78,7 +78,7 @@ impl Engine {
             return;
         }
         let (vectors, n) = {
-            let index = self.index.read();
+            let index = self.index.snapshot();
             if index.mem.graph.is_some() || index.has_segment() {
                 return;
             }

@@ -592,4 +592,4 @@ fn check_header(map: &[u8]) -> Result<[Range<usize>; SECTIONS], SegmentError> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -25,9 +25,11 @@ use std::sync::Arc;
 use xxhash_rust::xxh3::xxh3_64;
 
 mod part;
+mod snapshot;
 mod source;
 
 use part::{set_bit, Part};
+pub use snapshot::{SharedStore, StoreUpgradable, StoreWriter};
 pub use source::StoreSource;
 
 /// A chunk, wherever it is stored.
@@ -57,6 +59,7 @@ pub struct FileInfo {
 /// File ids: the segments' first, the overlay's after them.
 const OVERLAY_FILE: u32 = 1 << 31;
 
+#[derive(Clone)]
 pub struct Store {
     /// Segments, oldest first; their id ranges follow each other.
     parts: Vec<Part>,
