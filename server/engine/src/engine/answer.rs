@@ -1,7 +1,6 @@
 //! An answer from question to result: the stages in order, the answer cache around them.
 
 use super::plan::Plan;
-use super::present::summarize;
 use super::*;
 
 impl Engine {
@@ -133,11 +132,9 @@ impl Engine {
         let t = Instant::now();
         let (history, blame) = self.git_context(query, pending_blame, &mut warnings);
         timings.history = ms(t);
-        let summary = summarize(question, &results, confidence);
         timings.total = ms(started);
         let answer = Answer {
             question: question.to_string(),
-            summary,
             results,
             citations,
             confidence,
@@ -202,8 +199,7 @@ impl Engine {
         started: Instant,
     ) -> Answer {
         hit.cache = tier;
-        // The summary quotes the question: quote this one, not the one first asked.
-        hit.summary = summarize(question, &hit.results, hit.confidence);
+        // Front ends quote the question: this one, not the one first asked.
         hit.question = question.to_string();
         hit.timings = Timings {
             total: ms(started),
