@@ -353,7 +353,13 @@ impl Engine {
         );
         let path = dir.join(name);
         let index = self.index.upgradable();
-        let meta = index.segment_meta(&self.root_str, None);
+        let mut meta = index.segment_meta(&self.root_str, None);
+        // The store keeps the embedder, the skipped files and the related words itself and
+        // only a saved segment is opened on its own: a copy in every part's metadata (the
+        // fitted embedder's weights are megabytes) would grow with the number of parts.
+        meta.hashed = None;
+        meta.skipped.clear();
+        meta.related.clear();
         let written = crate::segment::write::write_segment(&index.overlay_source(), meta, &path)
             .map_err(|e| e.to_string())
             .and_then(|_| Segment::open_written(&path).map_err(|e| e.to_string()));

@@ -225,8 +225,11 @@ struct FailingSource<'a> {
 }
 
 impl write::SegmentSource for FailingSource<'_> {
-    fn files(&self) -> Vec<write::SourceFile<'_>> {
-        self.inner.files()
+    fn for_each_file(
+        &self,
+        f: &mut dyn FnMut(write::SourceFile<'_>) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.inner.for_each_file(f)
     }
     fn id_bound(&self) -> u32 {
         self.inner.id_bound()
@@ -236,14 +239,11 @@ impl write::SegmentSource for FailingSource<'_> {
             .then(|| self.inner.chunk(id))
             .flatten()
     }
-    fn term_count(&self) -> usize {
-        self.inner.term_count()
-    }
-    fn term(&self, i: usize) -> (&str, u64) {
-        self.inner.term(i)
-    }
-    fn postings(&self, i: usize, f: &mut dyn FnMut(u32, u16)) {
-        self.inner.postings(i, f)
+    fn for_each_term(
+        &self,
+        f: &mut dyn FnMut(&str, u64, write::Postings<'_>) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.inner.for_each_term(f)
     }
     fn vector(&self, id: u32) -> Option<(Vec<i8>, f32)> {
         self.inner.vector(id)

@@ -613,9 +613,14 @@ impl Store {
     }
 
     /// Approximate heap bytes held: the overlay and the bookkeeping over the segments (the
-    /// segments themselves are file-backed).
+    /// segments themselves are file-backed). Chunks waiting for the embedder's fit count
+    /// with the vectors they are about to get: a pass's first flush fits and embeds them all
+    /// at once, and its cap would otherwise be passed by their whole size.
     pub fn memory_bytes(&self) -> usize {
+        let pending_vectors =
+            self.mem.unembedded.len() * (self.embedder().dim() + 2 * std::mem::size_of::<f32>());
         self.mem.memory_bytes()
+            + pending_vectors
             + self
                 .parts
                 .iter()
