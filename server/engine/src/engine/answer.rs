@@ -30,10 +30,11 @@ impl Engine {
         if cancelled() {
             return Err(QueryError::Cancelled);
         }
-        let head = self.head_hash();
+        // Asked of git only when a cached answer's dependencies are checked.
+        let head = std::cell::OnceCell::new();
         let current_hash = |path: &str| {
             if path == HEAD_DEPENDENCY {
-                head
+                *head.get_or_init(|| self.head_hash())
             } else {
                 index.file(path).map(|f| f.hash)
             }
@@ -166,7 +167,9 @@ impl Engine {
         index: &Store,
     ) {
         // An empty answer depends on every file (any edit may make it match), so it is not kept.
-        if answer.results.is_empty() {
+        // Nor is anything kept with the cache off: its dependencies would be looked up
+        // (the index, git's HEAD) for nothing.
+        if answer.results.is_empty() || !self.cache.config().enabled {
             return;
         }
         let mut deps: Vec<String> = answer

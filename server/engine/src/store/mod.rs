@@ -548,17 +548,16 @@ impl Store {
                     }
                 }
             }
-            let mut ranked: Vec<(u32, f32)> = Vec::with_capacity(touched.len());
+            // Only candidates that would enter the top k are shown to `keep`.
+            let mut top = crate::topk::TopK::new(k);
             for &doc in touched.iter() {
-                let slot = &mut scores[doc as usize];
-                if *slot > 0.0 && keep(doc) {
-                    ranked.push((doc, *slot));
+                let score = std::mem::take(&mut scores[doc as usize]);
+                if score > 0.0 {
+                    top.offer(doc, score, keep);
                 }
-                *slot = 0.0;
             }
             touched.clear();
-            top_k(&mut ranked, k);
-            ranked
+            top.into_ranked()
         })
     }
 
