@@ -484,4 +484,3 @@ fn dimension_groups(per_dim: &[u32], budget: usize) -> Vec<std::ops::Range<usize
     }
     groups
 }
-

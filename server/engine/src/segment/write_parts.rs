@@ -100,8 +100,7 @@ impl LiveIds {
     pub(super) fn get(&self, id: u32) -> Option<u32> {
         let (word, bit) = (id as usize / 64, id % 64);
         let w = *self.bits.get(word)?;
-        (w & (1 << bit) != 0)
-            .then(|| self.before[word] + (w & ((1u64 << bit) - 1)).count_ones())
+        (w & (1 << bit) != 0).then(|| self.before[word] + (w & ((1u64 << bit) - 1)).count_ones())
     }
 }
 
@@ -201,7 +200,10 @@ impl Spill {
         self.out.flush()?;
         let file = self.out.get_mut();
         file.seek(std::io::SeekFrom::Start(0))?;
-        Ok(BufReader::with_capacity(1 << 16, Read::take(&mut *file, self.len)))
+        Ok(BufReader::with_capacity(
+            1 << 16,
+            Read::take(&mut *file, self.len),
+        ))
     }
 
     pub(super) fn copy_into(&mut self, w: &mut dyn Write) -> std::io::Result<()> {
@@ -231,7 +233,17 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            [Some(0), None, Some(1), Some(2), Some(3), None, Some(4), Some(5), None]
+            [
+                Some(0),
+                None,
+                Some(1),
+                Some(2),
+                Some(3),
+                None,
+                Some(4),
+                Some(5),
+                None
+            ]
         );
     }
 
@@ -249,7 +261,10 @@ mod tests {
         let mut streamed = Vec::new();
         stream_table(&mut streamed, &mut &bytes[..], hashes.len()).unwrap();
         assert_eq!(built, streamed);
-        assert!(built.len() / 4 > table_len(hashes.len()), "no overflow tested");
+        assert!(
+            built.len() / 4 > table_len(hashes.len()),
+            "no overflow tested"
+        );
         let slots: &[u32] = bytemuck::cast_slice(&built);
         for (i, &h) in hashes.iter().enumerate() {
             let found = super::super::format::probe(slots, hashes.len(), h, |e| e == i as u32);
