@@ -1,5 +1,6 @@
-//! Bounded thread pools for CPU-heavy work (chunking, embedding), so that indexing can be
-//! told to leave a core free for interactive requests.
+//! Bounded thread pools for CPU-heavy work (chunking, embedding). Their threads run at a
+//! lower priority than the rest of the process, so an indexing pass may use every core
+//! while interactive requests still get one as soon as they need it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -18,6 +19,7 @@ pub fn run<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> R {
             None => rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .thread_name(|i| format!("ail-index-{i}"))
+                .start_handler(|_| lower_this_thread_priority())
                 .build()
                 .ok()
                 .map(|p| pools.entry(threads).or_insert(Arc::new(p)).clone()),
@@ -27,6 +29,22 @@ pub fn run<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> R {
         Some(pool) => pool.install(work),
         // Could not start threads: do the work on this one.
         None => work(),
+    }
+}
+
+/// How much nicer than the process the pools' threads are: at 10 the scheduler gives a
+/// thread of normal priority about nine tenths of a core they share.
+pub const POOL_NICENESS: i32 = 10;
+
+/// Make the calling thread `POOL_NICENESS` nicer (Linux schedules threads one by one and
+/// `setpriority` with id 0 names the calling thread). Elsewhere a no-op.
+fn lower_this_thread_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `getpriority` and `setpriority` take no pointers; raising one's own niceness
+    // needs no privilege.
+    unsafe {
+        let now = libc::getpriority(libc::PRIO_PROCESS, 0);
+        libc::setpriority(libc::PRIO_PROCESS, 0, now + POOL_NICENESS);
     }
 }
 
@@ -49,5 +67,26 @@ pub fn limit_allocator_arenas() {
     // SAFETY: `mallopt` only sets an allocator parameter; it takes no pointers.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn pool_threads_yield_to_the_callers_thread() {
+        // SAFETY: `getpriority` takes no pointers.
+        let caller = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+        let (in_pool, name) = super::run(2, || {
+            let name = std::thread::current().name().map(str::to_string);
+            // SAFETY: as above.
+            (unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }, name)
+        });
+        assert!(name.is_some_and(|n| n.starts_with("ail-index-")));
+        // Niceness is capped at 19.
+        assert_eq!(in_pool, (caller + super::POOL_NICENESS).min(19));
+        // The caller keeps its own priority.
+        // SAFETY: as above.
+        assert_eq!(unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }, caller);
     }
 }

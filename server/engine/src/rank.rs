@@ -167,6 +167,17 @@ pub fn boost(
     question_tokens: &[String],
     known_tokens: &[&str],
 ) -> f32 {
+    let strength = symbol.map(|s| symbol_strength(s, question_tokens, known_tokens));
+    boost_with_strength(chunk_path, strength, asked_file)
+}
+
+/// `boost` for a chunk whose symbol's `symbol_strength` is known already (`None` when it
+/// defines no symbol).
+pub fn boost_with_strength(
+    chunk_path: &str,
+    strength: Option<f32>,
+    asked_file: Option<&str>,
+) -> f32 {
     let mut b = 1.0;
     if let Some(asked) = asked_file {
         if chunk_path == asked {
@@ -175,8 +186,7 @@ pub fn boost(
             b *= SAME_DIR_BOOST;
         }
     }
-    if let Some(symbol) = symbol {
-        let strength = symbol_strength(symbol, question_tokens, known_tokens);
+    if let Some(strength) = strength {
         b *= 1.0 + (EXACT_SYMBOL_BOOST - 1.0) * strength;
     }
     b

@@ -92,8 +92,8 @@ impl Settings {
         (out, warnings)
     }
 
-    /// The engine configuration these settings ask for. Indexing leaves one core free for
-    /// interactive requests (see `index_threads_for`).
+    /// The engine configuration these settings ask for. Indexing uses every core at a lower
+    /// priority than requests (see `index_threads_for`).
     pub fn engine_config(&self, defaults: &EngineConfig) -> EngineConfig {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         EngineConfig {
@@ -253,10 +253,12 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-/// Threads an indexing pass uses on a machine with `cores` cores: all but one, so that
-/// hover and `ail/context` always find a core free; one on a single-core machine.
+/// Threads an indexing pass uses on a machine with `cores` cores: all of them. They run
+/// nicer than the threads that answer (`ail_engine` pools), so hover and `ail/context`
+/// take a core from them as soon as they need one, and a pass that nobody waits on uses
+/// the whole machine (on two cores, a third faster than leaving one idle).
 pub fn index_threads_for(cores: usize) -> usize {
-    cores.saturating_sub(1).max(1)
+    cores.max(1)
 }
 
 #[cfg(test)]
@@ -314,22 +316,19 @@ mod tests {
     }
 
     #[test]
-    fn only_index_settings_need_a_rebuild_and_a_core_stays_free() {
+    fn only_index_settings_need_a_rebuild_and_indexing_uses_every_core() {
         let mut other = base();
         other.cache = false;
         assert!(!base().affects_index(&other));
         other.max_file_size = 1;
         assert!(base().affects_index(&other));
-        // Indexing threads leave a core to requests, on any machine with more than one.
-        for (cores, threads) in [(1, 1), (2, 1), (4, 3), (64, 63)] {
+        // Indexing threads use every core; they yield to requests by priority (the
+        // engine's `pool` tests check that its threads run nicer than their caller).
+        for (cores, threads) in [(1, 1), (2, 2), (4, 4), (64, 64)] {
             assert_eq!(index_threads_for(cores), threads, "{cores} cores");
         }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let threads = base().engine_config(&EngineConfig::default()).index_threads;
         assert_eq!(threads, index_threads_for(cores));
-        assert!(
-            threads < cores || cores == 1,
-            "{threads} threads on {cores} cores"
-        );
     }
 }

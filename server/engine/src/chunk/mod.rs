@@ -5,6 +5,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use serde::{Deserialize, Serialize};
 
+mod budget;
 mod lines;
 mod markdown;
 mod syntax;

@@ -5,7 +5,6 @@
 //! namespaces) are searched; what is inside a function belongs to that function.
 
 use std::cell::RefCell;
-use std::time::{Duration, Instant};
 
 use tree_sitter::{Node, ParseOptions, ParseState, Parser, Tree};
 
@@ -26,13 +25,6 @@ const MAX_SYMBOL_BYTES: usize = 200;
 /// Larger inputs are chunked by lines. Tree-sitter's offsets are 32-bit, and the walker
 /// never hands over files this big in normal operation.
 const MAX_PARSE_BYTES: usize = 16 * 1024 * 1024;
-/// Parse time allowed per file: a fixed part plus a part per byte. Real code parses at
-/// 0.3 to 1 µs per byte (release build; test builds and a busy machine are slower), well
-/// inside this. Text in the wrong language can send tree-sitter's error recovery into
-/// seconds per 100 KB (Python read as Rust: 10 s for 130 KB); past the budget the file is
-/// chunked by lines instead.
-const PARSE_BUDGET_FIXED: Duration = Duration::from_millis(200);
-const PARSE_BUDGET_NANOS_PER_BYTE: u64 = 5_000;
 
 /// The tree-sitter grammars the chunker knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,13 +86,9 @@ fn new_parser(grammar: Grammar) -> Option<Parser> {
 
 fn parse_with(parser: &mut Parser, text: &str) -> Option<Tree> {
     let bytes = text.as_bytes();
-    let per_byte = u64::try_from(bytes.len())
-        .unwrap_or(u64::MAX)
-        .saturating_mul(PARSE_BUDGET_NANOS_PER_BYTE);
-    let budget = PARSE_BUDGET_FIXED.saturating_add(Duration::from_nanos(per_byte));
-    let started = Instant::now();
+    let clock = super::budget::ParseClock::start(bytes.len());
     // Called by tree-sitter every hundred parse operations; `true` stops the parse.
-    let mut over_budget = |_: &ParseState| started.elapsed() > budget;
+    let mut over_budget = |_: &ParseState| clock.over_budget();
     let tree = parser.parse_with_options(
         &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
         None,
@@ -109,7 +97,7 @@ fn parse_with(parser: &mut Parser, text: &str) -> Option<Tree> {
     if tree.is_none() {
         tracing::debug!(
             bytes = bytes.len(),
-            elapsed_ms = started.elapsed().as_millis(),
+            used_ms = clock.used().as_millis(),
             "parse stopped over its time budget; chunking by lines"
         );
         // A parse that stopped early leaves state behind; start the next file clean.

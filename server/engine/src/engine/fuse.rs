@@ -31,14 +31,13 @@ impl Engine {
             }
             if let Some(chunk) = index.chunk(c.id) {
                 let symbol = chunk.symbol;
-                let named = symbol.map_or(0.0, |s| rank::symbol_strength(s, tokens, &known));
+                let strength = symbol.map(|s| rank::symbol_strength(s, tokens, &known));
+                let named = strength.unwrap_or(0.0);
                 c.score *=
-                    rank::boost(
+                    rank::boost_with_strength(
                         index.path_of(&chunk),
-                        symbol,
+                        strength,
                         query.file.as_deref(),
-                        tokens,
-                        &known,
                     ) * priors.factor(index.file_kind(chunk.file), symbol, named, about_tests);
             }
         }

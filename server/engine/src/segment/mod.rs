@@ -75,6 +75,16 @@ fn corrupt(what: impl Into<String>) -> SegmentError {
 /// Integer sums for the sparse vector scan, one slot per chunk.
 static VECTOR_SUMS: crate::scratch::Pool<i32> = crate::scratch::Pool::new();
 
+/// The sparse scan lists the slots it touches when the query's entries number less than
+/// one in this many chunks; otherwise it reads every slot.
+const SPARSE_SCAN_SHARE: usize = 8;
+
+/// Where a touched slot of the listing scan starts (see `search_vectors`). A product of two
+/// codes is at most 128 * 128 in size, so fewer than `MAX_BIASED_TERMS` of them never
+/// bring a biased slot to zero or overflow it.
+const SUM_BIAS: i32 = 1 << 30;
+const MAX_BIASED_TERMS: usize = (SUM_BIAS as usize) / (128 * 128);
+
 /// One chunk as stored, with its strings borrowed from the mapping.
 #[derive(Clone, Copy, Debug)]
 pub struct SegmentChunk<'a> {
@@ -489,54 +499,79 @@ impl Segment {
         }
         let scales = self.slice::<f32>(Section::VectorScales);
         let codes: &[i8] = self.slice(Section::VectorCodes);
-        let mut ranked: Vec<(u32, f32)> = Vec::new();
+        // Only candidates that would enter the top k are shown to `keep`.
+        let mut top = crate::topk::TopK::new(k);
         match self.meta.layout {
             VectorLayout::Dense => {
                 for (chunk, row) in codes.chunks_exact(dim.max(1)).enumerate() {
                     let dot = crate::vector::quant::dot_i8(row, query);
-                    if dot > 0 && keep(chunk as u32) {
-                        ranked.push((chunk as u32, dot as f32 * scales[chunk]));
+                    if dot > 0 {
+                        top.offer(chunk as u32, dot as f32 * scales[chunk], keep);
                     }
                 }
             }
             VectorLayout::Sparse => {
                 let starts = self.slice::<u32>(Section::VectorStarts);
                 let docs = self.slice::<u32>(Section::VectorDocs);
-                VECTOR_SUMS.with(scales.len(), |acc| {
+                let chunks = scales.len();
+                let dimension = |d: usize| starts[d] as usize..starts[d + 1] as usize;
+                let asked: Vec<(usize, i32)> = query
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &q)| q != 0)
+                    .map(|(d, &q)| (d, i32::from(q)))
+                    .collect();
+                let entries: usize = asked.iter().map(|&(d, _)| dimension(d).len()).sum();
+                VECTOR_SUMS.with(chunks, |acc| {
                     let crate::scratch::Accumulator {
                         values: sums,
                         touched,
                     } = acc;
+                    let sums = &mut sums[..chunks];
                     // Exact integer sums, whatever the order of the dimensions.
-                    for (d, &q) in query.iter().enumerate() {
-                        if q == 0 {
-                            continue;
-                        }
-                        let q = i32::from(q);
-                        let range = starts[d] as usize..starts[d + 1] as usize;
-                        for (&doc, &code) in docs[range.clone()].iter().zip(&codes[range]) {
-                            let slot = &mut sums[doc as usize];
-                            if *slot == 0 {
-                                touched.push(doc);
+                    if entries * SPARSE_SCAN_SHARE < chunks && asked.len() < MAX_BIASED_TERMS {
+                        // Few entries: list the slots touched. A touched slot starts at
+                        // `SUM_BIAS`, which no sum of this many terms can cancel, so it is
+                        // listed once even when its sum passes through zero.
+                        for &(d, q) in &asked {
+                            let range = dimension(d);
+                            for (&doc, &code) in docs[range.clone()].iter().zip(&codes[range]) {
+                                let slot = &mut sums[doc as usize];
+                                if *slot == 0 {
+                                    touched.push(doc);
+                                    *slot = SUM_BIAS;
+                                }
+                                *slot += q * i32::from(code);
                             }
-                            *slot += q * i32::from(code);
+                        }
+                        for &doc in touched.iter() {
+                            let sum = std::mem::take(&mut sums[doc as usize]) - SUM_BIAS;
+                            if sum > 0 {
+                                top.offer(doc, sum as f32 * scales[doc as usize], keep);
+                            }
+                        }
+                        touched.clear();
+                    } else {
+                        // Many entries: add without bookkeeping, then read every slot once
+                        // in order (and leave it at zero), which costs less than listing
+                        // and sorting the touched ones.
+                        for &(d, q) in &asked {
+                            let range = dimension(d);
+                            for (&doc, &code) in docs[range.clone()].iter().zip(&codes[range]) {
+                                sums[doc as usize] += q * i32::from(code);
+                            }
+                        }
+                        for (doc, slot) in sums.iter_mut().enumerate() {
+                            let sum = std::mem::take(slot);
+                            if sum > 0 {
+                                top.offer(doc as u32, sum as f32 * scales[doc], keep);
+                            }
                         }
                     }
-                    // A sum that went back to zero and grew again was pushed twice.
-                    touched.sort_unstable();
-                    touched.dedup();
-                    for &doc in touched.iter() {
-                        let sum = std::mem::take(&mut sums[doc as usize]);
-                        if sum > 0 && keep(doc) {
-                            ranked.push((doc, sum as f32 * scales[doc as usize]));
-                        }
-                    }
-                    touched.clear();
                 });
             }
         }
-        crate::bm25::top_k(&mut ranked, k);
-        ranked
+        top.into_ranked()
     }
 }
 
@@ -591,4 +626,4 @@ fn check_header(map: &[u8]) -> Result<[Range<usize>; SECTIONS], SegmentError> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

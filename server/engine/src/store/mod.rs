@@ -25,9 +25,11 @@ use std::sync::Arc;
 use xxhash_rust::xxh3::xxh3_64;
 
 mod part;
+mod snapshot;
 mod source;
 
 use part::{set_bit, Part};
+pub use snapshot::{SharedStore, StoreUpgradable, StoreWriter};
 pub use source::StoreSource;
 
 /// A chunk, wherever it is stored.
@@ -57,6 +59,7 @@ pub struct FileInfo {
 /// File ids: the segments' first, the overlay's after them.
 const OVERLAY_FILE: u32 = 1 << 31;
 
+#[derive(Clone)]
 pub struct Store {
     /// Segments, oldest first; their id ranges follow each other.
     parts: Vec<Part>,
@@ -545,17 +548,16 @@ impl Store {
                     }
                 }
             }
-            let mut ranked: Vec<(u32, f32)> = Vec::with_capacity(touched.len());
+            // Only candidates that would enter the top k are shown to `keep`.
+            let mut top = crate::topk::TopK::new(k);
             for &doc in touched.iter() {
-                let slot = &mut scores[doc as usize];
-                if *slot > 0.0 && keep(doc) {
-                    ranked.push((doc, *slot));
+                let score = std::mem::take(&mut scores[doc as usize]);
+                if score > 0.0 {
+                    top.offer(doc, score, keep);
                 }
-                *slot = 0.0;
             }
             touched.clear();
-            top_k(&mut ranked, k);
-            ranked
+            top.into_ranked()
         })
     }
 

@@ -12,9 +12,6 @@
 //! stays valid for the life of the index; deleted chunks are filtered out by the caller's
 //! `keep` and removed by rebuilding.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
 use parking_lot::RwLock;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -384,7 +381,7 @@ impl VectorIndex for ExactIndex {
         self.score_rows(&rows, &query_codes, &mut scores);
         // `keep` is not `Sync`, so it runs here on the calling thread, and only for rows that
         // would enter the current top k.
-        let mut top = TopK::new(k);
+        let mut top = crate::topk::TopK::new(k);
         for (row, &score) in scores.iter().enumerate() {
             if top.admits(score) && keep(rows.ids[row]) {
                 top.push(score, rows.ids[row]);
@@ -408,75 +405,6 @@ impl VectorIndex for ExactIndex {
 
     fn name(&self) -> &'static str {
         "exact"
-    }
-}
-
-/// A scored candidate, ordered so the heap's top is the worst kept one: lowest score first,
-/// and among equal scores the highest id (so ties resolve to lower ids, deterministically).
-#[derive(Debug, Clone, Copy)]
-struct Candidate {
-    score: f32,
-    id: VectorId,
-}
-
-impl Ord for Candidate {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .score
-            .total_cmp(&self.score)
-            .then_with(|| self.id.cmp(&other.id))
-    }
-}
-
-impl PartialOrd for Candidate {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Candidate {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Candidate {}
-
-/// The best `k` (score, id) pairs seen so far, in a heap of size k.
-struct TopK {
-    k: usize,
-    heap: BinaryHeap<Candidate>,
-}
-
-impl TopK {
-    fn new(k: usize) -> Self {
-        Self {
-            k,
-            heap: BinaryHeap::with_capacity(k.min(4096) + 1),
-        }
-    }
-
-    /// Whether a candidate with `score` could enter (ties with the current worst are let in
-    /// and settled by id in `push`).
-    fn admits(&self, score: f32) -> bool {
-        self.heap.len() < self.k || self.heap.peek().is_some_and(|worst| score >= worst.score)
-    }
-
-    fn push(&mut self, score: f32, id: VectorId) {
-        self.heap.push(Candidate { score, id });
-        if self.heap.len() > self.k {
-            self.heap.pop();
-        }
-    }
-
-    /// Best first.
-    fn into_sorted(self) -> Vec<(f32, VectorId)> {
-        // `into_sorted_vec` is ascending by `Ord`, which here is best to worst.
-        self.heap
-            .into_sorted_vec()
-            .into_iter()
-            .map(|c| (c.score, c.id))
-            .collect()
     }
 }
 
