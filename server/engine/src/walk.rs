@@ -83,15 +83,22 @@ impl SkipCounts {
     }
 }
 
-/// A file the walk found, before it is read.
+/// A file the walk found, before it is read. A pass holds one per file of the workspace,
+/// so it keeps only the relative path (`abs_path` joins it to the root when reading).
 #[derive(Clone, Debug)]
 pub struct FoundFile {
     /// Workspace-relative, `/`-separated.
     pub rel_path: String,
-    pub abs_path: PathBuf,
     pub size: u64,
     /// Modification time in nanoseconds since the epoch (0 when unknown).
     pub mtime_ns: u64,
+}
+
+impl FoundFile {
+    /// Where the file is, under the workspace root the walk started from.
+    pub fn abs_path(&self, root: &Path) -> PathBuf {
+        root.join(&self.rel_path)
+    }
 }
 
 /// Everything the walk saw.
@@ -187,7 +194,6 @@ pub fn walk(root: &Path, options: &WalkOptions) -> WalkResult {
                 Ok(meta) => {
                     let file = FoundFile {
                         rel_path: rel,
-                        abs_path: entry.path().to_path_buf(),
                         size: meta.len(),
                         mtime_ns: mtime_ns(&meta),
                     };
@@ -200,6 +206,7 @@ pub fn walk(root: &Path, options: &WalkOptions) -> WalkResult {
     });
     let mut result = found.into_inner().unwrap_or_else(|p| p.into_inner());
     result.files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    result.files.shrink_to_fit();
     result.skipped.sort();
     result
 }

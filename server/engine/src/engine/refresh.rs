@@ -122,7 +122,7 @@ impl Engine {
         let max_size = self.config.max_file_size;
         let threads = self.config.index_threads;
         let prepare = |f: &walk::FoundFile| -> Prepared {
-            match walk::read_text(&f.abs_path, max_size) {
+            match walk::read_text(&f.abs_path(&self.root), max_size) {
                 Err(reason) => Err((f.rel_path.clone(), reason)),
                 Ok(text) => {
                     let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
