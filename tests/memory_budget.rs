@@ -1,5 +1,5 @@
-//! Memory gate: `ail index` of a generated workspace (20,000 files by default; set
-//! `AIL_MEMORY_GATE_FILES=100000` for issue 11's size), with a memory budget of 100 MB, must
+//! Memory gate: `ail index` of a generated workspace (20,000 files by default; CI sets
+//! `AIL_MEMORY_GATE_FILES=100000`, issue 11's size), with a memory budget of 100 MB, must
 //! keep its anonymous memory (`RssAnon`, sampled from `/proc/PID/status` over the whole pass)
 //! within the budget. File-backed pages (the segments it maps) are the kernel's to drop and are not
 //! counted. Memory is a count of pages, not a timing, so a busy machine does not make this
@@ -14,11 +14,10 @@ use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-/// How many files the gate generates: `AIL_MEMORY_GATE_FILES`, else 20,000. 100,000 files
-/// (655k chunks) hold too (BENCHMARKS.md, "Scale"), but a debug run of that size took
-/// nearly 10 minutes on the shared 2-core benchmark machine, half of it removing the
-/// generated files, so CI gates the smaller size; the memory that grows with the workspace is
-/// the same code at both sizes.
+/// How many files the gate generates: `AIL_MEMORY_GATE_FILES`, else 20,000. CI (`.ci/run`)
+/// gates 100,000 files (655k chunks); a debug run of that size took nearly 10 minutes on the
+/// shared 2-core development machine, half of it removing the generated files, so a local
+/// `cargo test` gates the smaller size by default.
 fn files() -> usize {
     std::env::var("AIL_MEMORY_GATE_FILES")
         .ok()
