@@ -11,6 +11,8 @@ impl Engine {
     /// sees each edit whole or not at all, and released before files or git are read.
     pub(crate) fn answer(&self, query: &Query, cancel: &CancelToken) -> Result<Answer, QueryError> {
         let started = Instant::now();
+        // Meanwhile an indexing pass leaves a core to this answer.
+        let _answering = crate::pool::Answering::start();
         let question = query.question.trim();
         if question.is_empty() {
             return Err(QueryError::EmptyQuestion);
