@@ -5,25 +5,7 @@
 mod support;
 
 use serde_json::json;
-use std::process::Command;
 use support::*;
-
-fn git(ws: &Workspace, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(ws.root())
-        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn repository() -> Workspace {
     let ws = Workspace::new();

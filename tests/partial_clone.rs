@@ -7,33 +7,13 @@ mod support;
 
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::Command;
 use support::*;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// A repository whose `src/core.rs` changes in every commit, more commits than are read
 /// before the first answers, with files renamed and edited in one commit now and then.
 fn source_repository(dir: &Path) -> usize {
-    git(dir, &["init", "-q", "-b", "main"]);
-    git(dir, &["config", "uploadpack.allowFilter", "true"]);
+    git_in(dir, &["init", "-q", "-b", "main"]);
+    git_in(dir, &["config", "uploadpack.allowFilter", "true"]);
     let mut core = String::from("pub fn core() -> u32 {\n    0\n}\n");
     let mut helper = String::from("pub fn helper() {}\n// a helper with some text in it\n// that stays similar when renamed\n// across the whole history\n");
     let mut helper_name = "src/helper_0.rs".to_string();
@@ -51,8 +31,8 @@ fn source_repository(dir: &Path) -> usize {
             std::fs::write(dir.join(&renamed), &helper).expect("write");
             helper_name = renamed;
         }
-        git(dir, &["add", "-A"]);
-        git(dir, &["commit", "-q", "-m", &format!("Step {i}")]);
+        git_in(dir, &["add", "-A"]);
+        git_in(dir, &["commit", "-q", "-m", &format!("Step {i}")]);
     }
     commits
 }
@@ -61,7 +41,7 @@ fn source_repository(dir: &Path) -> usize {
 fn history_of_a_blobless_partial_clone_is_read_to_the_end_and_says_what_it_skipped() {
     let source = tempfile::tempdir().expect("temp dir");
     let commits = source_repository(source.path());
-    let full_count = git(source.path(), &["log", "--format=%H", "--", "src/core.rs"])
+    let full_count = git_in(source.path(), &["log", "--format=%H", "--", "src/core.rs"])
         .lines()
         .count();
     assert_eq!(full_count, commits);
@@ -69,13 +49,13 @@ fn history_of_a_blobless_partial_clone_is_read_to_the_end_and_says_what_it_skipp
     let ws = Workspace::new();
     let clone = ws.root().join("clone");
     let url = format!("file://{}", source.path().display());
-    git(
+    git_in(
         ws.root().as_path(),
         &["clone", "-q", "--filter=blob:none", &url, "clone"],
     );
     // It is a partial clone: the old contents are not there.
     assert_eq!(
-        git(&clone, &["config", "remote.origin.partialclonefilter"]).trim(),
+        git_in(&clone, &["config", "remote.origin.partialclonefilter"]).trim(),
         "blob:none"
     );
 

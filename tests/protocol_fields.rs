@@ -8,7 +8,6 @@ mod support;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
 use support::*;
 
 fn protocol_doc() -> String {
@@ -99,19 +98,6 @@ fn assert_agree(what: &str, served: &Value, documented: &Value, conditional: &[&
         unsent.is_empty(),
         "{what}: docs/protocol.md shows fields the server does not send: {unsent:?}"
     );
-}
-
-fn git(ws: &Workspace, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(ws.root())
-        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .output()
-        .expect("git runs");
-    assert!(out.status.success(), "git {args:?}");
 }
 
 #[test]

@@ -422,7 +422,8 @@ fn context(
         let wire = ail_protocol::ContextResult::from_answer(&answer, engine.root());
         out(&serde_json::to_string_pretty(&wire).map_err(|e| e.to_string())?);
     } else {
-        out(&human_answer(&answer));
+        let summary = ail_protocol::ContextResult::from_answer(&answer, engine.root()).summary;
+        out(&human_answer(&answer, &summary));
     }
     let code = if answer.results.is_empty() {
         ExitCode::from(1)
@@ -439,7 +440,7 @@ fn exit_without_teardown(engine: Engine) {
     std::mem::forget(engine);
 }
 
-fn human_answer(answer: &Answer) -> String {
+fn human_answer(answer: &Answer, summary: &str) -> String {
     let mut s = String::new();
     for hit in &answer.results {
         let name = hit
@@ -476,7 +477,7 @@ fn human_answer(answer: &Answer) -> String {
     if !answer.results.is_empty() {
         s.push('\n');
     }
-    s.push_str(&answer.summary);
+    s.push_str(summary);
     s.push('\n');
     for w in &answer.warnings {
         s.push_str(&format!("warning: {w}\n"));

@@ -10,6 +10,10 @@
 
 #![allow(dead_code)]
 
+mod git;
+#[allow(unused_imports)] // not every test binary runs git
+pub use git::{git, git_in};
+
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -371,6 +375,19 @@ impl TestServer {
 
     pub fn stderr(&self) -> String {
         self.shared.stderr.lock().expect("stderr lock").clone()
+    }
+
+    /// The server's stderr once it holds every one of `needles`, or as it is after `WAIT`:
+    /// a thread reads it, so what the server wrote a moment ago may not be here yet.
+    pub fn stderr_with(&self, needles: &[&str]) -> String {
+        let started = Instant::now();
+        loop {
+            let stderr = self.stderr();
+            if needles.iter().all(|n| stderr.contains(n)) || started.elapsed() > WAIT {
+                return stderr;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Let `id` be answered twice (duplicate request ids).

@@ -3,10 +3,6 @@
 
 use crate::chunk::{ChunkKind, Language};
 
-/// How the summary's line naming the second and third places begins (a front end that
-/// shows those places itself, such as a token-budgeted answer, leaves the line out).
-pub const SUMMARY_ALSO: &str = "Also: ";
-
 /// A question about the workspace.
 #[derive(Clone, Debug, Default)]
 pub struct Query {
@@ -120,7 +116,6 @@ pub struct IndexInfo {
 #[derive(Clone, Debug)]
 pub struct Answer {
     pub question: String,
-    pub summary: String,
     pub results: Vec<Hit>,
     pub citations: Vec<Citation>,
     /// 0..1: the chance that the first result is the place asked for (see `confidence`).

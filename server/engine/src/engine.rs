@@ -1,9 +1,10 @@
 //! The engine's front door: open a workspace, keep its index current, answer questions.
 //!
-//! Reads (`query`, `status`) run under a shared lock and never wait for indexing to
-//! finish: while the first pass runs they see whatever has been applied so far and say so.
-//! Indexing prepares files on a bounded pool without any lock and applies them in small
-//! batches under a short exclusive lock.
+//! Reads (`query`, `status`) answer from a snapshot of the index (`store::SharedStore`) and
+//! never wait for indexing to finish: while the first pass runs they see whatever has been
+//! applied so far and say so. Indexing prepares files on a bounded pool without any lock
+//! and applies them in small batches, each a short exclusive change that no snapshot
+//! already taken sees.
 
 use crate::answer::*;
 use crate::cache::{AnswerCache, CacheConfig, CacheStats, CacheTier, Scope};
@@ -18,7 +19,7 @@ use crate::index::{prepare_file, EmbedderChoice, PreparedFile};
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::rank::{self, Place};
 use crate::segment::{Segment, SegmentError};
-use crate::store::Store;
+use crate::store::{SharedStore, Store};
 use crate::text::question_tokens;
 use crate::vector::VectorIndex;
 use crate::vector::{HnswIndex, HnswParams};
@@ -119,7 +120,8 @@ pub struct Engine {
     root: PathBuf,
     root_str: String,
     config: EngineConfig,
-    index: RwLock<Store>,
+    /// The served index; readers answer from snapshots of it (`SharedStore`).
+    index: SharedStore,
     ready: AtomicBool,
     index_path: Option<PathBuf>,
     static_embedder: Option<Arc<dyn Embedder>>,
@@ -204,7 +206,7 @@ impl Engine {
             root,
             root_str,
             config,
-            index: RwLock::new(index),
+            index: SharedStore::new(index),
             ready: AtomicBool::new(ready),
             index_path,
             static_embedder,
@@ -243,7 +245,7 @@ impl Engine {
     }
 
     pub fn status(&self) -> EngineStatus {
-        let index = self.index.read();
+        let index = self.index.snapshot();
         let mut skipped = SkipCounts::default();
         for reason in index.skipped().values() {
             skipped.add(*reason);

@@ -1,6 +1,5 @@
-//! The in-memory index: files, their chunks, the lexical index and the vectors, kept
-//! consistent with one another. The `Engine` owns one behind a lock; everything here is
-//! plain single-threaded data manipulation.
+//! The in-memory index (the store's overlay): files, their chunks, the lexical index and the
+//! vectors, kept consistent. Plain single-threaded data: readers see it through snapshots.
 //!
 //! Chunk ids only grow. A changed file's old chunks are tombstoned (their slot becomes
 //! `None`), skipped by every search, and squeezed out when the index is compacted (on
@@ -357,6 +356,7 @@ pub fn qualified_symbol_keys(symbol: &str) -> Option<[u64; 2]> {
     ])
 }
 
+#[derive(Clone)]
 pub struct Index {
     /// The id of `chunks[0]`: chunk ids of an overlay continue after its segment's.
     pub first_id: u32,
@@ -599,6 +599,9 @@ impl Index {
             .map(|t| h.idf_of(self.bm25.term_hash(t)))
             .collect();
         let mut cursors = vec![0u32; idfs.len()];
+        if self.vectors.is_empty() {
+            self.vectors = Arc::new(ExactIndex::with_dim(dim)); // not a snapshot's to see
+        }
         self.vectors.reserve(pending.len());
         for block in pending.chunks(EMBED_BLOCK) {
             let (lo, hi) = (block[0], block[block.len() - 1] + 1);

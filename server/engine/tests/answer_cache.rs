@@ -257,9 +257,9 @@ fn punctuation_inside_the_question_and_stop_words_are_exact_hits() {
     assert_eq!(padded.cache, CacheTier::Exact, "'then' is a stop word");
     assert_eq!(padded.results, first.results);
     assert!(
-        padded.summary.contains("then evicted"),
-        "{}",
-        padded.summary
+        padded.question.contains("then evicted"),
+        "front ends quote the question asked: {}",
+        padded.question
     );
 }
 

@@ -135,7 +135,7 @@ pub fn pack(
     result.summary = result
         .summary
         .lines()
-        .filter(|l| !l.starts_with(ail_engine::answer::SUMMARY_ALSO))
+        .filter(|l| !l.starts_with(crate::summary::SUMMARY_ALSO))
         .collect::<Vec<_>>()
         .join("\n");
     fit_head(result, max_tokens);

@@ -6,6 +6,7 @@
 pub mod budget;
 pub mod merge;
 pub mod render;
+pub mod summary;
 pub mod uri;
 
 use ail_engine::{Answer, EngineStatus};
@@ -152,35 +153,36 @@ impl ContextResult {
     /// The wire form of `answer` for the workspace at `root`.
     pub fn from_answer(answer: &Answer, root: &Path) -> ContextResult {
         let t = &answer.timings;
+        let results: Vec<ResultItem> = answer
+            .results
+            .iter()
+            .map(|h| ResultItem {
+                path: h.path.clone(),
+                uri: file_uri(&root.join(&h.path)),
+                range: Range::lines(h.start_line, h.end_line),
+                score: round3(h.score),
+                symbol: h.symbol.clone(),
+                kind: h.kind.as_str().to_string(),
+                language: h.language.as_str().to_string(),
+                snippet: h.snippet.clone(),
+                citation: h.citation,
+                trimmed: false,
+                file_kind: h.file_kind.as_str().to_string(),
+                copies: h
+                    .copies
+                    .iter()
+                    .map(|c| CopyItem {
+                        path: c.path.clone(),
+                        uri: file_uri(&root.join(&c.path)),
+                        range: Range::lines(c.start_line, c.end_line),
+                    })
+                    .collect(),
+            })
+            .collect();
         ContextResult {
             question: answer.question.clone(),
-            summary: answer.summary.clone(),
-            results: answer
-                .results
-                .iter()
-                .map(|h| ResultItem {
-                    path: h.path.clone(),
-                    uri: file_uri(&root.join(&h.path)),
-                    range: Range::lines(h.start_line, h.end_line),
-                    score: round3(h.score),
-                    symbol: h.symbol.clone(),
-                    kind: h.kind.as_str().to_string(),
-                    language: h.language.as_str().to_string(),
-                    snippet: h.snippet.clone(),
-                    citation: h.citation,
-                    trimmed: false,
-                    file_kind: h.file_kind.as_str().to_string(),
-                    copies: h
-                        .copies
-                        .iter()
-                        .map(|c| CopyItem {
-                            path: c.path.clone(),
-                            uri: file_uri(&root.join(&c.path)),
-                            range: Range::lines(c.start_line, c.end_line),
-                        })
-                        .collect(),
-                })
-                .collect(),
+            summary: summary::summarize(&answer.question, &results, answer.confidence, None),
+            results,
             citations: answer
                 .citations
                 .iter()

@@ -103,27 +103,15 @@ pub fn merge_context_results(
             index.state = part.index.state.clone();
         }
     }
-    let summary = match (top_part, results.first()) {
-        (Some(i), Some(top)) => {
-            let what = match &top.symbol {
-                Some(s) => format!("`{s}` ({}) in `{}`", top.kind, top.path),
-                None => format!("`{}`", top.path),
-            };
-            format!(
-                "**{} place{}** for \u{201c}{question}\u{201d} across {} folders. Best match: {what} in {}, lines {}\u{2013}{} [1].",
-                results.len(),
-                if results.len() == 1 { "" } else { "s" },
-                parts.len(),
-                parts[i].0,
-                top.range.start.line + 1,
-                top.range.end.line.max(top.range.start.line + 1),
-            )
-        }
-        _ => format!(
-            "Nothing in the {} workspace folders matches \u{201c}{question}\u{201d}.",
-            parts.len()
-        ),
-    };
+    let summary = crate::summary::summarize(
+        question,
+        &results,
+        confidence,
+        Some(crate::summary::Across {
+            folders: parts.len(),
+            top_folder: top_part.map_or("", |i| parts[i].0.as_str()),
+        }),
+    );
     ContextResult {
         question: question.to_string(),
         summary,

@@ -372,7 +372,6 @@ impl AnswerCache {
 /// Approximate heap bytes of an answer.
 fn answer_bytes(a: &Answer) -> usize {
     a.question.len()
-        + a.summary.len()
         + a.results
             .iter()
             .map(|h| {
@@ -399,7 +398,6 @@ mod tests {
     fn answer(q: &str, cited: &str) -> Answer {
         Answer {
             question: q.into(),
-            summary: "s".into(),
             results: vec![crate::answer::Hit {
                 path: cited.into(),
                 start_line: 0,

@@ -1,14 +1,13 @@
 //! An answer from question to result: the stages in order, the answer cache around them.
 
 use super::plan::Plan;
-use super::present::summarize;
 use super::*;
 
 impl Engine {
     /// Answer a question in four stages, each in its own file: plan (`plan.rs`), retrieve
-    /// (`retrieve.rs`), fuse and rank (`fuse.rs`), present (`present.rs`). The index's
-    /// read lock is held from the plan to the gathering of the places' facts, so the answer
-    /// sees each edit whole or not at all, and released before files or git are read.
+    /// (`retrieve.rs`), fuse and rank (`fuse.rs`), present (`present.rs`). The whole answer
+    /// comes from one snapshot of the index, taken first, so it sees each edit whole or not
+    /// at all, and no lock is held while it searches, reads files or asks git.
     pub(crate) fn answer(&self, query: &Query, cancel: &CancelToken) -> Result<Answer, QueryError> {
         let started = Instant::now();
         // Meanwhile an indexing pass leaves a core to this answer.
@@ -27,7 +26,7 @@ impl Engine {
         // Over the latency or memory budget, the optional stages are off (see `rollback`).
         let degraded = self.rollback.is_degraded();
         let mut timings = Timings::default();
-        let index = self.index.read();
+        let index = self.index.snapshot();
 
         let plan = self.plan(question, query, &index);
         if cancelled() {
@@ -128,7 +127,6 @@ impl Engine {
             chunks: index.live_chunks(),
             generation: index.generation(),
         };
-        drop(index);
         let (results, citations) = self.present(gathered, cancel)?;
         timings.format = ms(t);
         if cancelled() {
@@ -137,11 +135,9 @@ impl Engine {
         let t = Instant::now();
         let (history, blame) = self.git_context(query, pending_blame, &mut warnings);
         timings.history = ms(t);
-        let summary = summarize(question, &results, confidence);
         timings.total = ms(started);
         let answer = Answer {
             question: question.to_string(),
-            summary,
             results,
             citations,
             confidence,
@@ -154,21 +150,30 @@ impl Engine {
             blame,
         };
         if plan.cacheable {
-            self.remember(query, plan, qvec, terms.signature, &answer);
+            self.remember(query, plan, qvec, terms.signature, &answer, &index);
         }
         Ok(answer)
     }
 
     /// Keep `answer` in the answer cache, valid while the files it cites and the file it
     /// was asked about keep their content, and HEAD stays (history, blame, permalinks).
-    fn remember(&self, query: &Query, plan: Plan, qvec: Vec<f32>, signature: u64, answer: &Answer) {
+    /// The content is as of `index`, the snapshot the answer came from: a file changed
+    /// since then makes the entry stale at once.
+    fn remember(
+        &self,
+        query: &Query,
+        plan: Plan,
+        qvec: Vec<f32>,
+        signature: u64,
+        answer: &Answer,
+        index: &Store,
+    ) {
         // An empty answer depends on every file (any edit may make it match), so it is not kept.
         // Nor is anything kept with the cache off: its dependencies would be looked up
         // (the index, git's HEAD) for nothing.
         if answer.results.is_empty() || !self.cache.config().enabled {
             return;
         }
-        let index = self.index.read();
         let mut deps: Vec<String> = answer
             .results
             .iter()
@@ -185,7 +190,6 @@ impl Engine {
                 (p, h)
             })
             .collect();
-        drop(index);
         deps.push((HEAD_DEPENDENCY.to_string(), self.head_hash()));
         self.cache
             .put(&plan.key, plan.scope, qvec, signature, answer, deps);
@@ -200,8 +204,7 @@ impl Engine {
         started: Instant,
     ) -> Answer {
         hit.cache = tier;
-        // The summary quotes the question: quote this one, not the one first asked.
-        hit.summary = summarize(question, &hit.results, hit.confidence);
+        // Front ends quote the question: this one, not the one first asked.
         hit.question = question.to_string();
         hit.timings = Timings {
             total: ms(started),

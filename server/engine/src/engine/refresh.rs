@@ -32,7 +32,7 @@ impl Engine {
 
         // What the index holds now: path -> (size, mtime, hash).
         let known: HashMap<String, (u64, u64, u64)> = {
-            let index = self.index.read();
+            let index = self.index.snapshot();
             index
                 .file_states()
                 .into_iter()
@@ -88,7 +88,7 @@ impl Engine {
                         EmbedderChoice::Hashed(HashedTfIdf::unfitted(self.config.embedding_dim))
                     }
                 };
-                *index = Store::new(embedder);
+                index.replace(Store::new(embedder));
                 self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
                 report.unchanged = 0;
                 to_read = found.files.iter().collect();
@@ -113,7 +113,7 @@ impl Engine {
             to_read.sort_by_cached_key(|f| xxhash_rust::xxh3::xxh3_64(f.rel_path.as_bytes()));
         }
         let mut overlay_floor = match overlay_cap {
-            Some(_) => self.index.read().memory_bytes(),
+            Some(_) => self.index.snapshot().memory_bytes(),
             None => 0,
         };
 
@@ -204,7 +204,7 @@ impl Engine {
                 drop(index);
                 if over_cap {
                     self.flush_overlay();
-                    overlay_floor = self.index.read().memory_bytes();
+                    overlay_floor = self.index.snapshot().memory_bytes();
                 }
             }
             Ok(())
@@ -217,7 +217,7 @@ impl Engine {
             self.index.write().mem.bm25.shrink_to_fit();
         }
         crate::pool::release_free_memory();
-        if !self.index.read().mem.unembedded.is_empty() {
+        if !self.index.snapshot().mem.unembedded.is_empty() {
             progress(Progress {
                 phase: Phase::Embedding,
                 done: 0,
@@ -227,11 +227,11 @@ impl Engine {
             self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
         }
         // Learning needs the whole corpus in memory: not after a pass that streamed.
-        let in_memory = self.index.read().segment_count() == 0;
+        let in_memory = self.index.snapshot().segment_count() == 0;
         if rebuild && report.updated > 0 && self.config.learned_related && in_memory {
             // Learned under the shared lock (queries go on), installed under a short write.
             let learned = {
-                let index = self.index.read();
+                let index = self.index.snapshot();
                 // A full pass builds in memory from chunk id 0.
                 let mem = &index.mem;
                 crate::related::RelatedWords::learn(&mem.bm25, |doc| mem.is_live(doc))
@@ -280,7 +280,7 @@ impl Engine {
         let commit = self.git.as_ref().ok().and_then(|g| g.repo.head_sha().ok());
         // Readers go on while the segment is written; changes wait, so none is lost
         // between the write and the swap.
-        let index = self.index.upgradable_read();
+        let index = self.index.upgradable();
         let meta = index.segment_meta(&self.root_str, commit);
         let bytes = match crate::segment::write::write_segment(&index.source(), meta, path) {
             Ok(bytes) => bytes,
@@ -291,12 +291,12 @@ impl Engine {
         };
         match Segment::open_written(path) {
             Ok(segment) => {
-                let mut index = parking_lot::RwLockUpgradableReadGuard::upgrade(index);
+                let mut index = index.upgrade();
                 let generation = index.generation();
                 let embedder = index.embedder().clone();
                 let mut store = Store::from_segment(Arc::new(segment), embedder);
                 store.mem.generation = generation + 1;
-                *index = store;
+                index.replace(store);
             }
             Err(e) => tracing::warn!("the segment just written does not open: {e}"),
         }
@@ -308,7 +308,7 @@ impl Engine {
     /// `prebuilt_index` on other machines. Returns the bytes written.
     pub fn write_prebuilt(&self, out: &Path) -> std::io::Result<u64> {
         let commit = self.git.as_ref().ok().and_then(|g| g.repo.head_sha().ok());
-        let index = self.index.read();
+        let index = self.index.snapshot();
         crate::prebuilt::write(&index, commit, out)
     }
 
@@ -318,7 +318,7 @@ impl Engine {
     /// restart re-reads the few files whose mtimes the segment does not know, which costs
     /// less than rewriting the whole segment for every saved file.
     pub(crate) fn needs_merge(&self) -> bool {
-        let index = self.index.read();
+        let index = self.index.snapshot();
         let overlay_chunks = index.mem.live_chunks + index.mem.tombstones();
         index.segment_count() != 1
             || overlay_chunks * MERGE_SHARE > index.live_chunks()
@@ -345,7 +345,7 @@ impl Engine {
         let Some(dir) = self.index_path.as_ref().and_then(|p| p.parent()) else {
             return;
         };
-        if !self.index.read().mem.unembedded.is_empty() {
+        if !self.index.snapshot().mem.unembedded.is_empty() {
             // The first flush fits the term weights on what the pass has read so far.
             self.index.write().mem.fit_and_embed();
             self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
@@ -358,15 +358,21 @@ impl Engine {
             crate::index_file::TEMPORARY_SUFFIX
         );
         let path = dir.join(name);
-        let index = self.index.upgradable_read();
-        let meta = index.segment_meta(&self.root_str, None);
+        let index = self.index.upgradable();
+        let mut meta = index.segment_meta(&self.root_str, None);
+        // The store keeps the embedder, the skipped files and the related words itself and
+        // only a saved segment is opened on its own: a copy in every part's metadata (the
+        // fitted embedder's weights are megabytes) would grow with the number of parts.
+        meta.hashed = None;
+        meta.skipped.clear();
+        meta.related.clear();
         let written = crate::segment::write::write_segment(&index.overlay_source(), meta, &path)
             .map_err(|e| e.to_string())
             .and_then(|_| Segment::open_written(&path).map_err(|e| e.to_string()));
         let _ = std::fs::remove_file(&path);
         match written {
             Ok(segment) => {
-                let mut index = parking_lot::RwLockUpgradableReadGuard::upgrade(index);
+                let mut index = index.upgrade();
                 index.flush_into(Arc::new(segment));
             }
             Err(e) => tracing::warn!("could not write part of the index to disk: {e}"),
@@ -414,7 +420,7 @@ impl Engine {
                 let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
                 if self
                     .index
-                    .read()
+                    .snapshot()
                     .file(rel_path)
                     .is_some_and(|f| f.hash == hash)
                 {

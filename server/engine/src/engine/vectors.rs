@@ -78,7 +78,7 @@ impl Engine {
             return;
         }
         let (vectors, n) = {
-            let index = self.index.read();
+            let index = self.index.snapshot();
             if index.mem.graph.is_some() || index.has_segment() {
                 return;
             }
@@ -87,7 +87,7 @@ impl Engine {
         if n < crate::vector::DEFAULT_HNSW_CROSSOVER {
             return;
         }
-        if n * GRAPH_BYTES_PER_VECTOR > self.config.max_graph_bytes {
+        if n * graph_bytes_per_vector(vectors.dim()) > self.config.max_graph_bytes {
             tracing::info!(
                 "{n} vectors: a graph would exceed the {} MB budget; exact search stays",
                 self.config.max_graph_bytes >> 20
@@ -117,5 +117,10 @@ pub(crate) const RECALL_FLOOR: f64 = crate::vector::MIN_ACCEPTABLE_RECALL;
 
 pub(crate) const RECALL_RECOVER: f64 = 0.97;
 
-/// Graph memory per vector, measured (see `vector::DEFAULT_HNSW_CROSSOVER`).
-pub(crate) const GRAPH_BYTES_PER_VECTOR: usize = 2700;
+/// Graph memory per vector of `dim` dimensions: its `i8` codes plus the links and the
+/// bookkeeping, which do not depend on the dimension (2,700 bytes measured at 512, see
+/// `vector::DEFAULT_HNSW_CROSSOVER`; `HnswIndex::memory_bytes` counts the same parts).
+pub(crate) fn graph_bytes_per_vector(dim: usize) -> usize {
+    const BESIDES_CODES: usize = 2700 - 512;
+    BESIDES_CODES + dim
+}

@@ -14,7 +14,7 @@ use bytemuck::{Pod, Zeroable};
 
 pub const MAGIC: &[u8; 8] = b"AILSEGMT";
 /// Bump whenever a row, a section or what is stored in it changes; older files are rebuilt.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// The sections, in file order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,18 +24,21 @@ pub enum Section {
     Meta,
     /// `FileRow` per file.
     Files,
-    /// Open-addressing table over file paths: `u32` slots holding file index + 1, 0 empty.
+    /// Open-addressing table over file paths: `u32` slots holding file index + 1, 0 empty
+    /// (see `first_slot`).
     FileTable,
     /// `ChunkRow` per chunk, a file's chunks contiguous and in order.
     Chunks,
     /// Paths, symbols and snippets, referred to by offset and length.
     Strings,
-    /// `u64` xxh3 per term.
+    /// `u64` xxh3 per term. Terms are in ascending order of (hash, text), so that segments
+    /// merge by walking their vocabularies side by side.
     TermHashes,
     /// `u32` per term + 1: where each term's text starts in `TermText`.
     TermStarts,
     TermText,
-    /// Open-addressing table over terms: `u32` slots holding term id + 1, 0 empty.
+    /// Open-addressing table over terms: `u32` slots holding term id + 1, 0 empty (see
+    /// `first_slot`).
     TermTable,
     /// `u64` per term + 1: where each term's postings start (compressed sparse rows).
     PostingStarts,
@@ -108,14 +111,34 @@ pub enum VectorLayout {
     Dense,
 }
 
-/// The open-addressing slot of `hash` in a table of `len` slots (a power of two).
+/// The home slot of `hash` in an open-addressing table of `len` home slots (a power of two):
+/// the hash's high bits, so that entries in ascending order of hash fill the table in slot
+/// order and a table can be written as a stream from sorted hashes. An entry sits at its home
+/// slot or after it; probing runs forward to the first empty slot and never wraps: a table
+/// has as many slots past the `len` home slots as its last entries overflowed.
 pub fn first_slot(hash: u64, len: usize) -> usize {
-    (hash as usize) & (len - 1)
+    debug_assert!(len.is_power_of_two());
+    match len.trailing_zeros() {
+        0 => 0,
+        bits => (hash >> (64 - bits)) as usize,
+    }
 }
 
-/// Slots for `n` entries: a power of two at least twice `n` (at most half full).
+/// Home slots for `n` entries: a power of two at least twice `n` (at most half full).
 pub fn table_len(n: usize) -> usize {
     (n * 2).next_power_of_two().max(8)
+}
+
+/// The entry index found probing a table over `entries` entries from the home slot of
+/// `hash`: the first whose index `is` accepts, before the first empty slot.
+pub fn probe(table: &[u32], entries: usize, hash: u64, is: impl Fn(u32) -> bool) -> Option<u32> {
+    let home = first_slot(hash, table_len(entries));
+    table
+        .get(home..)?
+        .iter()
+        .take_while(|&&slot| slot != 0)
+        .map(|&slot| slot - 1)
+        .find(|&i| is(i))
 }
 
 pub fn language_code(language: crate::chunk::Language) -> u8 {

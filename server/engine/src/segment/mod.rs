@@ -12,6 +12,7 @@
 
 pub mod format;
 pub mod write;
+mod write_parts;
 
 use crate::chunk::{ChunkKind, Language};
 use crate::embed::hashed::HashedTfIdf;
@@ -214,12 +215,21 @@ impl Segment {
             }
             Ok(())
         };
+        // A table has its home slots and at most one overflow slot per entry.
+        let table_sized = |section: Section, entries: usize| -> Result<(), SegmentError> {
+            let len = self.sections[section as usize].len();
+            let home = table_len(entries) * 4;
+            if len % 4 != 0 || len < home || len > home + entries * 4 {
+                return Err(corrupt(format!("section {section:?} holds {len} bytes")));
+            }
+            Ok(())
+        };
         sized(Section::Files, std::mem::size_of::<FileRow>(), files)?;
-        sized(Section::FileTable, 4, table_len(files))?;
+        table_sized(Section::FileTable, files)?;
         sized(Section::Chunks, std::mem::size_of::<ChunkRow>(), chunks)?;
         sized(Section::TermHashes, 8, terms)?;
         sized(Section::TermStarts, 4, terms + 1)?;
-        sized(Section::TermTable, 4, table_len(terms))?;
+        table_sized(Section::TermTable, terms)?;
         sized(Section::PostingStarts, 8, terms + 1)?;
         sized(Section::PostingDocs, 4, m.postings as usize)?;
         sized(Section::PostingFreqs, 2, m.postings as usize)?;
@@ -285,6 +295,12 @@ impl Segment {
         {
             return Err(corrupt("term offsets"));
         }
+        // Merging walks vocabularies in this order.
+        let hashes = self.slice::<u64>(Section::TermHashes);
+        let key = |t: usize| (hashes[t], self.term(t as u32));
+        if (1..terms).any(|t| key(t - 1) >= key(t)) {
+            return Err(corrupt("terms out of order"));
+        }
         let posting_starts = self.slice::<u64>(Section::PostingStarts);
         if posting_starts[0] != 0
             || posting_starts.windows(2).any(|w| w[0] >= w[1])
@@ -349,17 +365,9 @@ impl Segment {
     /// The id of the file at `path`.
     pub fn file_id(&self, path: &str) -> Option<u32> {
         let table = self.slice::<u32>(Section::FileTable);
-        let mut at = first_slot(xxh3_64(path.as_bytes()), table.len());
-        loop {
-            let slot = table[at];
-            if slot == 0 {
-                return None;
-            }
-            if self.file_path(slot - 1) == path {
-                return Some(slot - 1);
-            }
-            at = (at + 1) & (table.len() - 1);
-        }
+        probe(table, self.file_count(), xxh3_64(path.as_bytes()), |id| {
+            self.file_path(id) == path
+        })
     }
 
     pub fn chunk(&self, id: u32) -> Option<SegmentChunk<'_>> {
@@ -401,18 +409,9 @@ impl Segment {
     pub fn term_id_hashed(&self, term: &str, hash: u64) -> Option<u32> {
         let table = self.slice::<u32>(Section::TermTable);
         let hashes = self.slice::<u64>(Section::TermHashes);
-        let mut at = first_slot(hash, table.len());
-        loop {
-            let slot = table[at];
-            if slot == 0 {
-                return None;
-            }
-            let id = slot - 1;
-            if hashes[id as usize] == hash && self.term(id) == term {
-                return Some(id);
-            }
-            at = (at + 1) & (table.len() - 1);
-        }
+        probe(table, self.term_count(), hash, |id| {
+            hashes[id as usize] == hash && self.term(id) == term
+        })
     }
 
     /// The chunks holding term `id` (ascending) and their term frequencies.
@@ -627,4 +626,4 @@ fn check_header(map: &[u8]) -> Result<[Range<usize>; SECTIONS], SegmentError> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -8,7 +8,7 @@ use crate::index::{prepare_file, EmbedderChoice};
 use crate::store::Store;
 use std::sync::Arc;
 
-const FILES: &[(&str, &str)] = &[
+pub(crate) const FILES: &[(&str, &str)] = &[
     (
         "src/config.rs",
         "/// Load the configuration file from disk.\npub fn load_config(path: &str) -> Config {\n    parse_toml(read(path))\n}\n\npub struct Config {\n    pub name: String,\n}\n",
@@ -40,7 +40,7 @@ const QUESTIONS: &[&str] = &[
     "configuration file disk",
 ];
 
-fn built(files: &[(&str, &str)]) -> Store {
+pub(crate) fn built(files: &[(&str, &str)]) -> Store {
     let mut store = Store::new(EmbedderChoice::Hashed(HashedTfIdf::unfitted(512)));
     for (path, text) in files {
         store.apply(prepare_file(
@@ -57,20 +57,20 @@ fn built(files: &[(&str, &str)]) -> Store {
     store
 }
 
-fn write(store: &Store, dir: &Path) -> PathBuf {
+pub(crate) fn write(store: &Store, dir: &Path) -> PathBuf {
     let path = dir.join("index.seg");
     write::write_segment(&store.source(), store.segment_meta("/ws", None), &path)
         .expect("write segment");
     path
 }
 
-fn reopened(store: &Store, path: &Path) -> Store {
+pub(crate) fn reopened(store: &Store, path: &Path) -> Store {
     let segment = Segment::open(path).expect("open segment");
     Store::from_segment(Arc::new(segment), store.embedder().clone())
 }
 
 /// Every question's lexical and vector results as (path, first line, score).
-fn answers(store: &Store) -> Vec<Vec<(String, u32, String)>> {
+pub(crate) fn answers(store: &Store) -> Vec<Vec<(String, u32, String)>> {
     // As the engine does: an in-memory index keeps removed chunks' vectors until compacted.
     let keep = |id: u32| store.is_live(id);
     let mut out = Vec::new();
@@ -225,8 +225,11 @@ struct FailingSource<'a> {
 }
 
 impl write::SegmentSource for FailingSource<'_> {
-    fn files(&self) -> Vec<write::SourceFile<'_>> {
-        self.inner.files()
+    fn for_each_file(
+        &self,
+        f: &mut dyn FnMut(write::SourceFile<'_>) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.inner.for_each_file(f)
     }
     fn id_bound(&self) -> u32 {
         self.inner.id_bound()
@@ -236,14 +239,11 @@ impl write::SegmentSource for FailingSource<'_> {
             .then(|| self.inner.chunk(id))
             .flatten()
     }
-    fn term_count(&self) -> usize {
-        self.inner.term_count()
-    }
-    fn term(&self, i: usize) -> (&str, u64) {
-        self.inner.term(i)
-    }
-    fn postings(&self, i: usize, f: &mut dyn FnMut(u32, u16)) {
-        self.inner.postings(i, f)
+    fn for_each_term(
+        &self,
+        f: &mut dyn FnMut(&str, u64, write::Postings<'_>) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.inner.for_each_term(f)
     }
     fn vector(&self, id: u32) -> Option<(Vec<i8>, f32)> {
         self.inner.vector(id)
@@ -289,7 +289,7 @@ fn a_write_that_fails_half_way_leaves_the_old_segment_serving_and_no_temporary()
 
 /// Write the overlay of `store` to a part segment and serve it from there, as a streaming
 /// first pass does.
-fn flushed(store: &mut Store, dir: &Path, n: usize) {
+pub(crate) fn flushed(store: &mut Store, dir: &Path, n: usize) {
     let path = dir.join(format!("part-{n}.seg"));
     write::write_segment(
         &store.overlay_source(),

@@ -2,19 +2,52 @@
 //! destination, then renamed over it, so a reader sees the old segment or the new one and
 //! never half of each.
 //!
-//! The writer reads from a `SegmentSource` (the in-memory index of a first pass, or an open
-//! segment with its overlay during a merge) and holds only per-term and per-file
-//! bookkeeping, never the postings or the vectors as a whole: those are written term by term
-//! and, for the sparse vectors, one group of dimensions per pass within a fixed budget.
+//! The writer reads from a `SegmentSource` (the in-memory index of a first pass, or open
+//! segments with their overlay during a merge) and holds nothing that grows with the number
+//! of terms or postings: files are visited again for each section, terms arrive in hash
+//! order and their sections are spilled to temporary files side by side, and the sparse
+//! vectors are gathered one group of dimensions per pass within a fixed budget. What does
+//! grow with the workspace is small: under two bits per chunk to number the live ones, and the
+//! file table (a hash and two slots per file).
 
 use super::format::*;
+use super::write_parts::{stream_table, write_table, LiveIds, Out, Spill};
 use super::SegmentMeta;
 use crate::chunk::{ChunkKind, Language};
 use std::io::{BufWriter, Seek, Write};
 use std::path::Path;
-use xxhash_rust::xxh3::{xxh3_64, Xxh3};
+use xxhash_rust::xxh3::xxh3_64;
 
-/// One live file of the source, with its chunks (source ids, ascending).
+/// The source ids of a file's chunks, ascending.
+#[derive(Clone, Debug)]
+pub enum ChunkIds<'a> {
+    /// Consecutive ids (a segment's file).
+    Range(std::ops::Range<u32>),
+    List(&'a [u32]),
+}
+
+impl ChunkIds<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            ChunkIds::Range(r) => r.len(),
+            ChunkIds::List(l) => l.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let (range, list) = match self {
+            ChunkIds::Range(r) => (r.clone(), &[][..]),
+            ChunkIds::List(l) => (0..0, *l),
+        };
+        range.chain(list.iter().copied())
+    }
+}
+
+/// One live file of the source, with its chunks.
 pub struct SourceFile<'a> {
     pub path: &'a str,
     pub size: u64,
@@ -23,7 +56,7 @@ pub struct SourceFile<'a> {
     pub language: Language,
     pub lines: u32,
     pub kind: u8,
-    pub chunks: Vec<u32>,
+    pub chunks: ChunkIds<'a>,
 }
 
 /// One chunk of the source.
@@ -39,19 +72,27 @@ pub struct SourceChunk<'a> {
     pub len: u32,
 }
 
+/// Calls its argument with every posting of one term: `(chunk, tf)`, chunk ids ascending.
+pub type Postings<'p> = &'p mut dyn FnMut(&mut dyn FnMut(u32, u16));
+
 /// What a segment is written from.
 pub trait SegmentSource {
-    /// The live files, in an order in which their chunks' source ids ascend.
-    fn files(&self) -> Vec<SourceFile<'_>>;
+    /// `f` for every live file, in an order in which their chunks' source ids ascend, the
+    /// same order at every call (the writer visits the files once per section).
+    fn for_each_file(
+        &self,
+        f: &mut dyn FnMut(SourceFile<'_>) -> std::io::Result<()>,
+    ) -> std::io::Result<()>;
     /// Every source chunk id is below this.
     fn id_bound(&self) -> u32;
     fn chunk(&self, id: u32) -> Option<SourceChunk<'_>>;
-    fn term_count(&self) -> usize;
-    /// The text and xxh3 hash of term `i`.
-    fn term(&self, i: usize) -> (&str, u64);
-    /// `f(chunk, tf)` for every posting of term `i`, chunk ids ascending. Postings of chunks
-    /// that are not in `files` are dropped by the writer.
-    fn postings(&self, i: usize, f: &mut dyn FnMut(u32, u16));
+    /// `f(text, xxh3, postings)` for every term once, in ascending order of (hash, text).
+    /// Postings of chunks that are not in the files are dropped by the writer, and a term
+    /// left without any is left out.
+    fn for_each_term(
+        &self,
+        f: &mut dyn FnMut(&str, u64, Postings<'_>) -> std::io::Result<()>,
+    ) -> std::io::Result<()>;
     /// The quantised vector of a chunk: codes and scale.
     fn vector(&self, id: u32) -> Option<(Vec<i8>, f32)>;
     /// The scale of a chunk's quantised vector (a source that stores it apart says so
@@ -73,6 +114,85 @@ pub trait SegmentSource {
 /// reads every vector once; 4 MiB is a few passes for a large workspace).
 const SPARSE_PASS_BUDGET: usize = 4 << 20;
 
+/// The term sections, spilled side by side while the terms stream past, then copied into
+/// the segment in section order.
+struct TermSpills {
+    hashes: Spill,
+    starts: Spill,
+    text: Spill,
+    posting_starts: Spill,
+    docs: Spill,
+    freqs: Spill,
+    terms: usize,
+    postings: u64,
+}
+
+impl TermSpills {
+    fn new(dir: &Path) -> std::io::Result<TermSpills> {
+        let mut spills = TermSpills {
+            hashes: Spill::new(dir)?,
+            starts: Spill::new(dir)?,
+            text: Spill::new(dir)?,
+            posting_starts: Spill::new(dir)?,
+            docs: Spill::new(dir)?,
+            freqs: Spill::new(dir)?,
+            terms: 0,
+            postings: 0,
+        };
+        spills.starts.append(&0u32.to_le_bytes())?;
+        spills.posting_starts.append(&0u64.to_le_bytes())?;
+        Ok(spills)
+    }
+
+    /// Spill every term of `source` with live postings (live per `live`).
+    fn fill(&mut self, source: &dyn SegmentSource, live: &LiveIds) -> std::io::Result<()> {
+        let mut last: Option<(u64, String)> = None;
+        source.for_each_term(&mut |text, hash, postings| {
+            if last
+                .as_ref()
+                .is_some_and(|(h, t)| (*h, t.as_str()) >= (hash, text))
+            {
+                return Err(std::io::Error::other(format!(
+                    "the source's terms are not in hash order at {text:?}"
+                )));
+            }
+            let mut count = 0u64;
+            let mut result = Ok(());
+            postings(&mut |doc, tf| {
+                if let Some(n) = live.get(doc) {
+                    count += 1;
+                    if result.is_ok() {
+                        result = self
+                            .docs
+                            .append(&n.to_le_bytes())
+                            .and_then(|()| self.freqs.append(&tf.to_le_bytes()));
+                    }
+                }
+            });
+            result?;
+            match &mut last {
+                Some((h, t)) => {
+                    *h = hash;
+                    t.clear();
+                    t.push_str(text);
+                }
+                None => last = Some((hash, text.to_string())),
+            }
+            if count == 0 {
+                return Ok(());
+            }
+            self.terms += 1;
+            self.postings += count;
+            self.hashes.append(&hash.to_le_bytes())?;
+            self.text.append(text.as_bytes())?;
+            let end = u32::try_from(self.text.len())
+                .map_err(|_| std::io::Error::other("segment vocabulary past 4 GiB"))?;
+            self.starts.append(&end.to_le_bytes())?;
+            self.posting_starts.append(&self.postings.to_le_bytes())
+        })
+    }
+}
+
 /// Write `source` as a segment at `path` (atomically). `meta` gives everything but the
 /// counts, which the writer fills in. Returns the bytes written.
 pub fn write_segment(
@@ -87,23 +207,34 @@ pub fn write_segment(
         .suffix(".tmp")
         .tempfile_in(dir)?;
     let mut table = [(0u64, 0u64, 0u64); SECTIONS];
-    let files = source.files();
-    // Source id -> new id, in file order.
-    let mut new_id = vec![u32::MAX; source.id_bound() as usize];
-    let mut next = 0u32;
-    for f in &files {
-        for &c in &f.chunks {
-            if let Some(slot) = new_id.get_mut(c as usize) {
-                *slot = next;
-                next += 1;
+    // Which source chunks are live, numbered in file order.
+    let mut live = LiveIds::new(source.id_bound());
+    let mut file_count = 0u32;
+    let mut last_chunk: Option<u32> = None;
+    source.for_each_file(&mut |f| {
+        file_count += 1;
+        for c in f.chunks.iter() {
+            if last_chunk.is_some_and(|last| last >= c) {
+                return Err(std::io::Error::other(format!(
+                    "the source's chunks are not in ascending order at {}",
+                    f.path
+                )));
             }
+            last_chunk = Some(c);
+            live.insert(c);
         }
-    }
-    let chunk_count = next;
-    let order: Vec<u32> = files
-        .iter()
-        .flat_map(|f| f.chunks.iter().copied())
-        .collect();
+        Ok(())
+    })?;
+    let chunk_count = live.finish();
+    // Every live chunk in file order (the order of the new ids).
+    let each_chunk = |f: &mut dyn FnMut(u32) -> std::io::Result<()>| {
+        source.for_each_file(&mut |file| {
+            for c in file.chunks.iter().filter(|&c| live.get(c).is_some()) {
+                f(c)?;
+            }
+            Ok(())
+        })
+    };
     let dim = meta.dim;
     {
         let mut out = Out::new(BufWriter::with_capacity(1 << 20, tmp.as_file_mut()));
@@ -112,12 +243,13 @@ pub fn write_segment(
         // Files, chunks and the strings they point to (gathered in a spill file, since the
         // rows and the strings are two sections written side by side).
         let mut strings = Spill::new(dir)?;
-        let mut path_hashes = Vec::with_capacity(files.len());
+        let mut path_hashes = Vec::with_capacity(file_count as usize);
         table[Section::Files as usize] = out.section(|w| {
             let mut first = 0u32;
-            for f in &files {
+            source.for_each_file(&mut |f| {
                 let path_start = strings.push(f.path.as_bytes())?;
                 path_hashes.push(xxh3_64(f.path.as_bytes()));
+                let chunks = f.chunks.iter().filter(|&c| live.get(c).is_some()).count() as u32;
                 let row = FileRow {
                     size: f.size,
                     mtime_ns: f.mtime_ns,
@@ -125,23 +257,22 @@ pub fn write_segment(
                     path_start,
                     path_len: f.path.len() as u32,
                     first_chunk: first,
-                    chunk_count: f.chunks.len() as u32,
+                    chunk_count: chunks,
                     lines: f.lines,
                     language: language_code(f.language),
                     kind: f.kind,
                     _pad: [0; 2],
                 };
-                first += f.chunks.len() as u32;
-                w.write_all(bytemuck::bytes_of(&row))?;
-            }
-            Ok(())
+                first += chunks;
+                w.write_all(bytemuck::bytes_of(&row))
+            })
         })?;
-        table[Section::FileTable as usize] =
-            out.section(|w| write_table(w, &path_hashes, path_hashes.len()))?;
+        table[Section::FileTable as usize] = out.section(|w| write_table(w, &path_hashes))?;
         drop(path_hashes);
         table[Section::Chunks as usize] = out.section(|w| {
-            for (file_index, f) in files.iter().enumerate() {
-                for &c in &f.chunks {
+            let mut file_index = 0u32;
+            source.for_each_file(&mut |f| {
+                for c in f.chunks.iter().filter(|&c| live.get(c).is_some()) {
                     let chunk = source.chunk(c).ok_or_else(|| {
                         std::io::Error::other(format!("chunk {c} of {} is missing", f.path))
                     })?;
@@ -155,7 +286,7 @@ pub fn write_segment(
                     };
                     let row = ChunkRow {
                         hash: chunk.hash,
-                        file: file_index as u32,
+                        file: file_index,
                         start_line: chunk.start_line,
                         end_line: chunk.end_line,
                         symbol_start,
@@ -168,94 +299,46 @@ pub fn write_segment(
                     };
                     w.write_all(bytemuck::bytes_of(&row))?;
                 }
-            }
-            Ok(())
+                file_index += 1;
+                Ok(())
+            })
         })?;
         table[Section::Strings as usize] = out.section(|w| strings.copy_into(w))?;
+        drop(strings);
 
-        // Terms with at least one live posting, and where each one's postings start.
-        let mut kept: Vec<u32> = Vec::new();
-        let mut posting_starts: Vec<u64> = vec![0];
-        for i in 0..source.term_count() {
-            let mut live = 0u64;
-            source.postings(i, &mut |doc, _| {
-                if new_id.get(doc as usize).is_some_and(|&n| n != u32::MAX) {
-                    live += 1;
-                }
-            });
-            if live > 0 {
-                kept.push(i as u32);
-                posting_starts.push(posting_starts[posting_starts.len() - 1] + live);
-            }
-        }
-        let term_hashes: Vec<u64> = kept.iter().map(|&i| source.term(i as usize).1).collect();
-        table[Section::TermHashes as usize] =
-            out.section(|w| w.write_all(bytemuck::cast_slice(&term_hashes)))?;
-        table[Section::TermStarts as usize] = out.section(|w| {
-            let mut at = 0u32;
-            w.write_all(&at.to_le_bytes())?;
-            for &i in &kept {
-                at += source.term(i as usize).0.len() as u32;
-                w.write_all(&at.to_le_bytes())?;
-            }
-            Ok(())
-        })?;
-        table[Section::TermText as usize] = out.section(|w| {
-            for &i in &kept {
-                w.write_all(source.term(i as usize).0.as_bytes())?;
-            }
-            Ok(())
-        })?;
+        // Terms with at least one live posting, in hash order, each section spilled.
+        let mut terms = TermSpills::new(dir)?;
+        terms.fill(source, &live)?;
+        table[Section::TermHashes as usize] = out.section(|w| terms.hashes.copy_into(w))?;
+        table[Section::TermStarts as usize] = out.section(|w| terms.starts.copy_into(w))?;
+        table[Section::TermText as usize] = out.section(|w| terms.text.copy_into(w))?;
+        let term_count = terms.terms;
         table[Section::TermTable as usize] =
-            out.section(|w| write_table(w, &term_hashes, term_hashes.len()))?;
-        drop(term_hashes);
+            out.section(|w| stream_table(w, &mut terms.hashes.reader()?, term_count))?;
         table[Section::PostingStarts as usize] =
-            out.section(|w| w.write_all(bytemuck::cast_slice(&posting_starts)))?;
-        let postings = posting_starts[posting_starts.len() - 1];
-        drop(posting_starts);
-        table[Section::PostingDocs as usize] = out.section(|w| {
-            let mut result = Ok(());
-            for &i in &kept {
-                source.postings(i as usize, &mut |doc, _| {
-                    if let Some(&n) = new_id.get(doc as usize).filter(|&&n| n != u32::MAX) {
-                        if result.is_ok() {
-                            result = w.write_all(&n.to_le_bytes());
-                        }
-                    }
-                });
-            }
-            result
-        })?;
-        table[Section::PostingFreqs as usize] = out.section(|w| {
-            let mut result = Ok(());
-            for &i in &kept {
-                source.postings(i as usize, &mut |doc, tf| {
-                    if new_id.get(doc as usize).is_some_and(|&n| n != u32::MAX) && result.is_ok() {
-                        result = w.write_all(&tf.to_le_bytes());
-                    }
-                });
-            }
-            result
-        })?;
+            out.section(|w| terms.posting_starts.copy_into(w))?;
+        table[Section::PostingDocs as usize] = out.section(|w| terms.docs.copy_into(w))?;
+        table[Section::PostingFreqs as usize] = out.section(|w| terms.freqs.copy_into(w))?;
+        let postings = terms.postings;
+        drop(terms);
+
         let mut total_len = 0u64;
         let mut live_docs = 0u64;
         table[Section::DocLens as usize] = out.section(|w| {
-            for &c in &order {
+            each_chunk(&mut |c| {
                 let len = source.chunk(c).map_or(0, |ch| ch.len);
                 total_len += len as u64;
                 live_docs += u64::from(len > 0);
-                w.write_all(&len.to_le_bytes())?;
-            }
-            Ok(())
+                w.write_all(&len.to_le_bytes())
+            })
         })?;
 
         // Vectors: a scale per chunk, then the codes in the layout the embedder suits.
         table[Section::VectorScales as usize] = out.section(|w| {
-            for &c in &order {
+            each_chunk(&mut |c| {
                 let scale = source.vector_scale(c).unwrap_or(0.0);
-                w.write_all(&scale.to_le_bytes())?;
-            }
-            Ok(())
+                w.write_all(&scale.to_le_bytes())
+            })
         })?;
         match meta.layout {
             VectorLayout::Dense => {
@@ -263,37 +346,36 @@ pub fn write_segment(
                 table[Section::VectorDocs as usize] = out.section(|_| Ok(()))?;
                 table[Section::VectorCodes as usize] = out.section(|w| {
                     let zero = vec![0i8; dim];
-                    for &c in &order {
+                    each_chunk(&mut |c| {
                         let codes = source
                             .vector(c)
                             .filter(|(codes, _)| codes.len() == dim)
                             .map(|(codes, _)| codes);
                         let codes = codes.as_deref().unwrap_or(&zero);
-                        w.write_all(bytemuck::cast_slice(codes))?;
-                    }
-                    Ok(())
+                        w.write_all(bytemuck::cast_slice(codes))
+                    })
                 })?;
             }
             VectorLayout::Sparse => {
                 // Entries per dimension first, then the entries one group of dimensions
                 // per pass, so no more than the budget is gathered at once.
-                let live = |c: u32| new_id.get(c as usize).is_some_and(|&n| n != u32::MAX);
                 let mut per_dim = vec![0u32; dim];
                 let by_dimension = source.lists_dimensions();
                 if by_dimension {
                     for (d, count) in per_dim.iter_mut().enumerate() {
                         source.sparse_dimension(d, &mut |c, code| {
-                            *count += u32::from(code != 0 && live(c));
+                            *count += u32::from(code != 0 && live.get(c).is_some());
                         });
                     }
                 } else {
-                    for &c in &order {
+                    each_chunk(&mut |c| {
                         if let Some((codes, _)) = source.vector(c) {
                             for (d, &code) in codes.iter().enumerate().take(dim) {
                                 per_dim[d] += u32::from(code != 0);
                             }
                         }
-                    }
+                        Ok(())
+                    })?;
                 }
                 table[Section::VectorStarts as usize] = out.section(|w| {
                     let mut at = 0u32;
@@ -316,28 +398,30 @@ pub fn write_segment(
                             for (slot, d) in group.clone().enumerate() {
                                 let entries = &mut gathered[slot];
                                 source.sparse_dimension(d, &mut |c, code| {
-                                    if code != 0 && live(c) {
-                                        entries.push((new_id[c as usize], code));
+                                    if let Some(n) = live.get(c).filter(|_| code != 0) {
+                                        entries.push((n, code));
                                     }
                                 });
                                 entries.sort_unstable_by_key(|&(n, _)| n);
                             }
-                        }
-                        for &c in order.iter().filter(|_| !by_dimension) {
-                            let Some((codes, _)) = source.vector(c) else {
-                                continue;
-                            };
-                            let n = new_id[c as usize];
-                            for (slot, d) in group.clone().enumerate() {
-                                if let Some(&code) = codes.get(d).filter(|&&x| x != 0) {
-                                    gathered[slot].push((n, code));
+                        } else {
+                            let mut n = 0u32;
+                            each_chunk(&mut |c| {
+                                if let Some((codes, _)) = source.vector(c) {
+                                    for (slot, d) in group.clone().enumerate() {
+                                        if let Some(&code) = codes.get(d).filter(|&&x| x != 0) {
+                                            gathered[slot].push((n, code));
+                                        }
+                                    }
                                 }
-                            }
+                                n += 1;
+                                Ok(())
+                            })?;
                         }
                         for entries in &gathered {
                             for &(n, code) in entries {
                                 w.write_all(&n.to_le_bytes())?;
-                                codes_spill.push(&[code as u8])?;
+                                codes_spill.append(&[code as u8])?;
                             }
                         }
                     }
@@ -347,9 +431,9 @@ pub fn write_segment(
             }
         }
 
-        meta.files = files.len() as u32;
+        meta.files = file_count;
         meta.chunks = chunk_count;
-        meta.terms = kept.len() as u32;
+        meta.terms = term_count as u32;
         meta.postings = postings;
         meta.total_len = total_len;
         meta.live_docs = live_docs;
@@ -401,107 +485,3 @@ fn dimension_groups(per_dim: &[u32], budget: usize) -> Vec<std::ops::Range<usize
     groups
 }
 
-/// An open-addressing table of `u32` slots (entry index + 1) over `hashes`.
-fn write_table(w: &mut dyn Write, hashes: &[u64], n: usize) -> std::io::Result<()> {
-    let len = table_len(n);
-    let mut slots = vec![0u32; len];
-    for (i, &h) in hashes.iter().enumerate() {
-        let mut at = first_slot(h, len);
-        while slots[at] != 0 {
-            at = (at + 1) & (len - 1);
-        }
-        slots[at] = i as u32 + 1;
-    }
-    w.write_all(bytemuck::cast_slice(&slots))
-}
-
-/// The output file: sections start on 8-byte boundaries, each hashed as it is written.
-struct Out<W: Write> {
-    inner: W,
-    pos: u64,
-}
-
-impl<W: Write> Out<W> {
-    fn new(inner: W) -> Self {
-        Out { inner, pos: 0 }
-    }
-
-    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.inner.write_all(bytes)?;
-        self.pos += bytes.len() as u64;
-        Ok(())
-    }
-
-    /// Write one section with `body`; returns its (offset, length, xxh3).
-    fn section(
-        &mut self,
-        body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-    ) -> std::io::Result<(u64, u64, u64)> {
-        let pad = (8 - (self.pos % 8) as usize) % 8;
-        self.write_all(&[0u8; 8][..pad])?;
-        let start = self.pos;
-        let mut hashing = Hashing {
-            inner: &mut self.inner,
-            hasher: Xxh3::new(),
-            len: 0,
-        };
-        body(&mut hashing)?;
-        let (len, hash) = (hashing.len, hashing.hasher.digest());
-        self.pos += len;
-        Ok((start, len, hash))
-    }
-}
-
-struct Hashing<'a, W: Write> {
-    inner: &'a mut W,
-    hasher: Xxh3,
-    len: u64,
-}
-
-impl<W: Write> Write for Hashing<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.len += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// Bytes set aside in a temporary file while another section is being written.
-struct Spill {
-    out: BufWriter<std::fs::File>,
-    len: u64,
-}
-
-impl Spill {
-    fn new(dir: &Path) -> std::io::Result<Spill> {
-        Ok(Spill {
-            out: BufWriter::with_capacity(1 << 16, tempfile::tempfile_in(dir)?),
-            len: 0,
-        })
-    }
-
-    /// Append `bytes`; returns where they start.
-    fn push(&mut self, bytes: &[u8]) -> std::io::Result<u32> {
-        let start = u32::try_from(self.len)
-            .map_err(|_| std::io::Error::other("segment strings past 4 GiB"))?;
-        self.out.write_all(bytes)?;
-        self.len += bytes.len() as u64;
-        Ok(start)
-    }
-
-    fn copy_into(&mut self, w: &mut dyn Write) -> std::io::Result<()> {
-        self.out.flush()?;
-        let file = self.out.get_mut();
-        file.seek(std::io::SeekFrom::Start(0))?;
-        let copied = std::io::copy(&mut std::io::Read::take(&mut *file, self.len), w)?;
-        if copied != self.len {
-            return Err(std::io::Error::other("spill file shorter than written"));
-        }
-        Ok(())
-    }
-}

@@ -25,9 +25,11 @@ use std::sync::Arc;
 use xxhash_rust::xxh3::xxh3_64;
 
 mod part;
+mod snapshot;
 mod source;
 
 use part::{set_bit, Part};
+pub use snapshot::{SharedStore, StoreUpgradable, StoreWriter};
 pub use source::StoreSource;
 
 /// A chunk, wherever it is stored.
@@ -57,6 +59,7 @@ pub struct FileInfo {
 /// File ids: the segments' first, the overlay's after them.
 const OVERLAY_FILE: u32 = 1 << 31;
 
+#[derive(Clone)]
 pub struct Store {
     /// Segments, oldest first; their id ranges follow each other.
     parts: Vec<Part>,
@@ -609,9 +612,14 @@ impl Store {
     }
 
     /// Approximate heap bytes held: the overlay and the bookkeeping over the segments (the
-    /// segments themselves are file-backed).
+    /// segments themselves are file-backed). Chunks waiting for the embedder's fit count
+    /// with the vectors they are about to get: a pass's first flush fits and embeds them all
+    /// at once, and its cap would otherwise be passed by their whole size.
     pub fn memory_bytes(&self) -> usize {
+        let pending_vectors =
+            self.mem.unembedded.len() * (self.embedder().dim() + 2 * std::mem::size_of::<f32>());
         self.mem.memory_bytes()
+            + pending_vectors
             + self
                 .parts
                 .iter()

@@ -5,6 +5,7 @@ use crate::segment::Segment;
 use std::sync::Arc;
 
 /// One segment with what has died in it since it was written.
+#[derive(Clone)]
 pub(super) struct Part {
     pub(super) segment: Arc<Segment>,
     /// Store ids of the segment's chunk 0 and file 0.
@@ -20,8 +21,9 @@ pub(super) struct Part {
     pub(super) total_len: u64,
     /// New size and mtime of files whose content did not change.
     pub(super) touched: foldhash::HashMap<u32, (u64, u64)>,
-    /// Compounds of the segment's qualified symbols (see `Index::names_qualified_symbol`).
-    pub(super) qualified: std::sync::OnceLock<foldhash::HashSet<u64>>,
+    /// Compounds of the segment's qualified symbols (see `Index::names_qualified_symbol`),
+    /// shared by every copy of the store: they follow from the segment alone.
+    pub(super) qualified: Arc<std::sync::OnceLock<foldhash::HashSet<u64>>>,
 }
 
 impl Part {

@@ -1,10 +1,12 @@
 //! The store as the segment writer reads it: the live files, chunks, terms and vectors of
-//! some of its segments and the overlay, merged, with each term numbered once.
+//! some of its segments and the overlay, merged. Terms are merged by walking the segments'
+//! vocabularies side by side in hash order (each segment keeps its terms in that order), so a
+//! merge holds no table of the workspace's terms.
 
 use super::part::Part;
 use super::Store;
 use crate::chunk::Language;
-use crate::segment::write::{SegmentSource, SourceChunk, SourceFile};
+use crate::segment::write::{ChunkIds, Postings, SegmentSource, SourceChunk, SourceFile};
 
 impl Store {
     /// A view for the segment writer: this store's live content, merged.
@@ -19,59 +21,12 @@ impl Store {
 
     /// The writer's view of segments `first..` and the overlay.
     fn source_from(&self, first: usize) -> StoreSource<'_> {
-        let parts = &self.parts[first..];
-        // Each term is numbered once, by the first segment (or the overlay) that has it.
-        let mut groups = Vec::with_capacity(parts.len() + 1);
-        for (i, part) in parts.iter().enumerate() {
-            let earlier = &parts[..i];
-            let segment = &part.segment;
-            let terms: Vec<u32> = (0..segment.term_count() as u32)
-                .filter(|&t| {
-                    let (text, hash) = (segment.term(t), segment.term_hash(t));
-                    earlier
-                        .iter()
-                        .all(|p| p.segment.term_id_hashed(text, hash).is_none())
-                })
-                .collect();
-            groups.push(TermGroup {
-                holder: Some(first + i),
-                terms,
-            });
-        }
-        let bm25 = &self.mem.bm25;
-        let terms: Vec<u32> = (0..bm25.term_count() as u32)
-            .filter(|&t| {
-                let (text, hash) = (bm25.term(t), bm25.term_hash(t));
-                parts
-                    .iter()
-                    .all(|p| p.segment.term_id_hashed(text, hash).is_none())
-            })
-            .collect();
-        groups.push(TermGroup {
-            holder: None,
-            terms,
-        });
-        let mut starts = Vec::with_capacity(groups.len() + 1);
-        let mut at = 0;
-        for g in &groups {
-            starts.push(at);
-            at += g.terms.len();
-        }
-        starts.push(at);
         StoreSource {
             store: self,
             first,
-            groups,
-            starts,
             overlay_dimensions: Default::default(),
         }
     }
-}
-
-/// Terms first numbered by one segment (`holder`), or by the overlay (`None`).
-struct TermGroup {
-    holder: Option<usize>,
-    terms: Vec<u32>,
 }
 
 /// `Store` as a `SegmentSource`: the live files and terms of segments `first..` in order,
@@ -79,9 +34,6 @@ struct TermGroup {
 pub struct StoreSource<'a> {
     store: &'a Store,
     first: usize,
-    groups: Vec<TermGroup>,
-    /// `starts[g]`: the source number of group `g`'s first term.
-    starts: Vec<usize>,
     /// The overlay's vector codes by dimension (see `sparse_dimension`), made on first use.
     overlay_dimensions: std::sync::OnceLock<Vec<Vec<(u32, i8)>>>,
 }
@@ -90,17 +42,13 @@ impl StoreSource<'_> {
     fn parts(&self) -> &[Part] {
         &self.store.parts[self.first..]
     }
-
-    fn group_of(&self, i: usize) -> (usize, u32) {
-        let g = self.starts.partition_point(|&s| s <= i) - 1;
-        (g, self.groups[g].terms[i - self.starts[g]])
-    }
 }
 
 impl SegmentSource for StoreSource<'_> {
-    fn files(&self) -> Vec<SourceFile<'_>> {
-        let s = self.store;
-        let mut out = Vec::new();
+    fn for_each_file(
+        &self,
+        f: &mut dyn FnMut(SourceFile<'_>) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         for part in self.parts() {
             for (id, row) in part.segment.file_rows().iter().enumerate() {
                 let id = id as u32;
@@ -108,7 +56,8 @@ impl SegmentSource for StoreSource<'_> {
                     continue;
                 }
                 let (size, mtime_ns) = part.size_and_mtime(id);
-                out.push(SourceFile {
+                let first = part.chunk_base + row.first_chunk;
+                f(SourceFile {
                     path: part.segment.file_path(id),
                     size,
                     mtime_ns,
@@ -116,23 +65,23 @@ impl SegmentSource for StoreSource<'_> {
                     language: Language::ALL[row.language as usize],
                     lines: row.lines,
                     kind: row.kind,
-                    chunks: part.file_chunk_ids(id),
-                });
+                    chunks: ChunkIds::Range(first..first + row.chunk_count),
+                })?;
             }
         }
-        for f in s.mem.files.iter().flatten() {
-            out.push(SourceFile {
-                path: &f.path,
-                size: f.size,
-                mtime_ns: f.mtime_ns,
-                hash: f.hash,
-                language: f.language,
-                lines: f.lines,
-                kind: f.kind.as_u8(),
-                chunks: f.chunks.clone(),
-            });
+        for file in self.store.mem.files.iter().flatten() {
+            f(SourceFile {
+                path: &file.path,
+                size: file.size,
+                mtime_ns: file.mtime_ns,
+                hash: file.hash,
+                language: file.language,
+                lines: file.lines,
+                kind: file.kind.as_u8(),
+                chunks: ChunkIds::List(&file.chunks),
+            })?;
         }
-        out
+        Ok(())
     }
 
     fn id_bound(&self) -> u32 {
@@ -161,62 +110,74 @@ impl SegmentSource for StoreSource<'_> {
         })
     }
 
-    fn term_count(&self) -> usize {
-        *self.starts.last().unwrap_or(&0)
-    }
-
-    fn term(&self, i: usize) -> (&str, u64) {
-        let (g, t) = self.group_of(i);
-        match self.groups[g].holder {
-            Some(p) => {
-                let segment = &self.store.parts[p].segment;
-                (segment.term(t), segment.term_hash(t))
-            }
-            None => (
-                self.store.mem.bm25.term(t),
-                self.store.mem.bm25.term_hash(t),
-            ),
-        }
-    }
-
-    fn postings(&self, i: usize, f: &mut dyn FnMut(u32, u16)) {
+    fn for_each_term(
+        &self,
+        f: &mut dyn FnMut(&str, u64, Postings<'_>) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         let s = self.store;
-        let (g, t) = self.group_of(i);
-        let (term, hash) = self.term(i);
-        // Segments before the holder do not have the term.
-        if let Some(holder) = self.groups[g].holder {
-            for (offset, part) in s.parts[holder..].iter().enumerate() {
-                let local_term = if offset == 0 {
-                    Some(t)
-                } else {
-                    part.segment.term_id_hashed(term, hash)
-                };
-                let Some(local_term) = local_term else {
-                    continue;
-                };
-                let (docs, freqs) = part.segment.postings(local_term);
-                for (&doc, &tf) in docs.iter().zip(freqs) {
-                    if !part.chunk_dead(doc) {
-                        f(part.chunk_base + doc, tf);
+        let parts = self.parts();
+        let bm25 = &s.mem.bm25;
+        // The overlay's vocabulary is a hash table: put it in the segments' order (it is
+        // the one vocabulary held in memory, bounded by the overlay's cap).
+        let mut overlay_terms: Vec<u32> = (0..bm25.term_count() as u32).collect();
+        overlay_terms.sort_unstable_by(|&a, &b| {
+            (bm25.term_hash(a), bm25.term(a)).cmp(&(bm25.term_hash(b), bm25.term(b)))
+        });
+        let overlay = parts.len();
+        // Vocabulary `v` (a segment, or the overlay last): its `i`th term in merge order.
+        let term = |v: usize, i: usize| -> (u64, &str) {
+            match parts.get(v) {
+                Some(p) => (p.segment.term_hash(i as u32), p.segment.term(i as u32)),
+                None => {
+                    let t = overlay_terms[i];
+                    (bm25.term_hash(t), bm25.term(t))
+                }
+            }
+        };
+        // Where each vocabulary stands, and its length.
+        let mut at = vec![0usize; parts.len() + 1];
+        let ends: Vec<usize> = parts
+            .iter()
+            .map(|p| p.segment.term_count())
+            .chain([overlay_terms.len()])
+            .collect();
+        let key = |v: usize, at: usize| (at < ends[v]).then(|| term(v, at));
+        let mut keys: Vec<Option<(u64, &str)>> = (0..ends.len()).map(|v| key(v, 0)).collect();
+        let first_mem = s.segment_chunks();
+        // The vocabularies that stand at the smallest term.
+        let mut holders: Vec<usize> = Vec::with_capacity(ends.len());
+        loop {
+            let Some(smallest) = keys.iter().flatten().min().copied() else {
+                return Ok(());
+            };
+            holders.clear();
+            holders.extend((0..ends.len()).filter(|&v| keys[v] == Some(smallest)));
+            let (hash, text) = smallest;
+            // Segments in id order, then the overlay: chunk ids ascend.
+            let mut postings = |emit: &mut dyn FnMut(u32, u16)| {
+                for &v in &holders {
+                    if v == overlay {
+                        let (docs, freqs) = bm25.postings(overlay_terms[at[v]]);
+                        for (&local, &tf) in docs.iter().zip(freqs) {
+                            if bm25.doc_len(local) > 0 {
+                                emit(first_mem + local, tf);
+                            }
+                        }
+                    } else {
+                        let part = &parts[v];
+                        let (docs, freqs) = part.segment.postings(at[v] as u32);
+                        for (&doc, &tf) in docs.iter().zip(freqs) {
+                            if !part.chunk_dead(doc) {
+                                emit(part.chunk_base + doc, tf);
+                            }
+                        }
                     }
                 }
-            }
-        }
-        let mem_term = match self.groups[g].holder {
-            None => Some(t),
-            Some(_) => s
-                .mem
-                .bm25
-                .term_id(term)
-                .filter(|&m| s.mem.bm25.term_hash(m) == hash),
-        };
-        if let Some(m) = mem_term {
-            let first_mem = s.segment_chunks();
-            let (docs, freqs) = s.mem.bm25.postings(m);
-            for (&local, &tf) in docs.iter().zip(freqs) {
-                if s.mem.bm25.doc_len(local) > 0 {
-                    f(first_mem + local, tf);
-                }
+            };
+            f(text, hash, &mut postings)?;
+            for &v in &holders {
+                at[v] += 1;
+                keys[v] = key(v, at[v]);
             }
         }
     }

@@ -328,7 +328,6 @@ mod tests {
             .collect();
         Answer {
             question: "crc32_update".into(),
-            summary: String::new(),
             results,
             citations,
             confidence: 0.5,

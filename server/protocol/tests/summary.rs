@@ -1,9 +1,12 @@
-//! Confidence through the engine: a question that names a function is answered with
-//! confidence, and one whose words barely meet anywhere is told plainly that nothing
-//! matches well, while the closest places are still listed.
+//! The summary leading an answer, from the engine's confidence: a question that names a
+//! function is answered with confidence, and one whose words barely meet anywhere is told
+//! plainly that nothing matches well, while the closest places are still listed; a cached
+//! answer quotes the question asked, not the one first asked.
 
 use ail_engine::confidence::NO_GOOD_MATCH;
 use ail_engine::{Engine, EngineConfig, Query};
+use ail_protocol::merge::merge_context_results;
+use ail_protocol::ContextResult;
 
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -33,14 +36,16 @@ fn workspace() -> tempfile::TempDir {
     dir
 }
 
-fn ask(engine: &Engine, q: &str) -> ail_engine::Answer {
-    engine
+fn ask(engine: &Engine, q: &str) -> (ail_engine::Answer, ContextResult) {
+    let answer = engine
         .query(&Query {
             question: q.into(),
             limit: 10,
             ..Default::default()
         })
-        .unwrap()
+        .unwrap();
+    let wire = ContextResult::from_answer(&answer, engine.root());
+    (answer, wire)
 }
 
 #[test]
@@ -59,7 +64,7 @@ fn a_named_function_is_answered_with_confidence_and_weak_matches_abstain() {
         .refresh(&|_| {}, &ail_engine::CancelToken::new())
         .unwrap();
 
-    let named = ask(&engine, "where is parse config file defined");
+    let (named, named_wire) = ask(&engine, "where is parse config file defined");
     assert_eq!(named.results[0].path, "src/config.py", "{named:?}");
     assert!(
         named.confidence >= NO_GOOD_MATCH,
@@ -67,22 +72,17 @@ fn a_named_function_is_answered_with_confidence_and_weak_matches_abstain() {
         named.confidence,
         named.evidence
     );
+    let summary = &named_wire.summary;
     assert!(
-        named.summary.starts_with("**") && named.summary.contains("Best match"),
-        "{}",
-        named.summary
+        summary.starts_with("**") && summary.contains("Best match"),
+        "{summary}"
     );
-    assert!(
-        !named.summary.contains("No good match"),
-        "{}",
-        named.summary
-    );
+    assert!(!summary.contains("No good match"), "{summary}");
+    assert!(summary.contains("`parse_config_file`"), "{summary}");
 
     // Only "rows" meets the workspace, in one place that has nothing to do with invoices.
-    let weak = ask(
-        &engine,
-        "how are overdue invoices reconciled with ledger rows at quarter end",
-    );
+    let question = "how are overdue invoices reconciled with ledger rows at quarter end";
+    let (weak, weak_wire) = ask(&engine, question);
     assert!(
         !weak.results.is_empty(),
         "the closest places are still listed"
@@ -93,20 +93,43 @@ fn a_named_function_is_answered_with_confidence_and_weak_matches_abstain() {
         weak.confidence,
         weak.evidence
     );
+    let summary = &weak_wire.summary;
+    assert!(summary.starts_with("**No good match**"), "{summary}");
     assert!(
-        weak.summary.starts_with("**No good match**"),
-        "{}",
-        weak.summary
-    );
-    assert!(
-        weak.summary.contains(&weak.results[0].path),
-        "the closest place is named: {}",
-        weak.summary
+        summary.contains(&weak.results[0].path),
+        "the closest place is named: {summary}"
     );
     assert!(
         weak.confidence < named.confidence,
         "{} vs {}",
         weak.confidence,
         named.confidence
+    );
+
+    // Two folders that both match weakly: the merged answer abstains too.
+    let merged = merge_context_results(
+        question,
+        vec![
+            ("one".to_string(), weak_wire.clone()),
+            ("two".to_string(), weak_wire),
+        ],
+        10,
+    );
+    assert!(
+        merged.summary.starts_with("**No good match**")
+            && merged.summary.contains("across 2 folders"),
+        "{}",
+        merged.summary
+    );
+
+    // Served from the cache, the answer quotes the question asked this time.
+    let (again, again_wire) = ask(&engine, "Where is parse config file defined?");
+    assert_eq!(again.cache, ail_engine::cache::CacheTier::Exact);
+    assert!(
+        again_wire
+            .summary
+            .contains("Where is parse config file defined?"),
+        "{}",
+        again_wire.summary
     );
 }
