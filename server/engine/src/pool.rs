@@ -1,9 +1,50 @@
-//! Bounded thread pools for CPU-heavy work (chunking, embedding). Their threads run at a
-//! lower priority than the rest of the process, so an indexing pass may use every core
-//! while interactive requests still get one as soon as they need it.
+//! Bounded thread pools for CPU-heavy work (chunking, embedding). A pool may have a thread
+//! per core: while a question is being answered, its last thread pauses between items, so
+//! the answer finds a core free and indexing uses them all when nobody is asking.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// Questions being answered in this process (see `Answering`).
+static ANSWERING: AtomicUsize = AtomicUsize::new(0);
+
+/// Held while a question is answered; meanwhile pools leave a core to it.
+pub(crate) struct Answering(());
+
+impl Answering {
+    pub(crate) fn start() -> Answering {
+        ANSWERING.fetch_add(1, Ordering::AcqRel);
+        Answering(())
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        ANSWERING.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Called by pool work between items: a pool's last thread waits while any question is
+/// being answered, so that a pool with a thread per core leaves one core to answers.
+/// Elsewhere (another pool thread, a thread outside any pool, a one-thread pool) it
+/// returns at once.
+pub(crate) fn make_way_for_answers() {
+    let Some(index) = rayon::current_thread_index() else {
+        return;
+    };
+    let threads = rayon::current_num_threads();
+    if threads < 2 || index + 1 < threads {
+        return;
+    }
+    while ANSWERING.load(Ordering::Acquire) > 0 {
+        std::thread::sleep(WAIT_STEP);
+    }
+}
+
+/// How often a waiting pool thread looks again: an answer takes a few milliseconds.
+const WAIT_STEP: Duration = Duration::from_millis(1);
 
 /// Run `work` on a pool of `threads` threads (at least one), reusing pools across calls.
 pub fn run<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> R {
@@ -19,7 +60,6 @@ pub fn run<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> R {
             None => rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .thread_name(|i| format!("ail-index-{i}"))
-                .start_handler(|_| lower_this_thread_priority())
                 .build()
                 .ok()
                 .map(|p| pools.entry(threads).or_insert(Arc::new(p)).clone()),
@@ -29,22 +69,6 @@ pub fn run<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> R {
         Some(pool) => pool.install(work),
         // Could not start threads: do the work on this one.
         None => work(),
-    }
-}
-
-/// How much nicer than the process the pools' threads are: at 10 the scheduler gives a
-/// thread of normal priority about nine tenths of a core they share.
-pub const POOL_NICENESS: i32 = 10;
-
-/// Make the calling thread `POOL_NICENESS` nicer (Linux schedules threads one by one and
-/// `setpriority` with id 0 names the calling thread). Elsewhere a no-op.
-fn lower_this_thread_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: `getpriority` and `setpriority` take no pointers; raising one's own niceness
-    // needs no privilege.
-    unsafe {
-        let now = libc::getpriority(libc::PRIO_PROCESS, 0);
-        libc::setpriority(libc::PRIO_PROCESS, 0, now + POOL_NICENESS);
     }
 }
 
@@ -72,21 +96,36 @@ pub fn limit_allocator_arenas() {
 
 #[cfg(test)]
 mod tests {
-    #[cfg(target_os = "linux")]
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+
     #[test]
-    fn pool_threads_yield_to_the_callers_thread() {
-        // SAFETY: `getpriority` takes no pointers.
-        let caller = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
-        let (in_pool, name) = super::run(2, || {
-            let name = std::thread::current().name().map(str::to_string);
-            // SAFETY: as above.
-            (unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }, name)
+    fn the_last_pool_thread_waits_for_answers_and_the_others_do_not() {
+        let answering = Answering::start();
+        let released = AtomicBool::new(false);
+        let (first_through, through) = std::sync::mpsc::channel();
+        std::thread::scope(|scope| {
+            let workers = scope.spawn(|| {
+                run(2, || {
+                    rayon::broadcast(|ctx| {
+                        make_way_for_answers();
+                        if ctx.index() == 0 {
+                            let _ = first_through.send(());
+                        }
+                        (ctx.index(), released.load(Ordering::Acquire))
+                    })
+                })
+            });
+            // The first thread gets through while the answer is still being given...
+            through.recv().unwrap();
+            released.store(true, Ordering::Release);
+            drop(answering);
+            let seen = workers.join().unwrap();
+            // ...and the last one only after it was.
+            assert_eq!(seen, vec![(0, false), (1, true)]);
         });
-        assert!(name.is_some_and(|n| n.starts_with("ail-index-")));
-        // Niceness is capped at 19.
-        assert_eq!(in_pool, (caller + super::POOL_NICENESS).min(19));
-        // The caller keeps its own priority.
-        // SAFETY: as above.
-        assert_eq!(unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }, caller);
+        // Outside a pool nothing waits, answer or not.
+        let _answering = Answering::start();
+        make_way_for_answers();
     }
 }

@@ -92,8 +92,8 @@ impl Settings {
         (out, warnings)
     }
 
-    /// The engine configuration these settings ask for. Indexing uses every core at a lower
-    /// priority than requests (see `index_threads_for`).
+    /// The engine configuration these settings ask for. Indexing uses every core while no
+    /// question is being answered (see `index_threads_for`).
     pub fn engine_config(&self, defaults: &EngineConfig) -> EngineConfig {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         EngineConfig {
@@ -253,10 +253,10 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-/// Threads an indexing pass uses on a machine with `cores` cores: all of them. They run
-/// nicer than the threads that answer (`ail_engine` pools), so hover and `ail/context`
-/// take a core from them as soon as they need one, and a pass that nobody waits on uses
-/// the whole machine (on two cores, a third faster than leaving one idle).
+/// Threads an indexing pass uses on a machine with `cores` cores: all of them. While a
+/// question is being answered, the last of them pauses between files (the engine's
+/// `pool`), so `ail/context` finds a core free, and a pass nobody waits on uses the whole
+/// machine.
 pub fn index_threads_for(cores: usize) -> usize {
     cores.max(1)
 }
@@ -322,8 +322,8 @@ mod tests {
         assert!(!base().affects_index(&other));
         other.max_file_size = 1;
         assert!(base().affects_index(&other));
-        // Indexing threads use every core; they yield to requests by priority (the
-        // engine's `pool` tests check that its threads run nicer than their caller).
+        // Indexing threads use every core; one of them pauses while questions are
+        // answered (the engine's `pool` tests check that).
         for (cores, threads) in [(1, 1), (2, 2), (4, 4), (64, 64)] {
             assert_eq!(index_threads_for(cores), threads, "{cores} cores");
         }

@@ -10,6 +10,8 @@ impl Engine {
     /// at all, and no lock is held while it searches, reads files or asks git.
     pub(crate) fn answer(&self, query: &Query, cancel: &CancelToken) -> Result<Answer, QueryError> {
         let started = Instant::now();
+        // Meanwhile an indexing pass leaves a core to this answer.
+        let _answering = crate::pool::Answering::start();
         let question = query.question.trim();
         if question.is_empty() {
             return Err(QueryError::EmptyQuestion);

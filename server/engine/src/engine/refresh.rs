@@ -157,7 +157,13 @@ impl Engine {
                     }
                     let prepared = crate::pool::run(threads, || {
                         use rayon::prelude::*;
-                        batch.par_iter().map(|f| prepare(f)).collect()
+                        batch
+                            .par_iter()
+                            .map(|f| {
+                                crate::pool::make_way_for_answers();
+                                prepare(f)
+                            })
+                            .collect()
                     });
                     if sender.send(prepared).is_err() {
                         break; // the applying side stopped

@@ -353,3 +353,87 @@ fn several_flushed_segments_and_their_merge_answer_as_one_index_in_memory() {
     assert_eq!(merged.file_count(), memory.file_count());
     assert_eq!(answers(&merged), expected);
 }
+
+/// The `k` best chunks for a quantised query, computed one chunk at a time from the vectors
+/// the segment gives back: what `search_vectors` must find by either of its scans.
+fn brute_force(
+    segment: &Segment,
+    query: &[i8],
+    k: usize,
+    keep: &dyn Fn(u32) -> bool,
+) -> Vec<(u32, f32)> {
+    let mut all: Vec<(u32, f32)> = (0..segment.chunk_count() as u32)
+        .filter_map(|c| {
+            let (codes, scale) = segment.vector(c)?;
+            let dot: i32 = codes
+                .iter()
+                .zip(query)
+                .map(|(&a, &b)| i32::from(a) * i32::from(b))
+                .sum();
+            (dot > 0 && keep(c)).then_some((c, dot as f32 * scale))
+        })
+        .collect();
+    crate::bm25::top_k(&mut all, k);
+    all
+}
+
+#[test]
+fn both_sparse_scans_find_what_scoring_every_chunk_finds() {
+    // Many small files, so that a question reaching one rare dimension lists its few
+    // entries while one reaching every dimension reads every sum.
+    let texts: Vec<(String, String)> = (0..300)
+        .map(|i| {
+            let word: String = [i % 26, (i / 26) % 26, 7 + i % 5]
+                .iter()
+                .map(|&n| char::from(b'a' + n as u8))
+                .collect();
+            (
+                format!("src/m{i}.rs"),
+                format!("pub fn handle_{word}(request: Request) -> Reply {{\n    reply_{word}(request)\n}}\n"),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let memory = built(&files);
+    let path = write(&memory, dir.path());
+    let segment = Segment::open(&path).unwrap();
+    let dim = segment.meta.dim;
+    let chunks = segment.chunk_count();
+    let lengths: Vec<usize> = (0..dim)
+        .map(|d| segment.sparse_dimension(d).0.len())
+        .collect();
+    let rare = (0..dim)
+        .filter(|&d| lengths[d] > 0)
+        .min_by_key(|&d| lengths[d])
+        .unwrap();
+    let common = (0..dim).max_by_key(|&d| lengths[d]).unwrap();
+    assert!(lengths[rare] * 8 < chunks, "a dimension few chunks reach");
+    let keep_odd = |c: u32| c % 2 == 1;
+    let keep_all = |_: u32| true;
+    let mut queries: Vec<Vec<i8>> = Vec::new();
+    for (d, q) in [(rare, 90i8), (rare, -90), (common, 50)] {
+        let mut query = vec![0i8; dim];
+        query[d] = q;
+        queries.push(query);
+    }
+    // Every dimension, with signs that let sums pass through zero.
+    queries.push(
+        (0..dim)
+            .map(|d| if d % 3 == 0 { -40 } else { 60 })
+            .collect(),
+    );
+    for query in &queries {
+        for keep in [&keep_all as &dyn Fn(u32) -> bool, &keep_odd] {
+            for k in [1, 5, 100] {
+                assert_eq!(
+                    segment.search_vectors(query, k, keep),
+                    brute_force(&segment, query, k, keep)
+                );
+            }
+        }
+    }
+}
