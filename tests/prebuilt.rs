@@ -2,19 +2,12 @@
 //! clone at a later commit. The second indexes only what differs from the prebuilt's commit
 //! and answers as a fresh index of its HEAD does.
 
+mod support;
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-}
+use support::git_in;
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -90,9 +83,9 @@ fn a_prebuilt_index_at_an_older_commit_plus_the_changes_answers_as_a_fresh_index
     for subject in SUBJECTS {
         write(root, &format!("src/{subject}.py"), &module(subject, 1));
     }
-    git(root, &["init", "-q", "-b", "main"]);
-    git(root, &["add", "."]);
-    git(root, &["commit", "-q", "-m", "first"]);
+    git_in(root, &["init", "-q", "-b", "main"]);
+    git_in(root, &["add", "."]);
+    git_in(root, &["commit", "-q", "-m", "first"]);
 
     // CI: index the first commit and write the prebuilt segment.
     let ci_cache = tempfile::tempdir().unwrap();
@@ -114,13 +107,13 @@ fn a_prebuilt_index_at_an_older_commit_plus_the_changes_answers_as_a_fresh_index
     );
     write(root, "src/annuity.py", &module("annuity", 1));
     std::fs::remove_file(root.join("src/tariff.py")).unwrap();
-    git(root, &["add", "-A"]);
-    git(root, &["commit", "-q", "-m", "second"]);
+    git_in(root, &["add", "-A"]);
+    git_in(root, &["commit", "-q", "-m", "second"]);
 
     // A developer's clone elsewhere: other paths, other mtimes.
     let clones = tempfile::tempdir().unwrap();
     let clone = clones.path().join("work");
-    git(
+    git_in(
         clones.path(),
         &["clone", "-q", root.to_str().unwrap(), "work"],
     );
