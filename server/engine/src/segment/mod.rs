@@ -169,7 +169,25 @@ impl Segment {
             path: path.to_path_buf(),
         };
         segment.validate(deep)?;
+        if deep {
+            // Checking read every page: a large index would otherwise start with all of
+            // it resident.
+            segment.release_pages();
+        }
         Ok(segment)
+    }
+
+    /// Drop this process's hold on the pages read so far. They leave its resident set and
+    /// stay in the page cache, so reading them again costs a page fault, not a disk read.
+    pub fn release_pages(&self) {
+        #[cfg(unix)]
+        // SAFETY: the mapping is read-only and shared, over a file never written in place
+        // (see `open_checked`): dropping its pages only makes the next read fault them in
+        // again from the same file. No reference into the mapping is invalidated.
+        let _ = unsafe {
+            self.map
+                .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)
+        };
     }
 
     /// `open`, then check that the segment was built for this workspace root with this
