@@ -26,6 +26,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 mod lexical;
 mod part;
+mod qualified;
 mod snapshot;
 mod source;
 
@@ -459,13 +460,14 @@ impl Store {
             p.qualified
                 .get_or_init(|| {
                     let segment = &p.segment;
-                    (0..segment.chunk_count() as u32)
+                    let keys: Vec<u64> = (0..segment.chunk_count() as u32)
                         .filter_map(|c| segment.chunk(c).and_then(|c| c.symbol))
                         .filter_map(crate::index::qualified_symbol_keys)
                         .flatten()
-                        .collect()
+                        .collect();
+                    qualified::QualifiedFilter::new(&keys)
                 })
-                .contains(&hash)
+                .may_contain(hash)
         })
     }
 
