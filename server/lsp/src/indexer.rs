@@ -209,6 +209,9 @@ fn index_folder(
     let engine = match (pass, current) {
         (Pass::First | Pass::Refresh, Some(engine)) => engine,
         (Pass::Rebuild, current) => {
+            if let Some(serving) = &current {
+                serving.release_pages();
+            }
             if let Some(path) = current.and_then(|e| e.status().index_path) {
                 if let Err(e) = std::fs::remove_file(&path) {
                     if e.kind() != std::io::ErrorKind::NotFound {

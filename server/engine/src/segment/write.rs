@@ -117,6 +117,10 @@ pub trait SegmentSource {
 /// reads every vector once; 4 MiB is a few passes for a large workspace).
 const SPARSE_PASS_BUDGET: usize = 4 << 20;
 
+/// How many terms the writer spills between letting go of its inputs' pages: the terms
+/// and their postings are most of a segment, read in one sweep.
+const RELEASE_EVERY_TERMS: usize = 1 << 16;
+
 /// The term sections, spilled side by side while the terms stream past, then copied into
 /// the segment in section order.
 struct TermSpills {
@@ -186,6 +190,9 @@ impl TermSpills {
             }
             self.terms += 1;
             self.postings += count;
+            if self.terms % RELEASE_EVERY_TERMS == 0 {
+                source.release_pages();
+            }
             self.hashes.append(&hash.to_le_bytes())?;
             self.text.append(text.as_bytes())?;
             let end = u32::try_from(self.text.len())

@@ -120,6 +120,13 @@ impl Store {
         self.parts.len()
     }
 
+    /// Let go of the segments' pages read so far (see `Segment::release_pages`).
+    pub fn release_pages(&self) {
+        for part in &self.parts {
+            part.segment.release_pages();
+        }
+    }
+
     pub fn has_segment(&self) -> bool {
         !self.parts.is_empty()
     }
