@@ -158,6 +158,9 @@ impl Segment {
             if xxh3_64(&map[range.clone()]) != expected {
                 return Err(corrupt(format!("section {i} fails its checksum")));
             }
+            // Checked pages are not needed resident: a large index would otherwise be
+            // read whole into this process's memory at start.
+            release_pages(&map);
         }
         let meta: SegmentMeta =
             postcard::from_bytes(&map[sections[Section::Meta as usize].clone()])
@@ -170,8 +173,7 @@ impl Segment {
         };
         segment.validate(deep)?;
         if deep {
-            // Checking read every page: a large index would otherwise start with all of
-            // it resident.
+            // Validating read the tables again.
             segment.release_pages();
         }
         Ok(segment)
@@ -180,14 +182,7 @@ impl Segment {
     /// Drop this process's hold on the pages read so far. They leave its resident set and
     /// stay in the page cache, so reading them again costs a page fault, not a disk read.
     pub fn release_pages(&self) {
-        #[cfg(unix)]
-        // SAFETY: the mapping is read-only and shared, over a file never written in place
-        // (see `open_checked`): dropping its pages only makes the next read fault them in
-        // again from the same file. No reference into the mapping is invalidated.
-        let _ = unsafe {
-            self.map
-                .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)
-        };
+        release_pages(&self.map);
     }
 
     /// `open`, then check that the segment was built for this workspace root with this
@@ -613,6 +608,15 @@ impl Segment {
         }
         top.into_ranked()
     }
+}
+
+/// See `Segment::release_pages`.
+fn release_pages(map: &Mmap) {
+    #[cfg(unix)]
+    // SAFETY: segment mappings are read-only and shared, over a file never written in place
+    // (see `open_checked`): dropping their pages only makes the next read fault them in
+    // again from the same file. No reference into the mapping is invalidated.
+    let _ = unsafe { map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
 }
 
 /// The bytes no section covers (alignment padding) must be zeros and fewer than 8, so
