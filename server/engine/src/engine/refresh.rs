@@ -51,7 +51,10 @@ impl Engine {
         let mut to_read = Vec::new();
         let mut trusted = Vec::new();
         for f in &found.files {
-            seen.insert(&f.rel_path);
+            // Only to find files the index knows that are gone: none on a first pass.
+            if !known.is_empty() {
+                seen.insert(&f.rel_path);
+            }
             match known.get(&f.rel_path) {
                 Some(&(size, mtime, _)) if size == f.size && mtime == f.mtime_ns => {
                     report.unchanged += 1
