@@ -244,6 +244,12 @@ impl Engine {
         crate::safe_path::relative_inside(&self.root, path)
     }
 
+    /// Let go of the index's file-backed pages read so far: they leave the resident set and
+    /// stay in the page cache. Called before a rebuild, whose pass then reads as much again.
+    pub fn release_pages(&self) {
+        self.index.snapshot().release_pages();
+    }
+
     pub fn status(&self) -> EngineStatus {
         let index = self.index.snapshot();
         let mut skipped = SkipCounts::default();

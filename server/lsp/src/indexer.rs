@@ -209,6 +209,9 @@ fn index_folder(
     let engine = match (pass, current) {
         (Pass::First | Pass::Refresh, Some(engine)) => engine,
         (Pass::Rebuild, current) => {
+            if let Some(serving) = &current {
+                serving.release_pages();
+            }
             if let Some(path) = current.and_then(|e| e.status().index_path) {
                 if let Err(e) = std::fs::remove_file(&path) {
                     if e.kind() != std::io::ErrorKind::NotFound {
@@ -216,9 +219,15 @@ fn index_folder(
                     }
                 }
             }
-            Arc::new(open_engine(state, &folder.root)?)
+            // The serving engine answers until the new one is done: the new pass gets
+            // the part of the budget this process does not already hold.
+            let mut config = state.engine_config();
+            let held = ail_protocol::memory_usage().anon as usize;
+            let floor = (ail_engine::config::MIN_MEMORY_BUDGET_MB as usize) << 20;
+            config.memory_budget = config.memory_budget.saturating_sub(held).max(floor);
+            Arc::new(open_engine(state, &folder.root, config)?)
         }
-        _ => Arc::new(open_engine(state, &folder.root)?),
+        _ => Arc::new(open_engine(state, &folder.root, state.engine_config())?),
     };
     if folder.engine().is_none() {
         // The first pass serves partial answers at once.
@@ -240,14 +249,17 @@ fn index_folder(
 
 /// Open an engine with the current settings. A model that cannot load falls back to the
 /// built-in embedder, with a warning, rather than leaving the folder unindexed.
-fn open_engine(state: &State, root: &Path) -> Result<Engine, EngineError> {
-    let engine = open_engine_with_model_fallback(state, root)?;
+fn open_engine(state: &State, root: &Path, config: EngineConfig) -> Result<Engine, EngineError> {
+    let engine = open_engine_with_model_fallback(state, root, config)?;
     engine.set_cache_config(state.settings.read().cache_config());
     Ok(engine)
 }
 
-fn open_engine_with_model_fallback(state: &State, root: &Path) -> Result<Engine, EngineError> {
-    let config = state.engine_config();
+fn open_engine_with_model_fallback(
+    state: &State,
+    root: &Path,
+    config: EngineConfig,
+) -> Result<Engine, EngineError> {
     match Engine::open(root, config.clone()) {
         Err(EngineError::Model(why)) => {
             state.show_message(

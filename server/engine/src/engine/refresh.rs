@@ -51,7 +51,10 @@ impl Engine {
         let mut to_read = Vec::new();
         let mut trusted = Vec::new();
         for f in &found.files {
-            seen.insert(&f.rel_path);
+            // Only to find files the index knows that are gone: none on a first pass.
+            if !known.is_empty() {
+                seen.insert(&f.rel_path);
+            }
             match known.get(&f.rel_path) {
                 Some(&(size, mtime, _)) if size == f.size && mtime == f.mtime_ns => {
                     report.unchanged += 1
@@ -255,6 +258,9 @@ impl Engine {
         }
         self.ready.store(true, Ordering::Release);
         self.complete_history(cancel);
+        // Reading history and checking files leave many small buffers freed; hand back
+        // what they held before the workspace is served.
+        crate::pool::release_free_memory();
         self.maybe_build_graph();
         // After a prebuilt start the index is saved in any case: it then has this
         // workspace's root and the files' local mtimes, so the next start needs neither.
