@@ -11,6 +11,7 @@ use crate::embed::hashed::HashedTfIdf;
 use crate::embed::Embedder;
 use crate::file_kind::{FileKind, KindRules};
 use crate::text::for_each_token;
+use crate::token_count::TokenCounter;
 use crate::vector::exact::ExactIndex;
 use crate::vector::HnswIndex;
 use crate::vector::VectorIndex;
@@ -163,6 +164,9 @@ pub fn prepare_file(
         .rsplit_once('.')
         .map_or(file_name, |(stem, _)| stem)
         .replace(['.', '-'], " ");
+    // Every chunk of the file ends with the same name tokens: split them once.
+    let mut path_tokens: Vec<String> = Vec::new();
+    for_each_token(&path_words, |t| path_tokens.push(t.to_string()));
     let mut counter = TokenCounter::default();
     let mut tokens = Vec::new();
     let mut token_text = String::new();
@@ -180,14 +184,18 @@ pub fn prepare_file(
                     .rsplit(['.', ':', ' '])
                     .find(|s| !s.is_empty())
                     .unwrap_or(sym);
-                for _ in 0..SYMBOL_WEIGHT {
-                    for_each_token(name, &mut push);
-                }
+                // Each token counted SYMBOL_WEIGHT times in a row: the same counts and
+                // order of first occurrence as tokenising the name that many times.
+                for_each_token(name, |t| {
+                    for _ in 0..SYMBOL_WEIGHT {
+                        push(t);
+                    }
+                });
                 if name.len() < sym.len() {
                     for_each_token(sym, &mut push);
                 }
             }
-            for_each_token(&path_words, &mut push);
+            path_tokens.iter().for_each(|t| push(t));
             let vector = static_embedder.map(|e| {
                 let context = format!(
                     "{} {}\n{}",
@@ -219,92 +227,6 @@ pub fn prepare_file(
         chunks,
         tokens,
         token_text,
-    }
-}
-
-/// Counts a chunk's tokens in order of first occurrence. The distinct tokens are kept in
-/// one string and found through an open-addressing table, so counting allocates nothing
-/// per token; each distinct token is copied out once, by `counts`.
-#[derive(Default)]
-struct TokenCounter {
-    /// The distinct tokens, back to back.
-    text: String,
-    entries: Vec<TokenEntry>,
-    /// Index + 1 into `entries`; 0 is empty. The length is 0 or a power of two.
-    slots: Vec<u32>,
-}
-
-struct TokenEntry {
-    start: usize,
-    end: usize,
-    hash: u64,
-    count: u16,
-}
-
-impl TokenCounter {
-    fn clear(&mut self) {
-        self.text.clear();
-        self.entries.clear();
-        self.slots.fill(0);
-    }
-
-    fn add(&mut self, token: &str) {
-        if self.entries.len() * 2 >= self.slots.len() {
-            self.grow();
-        }
-        let hash = xxh3_64(token.as_bytes());
-        let mask = self.slots.len() - 1;
-        let mut at = hash as usize & mask;
-        loop {
-            let slot = self.slots[at] as usize;
-            if slot == 0 {
-                break;
-            }
-            let entry = &mut self.entries[slot - 1];
-            if entry.hash == hash && &self.text[entry.start..entry.end] == token {
-                entry.count = entry.count.saturating_add(1);
-                return;
-            }
-            at = (at + 1) & mask;
-        }
-        let start = self.text.len();
-        self.text.push_str(token);
-        self.entries.push(TokenEntry {
-            start,
-            end: self.text.len(),
-            hash,
-            count: 1,
-        });
-        self.slots[at] = self.entries.len() as u32;
-    }
-
-    /// Doubles the table (keeping it at most half full) and re-files every entry.
-    fn grow(&mut self) {
-        let size = (self.slots.len() * 2).max(64);
-        self.slots.clear();
-        self.slots.resize(size, 0);
-        let mask = size - 1;
-        for (index, entry) in self.entries.iter().enumerate() {
-            let mut at = entry.hash as usize & mask;
-            while self.slots[at] != 0 {
-                at = (at + 1) & mask;
-            }
-            self.slots[at] = index as u32 + 1;
-        }
-    }
-
-    /// Append the tokens with their counts, in order of first occurrence, to a file's
-    /// token buffers.
-    fn append_to(&self, tokens: &mut Vec<PreparedToken>, text: &mut String) {
-        text.reserve(self.text.len());
-        tokens.extend(self.entries.iter().map(|e| {
-            text.push_str(&self.text[e.start..e.end]);
-            PreparedToken {
-                hash: e.hash,
-                end: text.len(),
-                count: e.count,
-            }
-        }));
     }
 }
 
@@ -733,51 +655,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn token_counter_counts_in_order_of_first_occurrence() {
-        // Enough distinct tokens to grow the table several times, some repeated past u16.
-        let mut stream: Vec<String> = Vec::new();
-        for round in 0..3 {
-            for i in 0..500 {
-                stream.push(format!("t{}", (i * 7 + round) % 450));
+    fn a_chunk_counts_its_text_its_name_three_times_and_the_file_name() {
+        let text = "class ConfigLoader:\n    def load_file(self, path):\n        \"\"\"Load the config file.\"\"\"\n        return open(path).read()\n\n\ndef load_file_fast(path):\n    return load_file(path)\n";
+        let path = "pkg/config-loader.v2.py";
+        let file = prepare_file(path, text, 0, 0, None, false, &KindRules::default());
+        assert!(
+            file.chunks
+                .iter()
+                .filter(|c| c.span.symbol.is_some())
+                .count()
+                >= 2
+        );
+        for chunk in &file.chunks {
+            // The counts spelled out: every token in order, counted as it comes.
+            let mut stream = Vec::new();
+            let mut push = |t: &str| stream.push(t.to_string());
+            for_each_token(&text[chunk.span.start_byte..chunk.span.end_byte], &mut push);
+            if let Some(sym) = &chunk.span.symbol {
+                let name = sym.rsplit(['.', ':', ' ']).find(|s| !s.is_empty()).unwrap();
+                for _ in 0..SYMBOL_WEIGHT {
+                    for_each_token(name, &mut push);
+                }
+                if name.len() < sym.len() {
+                    for_each_token(sym, &mut push);
+                }
             }
+            for_each_token("config loader v2", &mut push);
+            let mut expected: Vec<(String, u16)> = Vec::new();
+            for t in stream {
+                match expected.iter_mut().find(|(x, _)| *x == t) {
+                    Some((_, n)) => *n += 1,
+                    None => expected.push((t, 1)),
+                }
+            }
+            let got: Vec<(String, u16)> = chunk
+                .tokens
+                .clone()
+                .map(|at| (file.token(at).to_string(), file.tokens[at].count))
+                .collect();
+            assert_eq!(got, expected, "{:?}", chunk.span.symbol);
         }
-        stream.extend(std::iter::repeat_n("many".to_string(), 70_000));
-        stream.extend(["", "é", "t1", "many"].map(String::from));
-        let mut expected: Vec<(Box<str>, u16)> = Vec::new();
-        for t in &stream {
-            match expected.iter_mut().find(|(x, _)| &**x == t.as_str()) {
-                Some((_, n)) => *n = n.saturating_add(1),
-                None => expected.push((t.as_str().into(), 1)),
-            }
-        }
-        // What `append_to` leaves in a file's buffers, read back as (token, count).
-        let counts = |counter: &TokenCounter| {
-            let mut tokens = vec![PreparedToken {
-                hash: 0,
-                end: 1,
-                count: 0,
-            }];
-            let mut text = "x".to_string(); // a previous chunk's token
-            counter.append_to(&mut tokens, &mut text);
-            let mut out = Vec::new();
-            for at in 1..tokens.len() {
-                let start = tokens[at - 1].end;
-                let token = &text[start..tokens[at].end];
-                assert_eq!(tokens[at].hash, xxh3_64(token.as_bytes()));
-                out.push((Box::<str>::from(token), tokens[at].count));
-            }
-            out
-        };
-        let mut counter = TokenCounter::default();
-        for _ in 0..2 {
-            counter.clear();
-            for t in &stream {
-                counter.add(t);
-            }
-            assert_eq!(counts(&counter), expected);
-        }
-        counter.clear();
-        assert!(counts(&counter).is_empty());
     }
 
     #[test]

@@ -28,6 +28,7 @@ mod scratch;
 pub mod segment;
 pub mod store;
 pub mod text;
+mod token_count;
 mod topk;
 pub mod vector;
 pub mod vocab;
