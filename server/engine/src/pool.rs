@@ -109,10 +109,12 @@ mod tests {
                 run(2, || {
                     rayon::broadcast(|ctx| {
                         make_way_for_answers();
+                        // Read before signalling: the answer ends once the first is through.
+                        let seen = released.load(Ordering::Acquire);
                         if ctx.index() == 0 {
                             let _ = first_through.send(());
                         }
-                        (ctx.index(), released.load(Ordering::Acquire))
+                        (ctx.index(), seen)
                     })
                 })
             });

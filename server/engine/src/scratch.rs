@@ -1,11 +1,18 @@
-//! Score accumulators lent to searches: one slot per chunk, reused across questions.
+//! Score accumulators lent to searches: one slot per chunk of a window of chunk ids, reused
+//! across questions.
 //!
-//! A slot per chunk is a few hundred kilobytes on a large workspace. Kept per thread, the
+//! Kept per thread, the
 //! language server's blocking pool (a thread per request in flight) made that memory grow
 //! with the number of concurrent requests and stay; lent from one small pool, at most
 //! `KEPT` of them outlive the searches that used them.
 
 use parking_lot::Mutex;
+
+/// Searches add scores window by window over the chunk ids, so an accumulator holds this
+/// many slots (256 KiB of them) however large the workspace: one per chunk grew the memory
+/// kept between questions with the workspace.
+/// (Unit tests use a small window, so that their searches cross window boundaries.)
+pub const WINDOW: usize = if cfg!(test) { 16 } else { 1 << 16 };
 
 /// Accumulators kept between searches: two per core is plenty for searches that take
 /// a few milliseconds.

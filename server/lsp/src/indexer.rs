@@ -216,9 +216,15 @@ fn index_folder(
                     }
                 }
             }
-            Arc::new(open_engine(state, &folder.root)?)
+            // The serving engine answers until the new one is done: the new pass gets
+            // the part of the budget this process does not already hold.
+            let mut config = state.engine_config();
+            let held = ail_protocol::memory_usage().anon as usize;
+            let floor = (ail_engine::config::MIN_MEMORY_BUDGET_MB as usize) << 20;
+            config.memory_budget = config.memory_budget.saturating_sub(held).max(floor);
+            Arc::new(open_engine(state, &folder.root, config)?)
         }
-        _ => Arc::new(open_engine(state, &folder.root)?),
+        _ => Arc::new(open_engine(state, &folder.root, state.engine_config())?),
     };
     if folder.engine().is_none() {
         // The first pass serves partial answers at once.
@@ -240,14 +246,17 @@ fn index_folder(
 
 /// Open an engine with the current settings. A model that cannot load falls back to the
 /// built-in embedder, with a warning, rather than leaving the folder unindexed.
-fn open_engine(state: &State, root: &Path) -> Result<Engine, EngineError> {
-    let engine = open_engine_with_model_fallback(state, root)?;
+fn open_engine(state: &State, root: &Path, config: EngineConfig) -> Result<Engine, EngineError> {
+    let engine = open_engine_with_model_fallback(state, root, config)?;
     engine.set_cache_config(state.settings.read().cache_config());
     Ok(engine)
 }
 
-fn open_engine_with_model_fallback(state: &State, root: &Path) -> Result<Engine, EngineError> {
-    let config = state.engine_config();
+fn open_engine_with_model_fallback(
+    state: &State,
+    root: &Path,
+    config: EngineConfig,
+) -> Result<Engine, EngineError> {
     match Engine::open(root, config.clone()) {
         Err(EngineError::Model(why)) => {
             state.show_message(

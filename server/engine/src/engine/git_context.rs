@@ -109,13 +109,19 @@ impl Engine {
     /// Read the whole history in the background of a refresh, and persist it.
     pub(crate) fn complete_history(&self, cancel: &CancelToken) {
         let Ok(git) = &self.git else { return };
+        // Complete for the HEAD it was built at: nothing to do unless HEAD moved. Asked
+        // before copying it, since the copy is as large as the history.
+        let head = git.repo.head_sha().ok();
+        if let Some(h) = &*git.history.read() {
+            if h.is_complete() && head.as_deref().is_none_or(|head| h.head_sha() == head) {
+                return;
+            }
+        }
         let mut working = match git.history.read().clone() {
             Some(mut h) if h.is_complete() => {
-                // Complete for the HEAD it was built at; follow HEAD when it has moved.
-                let Ok(head) = git.repo.head_sha() else {
-                    return;
-                };
-                if h.head_sha() == head || h.extend_to(&git.repo, &head).is_err() {
+                // Follow HEAD, which has moved.
+                let Some(head) = head else { return };
+                if h.extend_to(&git.repo, &head).is_err() {
                     return;
                 }
                 h

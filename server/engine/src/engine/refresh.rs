@@ -255,6 +255,9 @@ impl Engine {
         }
         self.ready.store(true, Ordering::Release);
         self.complete_history(cancel);
+        // Reading history and checking files leave many small buffers freed; hand back
+        // what they held before the workspace is served.
+        crate::pool::release_free_memory();
         self.maybe_build_graph();
         // After a prebuilt start the index is saved in any case: it then has this
         // workspace's root and the files' local mtimes, so the next start needs neither.

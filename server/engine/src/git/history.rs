@@ -16,6 +16,7 @@ use std::path::Path;
 use git2::{Commit, DiffFindOptions, DiffOptions, Mailmap, Oid, Repository, Sort, Tree};
 use serde::{Deserialize, Serialize};
 
+use super::paths::{Commits, PathTable};
 use super::repo::{head_oid, normalize_path, GitRepo};
 use super::tree_diff::{diff_trees, ChangeKind, TreeCache, MODE_TREE};
 pub use super::unread::Unread;
@@ -110,14 +111,6 @@ struct CommitRecord {
     summary: Box<str>,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct PathRecord {
-    /// Indices into `commits`, newest first.
-    commits: Vec<u32>,
-    /// Commits that created this path by renaming another: (commit index, older path).
-    renamed_from: Vec<(u32, Box<str>)>,
-}
-
 /// Path -> commits map for the workspace's files (paths relative to the workspace).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HistoryIndex {
@@ -139,7 +132,7 @@ pub struct HistoryIndex {
     names: Vec<Box<str>>,
     #[serde(skip)]
     name_ids: HashMap<Box<str>, u32>,
-    paths: HashMap<Box<str>, PathRecord>,
+    paths: PathTable,
 }
 
 /// What one commit changed in the workspace.
@@ -227,15 +220,15 @@ impl HistoryIndex {
                 renames.push((new_path, idx, old_path));
             }
         }
-        for (path, mut newer) in batch {
-            let record = self.paths.entry(path.into_boxed_str()).or_default();
-            newer.append(&mut record.commits);
-            record.commits = newer;
+        for (path, newer) in batch {
+            let record = self.paths.entry(&path);
+            let mut commits: Commits = newer.into_iter().collect();
+            commits.extend(record.commits.drain(..));
+            record.commits = commits;
         }
         for (new_path, idx, old_path) in renames {
             self.paths
-                .entry(new_path.into_boxed_str())
-                .or_default()
+                .entry(&new_path)
                 .renamed_from
                 .push((idx, old_path.into_boxed_str()));
         }
@@ -249,7 +242,7 @@ impl HistoryIndex {
     pub fn history(&self, path: &str, limit: usize) -> Option<FileHistory> {
         let path = normalize_path(path);
         let complete = self.is_complete();
-        if !self.paths.contains_key(path.as_str()) {
+        if !self.paths.contains(path.as_str()) {
             return (!complete).then(|| FileHistory {
                 path,
                 commits: Vec::new(),
@@ -373,7 +366,7 @@ impl HistoryIndex {
             .commits
             .iter()
             .any(|c| c.author as usize >= names || c.email as usize >= names)
-            || index.paths.values().any(|p| {
+            || index.paths.records().any(|p| {
                 p.commits.iter().any(|&i| i as usize >= index.commits.len())
                     || p.renamed_from
                         .iter()
@@ -405,7 +398,7 @@ impl HistoryIndex {
             commits: Vec::new(),
             names: Vec::new(),
             name_ids: HashMap::new(),
-            paths: HashMap::new(),
+            paths: PathTable::default(),
         })
     }
 
@@ -477,16 +470,11 @@ impl HistoryIndex {
             let changes = self.changes_or_unread(&mut trees, &commit);
             let idx = self.push_commit(&commit, mailmap.as_ref())?;
             for path in changes.touched {
-                self.paths
-                    .entry(path.into_boxed_str())
-                    .or_default()
-                    .commits
-                    .push(idx);
+                self.paths.entry(&path).commits.push(idx);
             }
             for (new_path, old_path) in changes.renames {
                 self.paths
-                    .entry(new_path.into_boxed_str())
-                    .or_default()
+                    .entry(&new_path)
                     .renamed_from
                     .push((idx, old_path.into_boxed_str()));
             }
@@ -579,7 +567,7 @@ impl HistoryIndex {
             let Some((rename_commit, older)) = next else {
                 break;
             };
-            let Some(older_record) = self.paths.get(&**older) else {
+            let Some(older_record) = self.paths.get(older) else {
                 break;
             };
             let Some(pos) = older_record

@@ -20,6 +20,7 @@
 
 mod blame;
 mod history;
+mod paths;
 mod permalink;
 mod repo;
 #[cfg(test)]

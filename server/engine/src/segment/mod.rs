@@ -17,6 +17,7 @@ mod write_parts;
 use crate::chunk::{ChunkKind, Language};
 use crate::embed::hashed::HashedTfIdf;
 use crate::index_file::IndexFileError;
+use crate::scratch::WINDOW;
 use crate::walk::SkipReason;
 use format::*;
 use memmap2::Mmap;
@@ -72,7 +73,7 @@ fn corrupt(what: impl Into<String>) -> SegmentError {
     SegmentError::Corrupt(what.into())
 }
 
-/// Integer sums for the sparse vector scan, one slot per chunk.
+/// Integer sums for the sparse vector scan, one slot per chunk of a window.
 static VECTOR_SUMS: crate::scratch::Pool<i32> = crate::scratch::Pool::new();
 
 /// The sparse scan lists the slots it touches when the query's entries number less than
@@ -168,7 +169,25 @@ impl Segment {
             path: path.to_path_buf(),
         };
         segment.validate(deep)?;
+        if deep {
+            // Checking read every page: a large index would otherwise start with all of
+            // it resident.
+            segment.release_pages();
+        }
         Ok(segment)
+    }
+
+    /// Drop this process's hold on the pages read so far. They leave its resident set and
+    /// stay in the page cache, so reading them again costs a page fault, not a disk read.
+    pub fn release_pages(&self) {
+        #[cfg(unix)]
+        // SAFETY: the mapping is read-only and shared, over a file never written in place
+        // (see `open_checked`): dropping its pages only makes the next read fault them in
+        // again from the same file. No reference into the mapping is invalidated.
+        let _ = unsafe {
+            self.map
+                .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)
+        };
     }
 
     /// `open`, then check that the segment was built for this workspace root with this
@@ -521,52 +540,73 @@ impl Segment {
                     .filter(|&(_, &q)| q != 0)
                     .map(|(d, &q)| (d, i32::from(q)))
                     .collect();
-                let entries: usize = asked.iter().map(|&(d, _)| dimension(d).len()).sum();
-                VECTOR_SUMS.with(chunks, |acc| {
+                // Each asked dimension's entries, read in order across the windows.
+                let mut lists: Vec<(&[u32], &[i8], i32)> = asked
+                    .iter()
+                    .map(|&(d, q)| (&docs[dimension(d)], &codes[dimension(d)], q))
+                    .collect();
+                let window_len = WINDOW.min(chunks);
+                VECTOR_SUMS.with(window_len, |acc| {
                     let crate::scratch::Accumulator {
                         values: sums,
                         touched,
                     } = acc;
-                    let sums = &mut sums[..chunks];
-                    // Exact integer sums, whatever the order of the dimensions.
-                    if entries * SPARSE_SCAN_SHARE < chunks && asked.len() < MAX_BIASED_TERMS {
-                        // Few entries: list the slots touched. A touched slot starts at
-                        // `SUM_BIAS`, which no sum of this many terms can cancel, so it is
-                        // listed once even when its sum passes through zero.
-                        for &(d, q) in &asked {
-                            let range = dimension(d);
-                            for (&doc, &code) in docs[range.clone()].iter().zip(&codes[range]) {
-                                let slot = &mut sums[doc as usize];
-                                if *slot == 0 {
-                                    touched.push(doc);
-                                    *slot = SUM_BIAS;
+                    let mut low = 0;
+                    while low < chunks {
+                        let high = (low + WINDOW).min(chunks);
+                        let sums = &mut sums[..high - low];
+                        let ends: Vec<usize> = lists
+                            .iter()
+                            .map(|(d, _, _)| d.partition_point(|&doc| (doc as usize) < high))
+                            .collect();
+                        let entries: usize = ends.iter().sum();
+                        // Exact integer sums, whatever the order of the dimensions.
+                        if entries * SPARSE_SCAN_SHARE < sums.len()
+                            && asked.len() < MAX_BIASED_TERMS
+                        {
+                            // Few entries: list the slots touched. A touched slot starts at
+                            // `SUM_BIAS`, which no sum of this many terms can cancel, so it is
+                            // listed once even when its sum passes through zero.
+                            for (&(docs, codes, q), &end) in lists.iter().zip(&ends) {
+                                for (&doc, &code) in docs[..end].iter().zip(&codes[..end]) {
+                                    let slot = &mut sums[doc as usize - low];
+                                    if *slot == 0 {
+                                        touched.push(doc - low as u32);
+                                        *slot = SUM_BIAS;
+                                    }
+                                    *slot += q * i32::from(code);
                                 }
-                                *slot += q * i32::from(code);
+                            }
+                            for &slot in touched.iter() {
+                                let sum = std::mem::take(&mut sums[slot as usize]) - SUM_BIAS;
+                                let doc = low + slot as usize;
+                                if sum > 0 {
+                                    top.offer(doc as u32, sum as f32 * scales[doc], keep);
+                                }
+                            }
+                            touched.clear();
+                        } else {
+                            // Many entries: add without bookkeeping, then read every slot once
+                            // in order (and leave it at zero), which costs less than listing
+                            // and sorting the touched ones.
+                            for (&(docs, codes, q), &end) in lists.iter().zip(&ends) {
+                                for (&doc, &code) in docs[..end].iter().zip(&codes[..end]) {
+                                    sums[doc as usize - low] += q * i32::from(code);
+                                }
+                            }
+                            for (slot, sum) in sums.iter_mut().enumerate() {
+                                let sum = std::mem::take(sum);
+                                let doc = low + slot;
+                                if sum > 0 {
+                                    top.offer(doc as u32, sum as f32 * scales[doc], keep);
+                                }
                             }
                         }
-                        for &doc in touched.iter() {
-                            let sum = std::mem::take(&mut sums[doc as usize]) - SUM_BIAS;
-                            if sum > 0 {
-                                top.offer(doc, sum as f32 * scales[doc as usize], keep);
-                            }
+                        for ((docs, codes, _), end) in lists.iter_mut().zip(ends) {
+                            *docs = &docs[end..];
+                            *codes = &codes[end..];
                         }
-                        touched.clear();
-                    } else {
-                        // Many entries: add without bookkeeping, then read every slot once
-                        // in order (and leave it at zero), which costs less than listing
-                        // and sorting the touched ones.
-                        for &(d, q) in &asked {
-                            let range = dimension(d);
-                            for (&doc, &code) in docs[range.clone()].iter().zip(&codes[range]) {
-                                sums[doc as usize] += q * i32::from(code);
-                            }
-                        }
-                        for (doc, slot) in sums.iter_mut().enumerate() {
-                            let sum = std::mem::take(slot);
-                            if sum > 0 {
-                                top.offer(doc as u32, sum as f32 * scales[doc], keep);
-                            }
-                        }
+                        low = high;
                     }
                 });
             }

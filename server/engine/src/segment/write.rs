@@ -108,6 +108,9 @@ pub trait SegmentSource {
     /// `f(chunk, code)` for every non-zero code of dimension `d`, chunk ids ascending (only
     /// called when `lists_dimensions`).
     fn sparse_dimension(&self, _d: usize, _f: &mut dyn FnMut(u32, i8)) {}
+    /// Let go of the pages of memory-mapped inputs read so far (the writer calls it
+    /// between sections, so a merge's file-backed memory is about one section's).
+    fn release_pages(&self) {}
 }
 
 /// Bytes of sparse vector entries gathered in memory per pass over the vectors (each pass
@@ -305,10 +308,12 @@ pub fn write_segment(
         })?;
         table[Section::Strings as usize] = out.section(|w| strings.copy_into(w))?;
         drop(strings);
+        source.release_pages();
 
         // Terms with at least one live posting, in hash order, each section spilled.
         let mut terms = TermSpills::new(dir)?;
         terms.fill(source, &live)?;
+        source.release_pages();
         table[Section::TermHashes as usize] = out.section(|w| terms.hashes.copy_into(w))?;
         table[Section::TermStarts as usize] = out.section(|w| terms.starts.copy_into(w))?;
         table[Section::TermText as usize] = out.section(|w| terms.text.copy_into(w))?;
@@ -333,6 +338,7 @@ pub fn write_segment(
             })
         })?;
 
+        source.release_pages();
         // Vectors: a scale per chunk, then the codes in the layout the embedder suits.
         table[Section::VectorScales as usize] = out.section(|w| {
             each_chunk(&mut |c| {
@@ -431,6 +437,7 @@ pub fn write_segment(
             }
         }
 
+        source.release_pages();
         meta.files = file_count;
         meta.chunks = chunk_count;
         meta.terms = term_count as u32;

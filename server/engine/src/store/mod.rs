@@ -12,7 +12,7 @@
 //! Several segments exist while a first pass streams to disk (`flush`); saving merges them
 //! into one.
 
-use crate::bm25::{idf_of, term_score, top_k, K1};
+use crate::bm25::{idf_of, top_k};
 use crate::chunk::{ChunkKind, Language};
 use crate::file_kind::FileKind;
 use crate::index::{EmbedderChoice, Index};
@@ -24,7 +24,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use xxhash_rust::xxh3::xxh3_64;
 
+mod lexical;
 mod part;
+mod qualified;
 mod snapshot;
 mod source;
 
@@ -458,106 +460,14 @@ impl Store {
             p.qualified
                 .get_or_init(|| {
                     let segment = &p.segment;
-                    (0..segment.chunk_count() as u32)
+                    let keys: Vec<u64> = (0..segment.chunk_count() as u32)
                         .filter_map(|c| segment.chunk(c).and_then(|c| c.symbol))
                         .filter_map(crate::index::qualified_symbol_keys)
                         .flatten()
-                        .collect()
+                        .collect();
+                    qualified::QualifiedFilter::new(&keys)
                 })
-                .contains(&hash)
-        })
-    }
-
-    /// BM25 over the segments and the overlay with shared statistics: the `k` best chunks
-    /// for the weighted terms that pass `keep`, best first.
-    pub fn lexical_search(
-        &self,
-        terms: &[(&str, f32)],
-        k: usize,
-        keep: &dyn Fn(u32) -> bool,
-    ) -> Vec<(u32, f32)> {
-        let bm25 = &self.mem.bm25;
-        let first_mem = self.segment_chunks();
-        let live = self.parts.iter().map(|p| p.live_docs).sum::<u64>() + bm25.len() as u64;
-        let total = self.parts.iter().map(|p| p.total_len).sum::<u64>() + bm25.total_len();
-        let avg_len = if live == 0 {
-            1.0
-        } else {
-            (total as f32 / live as f32).max(1.0)
-        };
-        let inv_avg = 1.0 / avg_len;
-        // Float sums: one fixed order of terms makes a score a function of the set of terms.
-        let mut terms = terms.to_vec();
-        terms.sort_by(|a, b| a.0.cmp(b.0).then(a.1.total_cmp(&b.1)));
-        let mut part_terms: Vec<Option<u32>> = vec![None; self.parts.len()];
-        SCORES.with(self.id_count(), |acc| {
-            let crate::scratch::Accumulator {
-                values: scores,
-                touched,
-            } = acc;
-            let mut add = |doc: u32, tf: u16, len: u32, idf: f32| {
-                let slot = &mut scores[doc as usize];
-                if *slot == 0.0 {
-                    touched.push(doc);
-                }
-                *slot += term_score(idf, tf, len, inv_avg);
-            };
-            for &(term, weight) in &terms {
-                let hash = xxh3_64(term.as_bytes());
-                let mut df = 0;
-                for (slot, part) in part_terms.iter_mut().zip(&self.parts) {
-                    *slot = part.segment.term_id_hashed(term, hash);
-                    // Live postings only, so a score does not depend on whether dead
-                    // chunks have been merged away yet.
-                    df += slot.map_or(0, |t| part.live_df(t));
-                }
-                let mem_term = bm25.term_id(term);
-                df += mem_term.map_or(0, |t| {
-                    if self.mem.tombstones() == 0 {
-                        bm25.df(t)
-                    } else {
-                        let docs = bm25.postings(t).0;
-                        docs.iter().filter(|&&d| bm25.doc_len(d) > 0).count() as u64
-                    }
-                });
-                if df == 0 {
-                    continue;
-                }
-                let idf = idf_of(live, df) * weight * (K1 + 1.0);
-                for (slot, part) in part_terms.iter().zip(&self.parts) {
-                    let Some(t) = *slot else { continue };
-                    let (docs, freqs) = part.segment.postings(t);
-                    let lens = part.segment.doc_lens();
-                    let any_dead = part.dead_chunk_count > 0;
-                    for (&doc, &tf) in docs.iter().zip(freqs) {
-                        let len = lens[doc as usize];
-                        if len == 0 || (any_dead && part.chunk_dead(doc)) {
-                            continue;
-                        }
-                        add(part.chunk_base + doc, tf, len, idf);
-                    }
-                }
-                if let Some(t) = mem_term {
-                    let (docs, freqs) = bm25.postings(t);
-                    for (&local, &tf) in docs.iter().zip(freqs) {
-                        let len = bm25.doc_len(local);
-                        if len == 0 {
-                            continue; // removed
-                        }
-                        add(first_mem + local, tf, len, idf);
-                    }
-                }
-            }
-            // Only candidates that would enter the top k are shown to `keep`.
-            let mut top = crate::topk::TopK::new(k);
-            for &doc in touched.iter() {
-                let score = std::mem::take(&mut scores[doc as usize]);
-                if score > 0.0 {
-                    top.offer(doc, score, keep);
-                }
-            }
-            touched.clear();
-            top.into_ranked()
+                .may_contain(hash)
         })
     }
 

@@ -23,7 +23,7 @@ pub(super) struct Part {
     pub(super) touched: foldhash::HashMap<u32, (u64, u64)>,
     /// Compounds of the segment's qualified symbols (see `Index::names_qualified_symbol`),
     /// shared by every copy of the store: they follow from the segment alone.
-    pub(super) qualified: Arc<std::sync::OnceLock<foldhash::HashSet<u64>>>,
+    pub(super) qualified: Arc<std::sync::OnceLock<super::qualified::QualifiedFilter>>,
 }
 
 impl Part {

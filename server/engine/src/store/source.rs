@@ -195,6 +195,12 @@ impl SegmentSource for StoreSource<'_> {
         part.segment.vector_scale(id - part.chunk_base)
     }
 
+    fn release_pages(&self) {
+        for part in self.parts() {
+            part.segment.release_pages();
+        }
+    }
+
     fn lists_dimensions(&self) -> bool {
         // Without segments the overlay is the whole index, and whole vectors read fastest.
         let parts = self.parts();
