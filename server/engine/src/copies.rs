@@ -4,7 +4,6 @@
 
 use crate::file_kind::FileKind;
 use crate::rank::Candidate;
-use std::collections::HashMap;
 
 /// Chunks shorter than this many lines are not folded: one-line bodies (`pass`, a getter)
 /// repeat by chance, not because a file was copied.
@@ -36,7 +35,7 @@ pub fn fold_copies(
 ) -> Vec<Folded> {
     let mut out: Vec<Folded> = Vec::with_capacity(candidates.len());
     // Text hash -> index in `out` of the group's place.
-    let mut group_of: HashMap<u64, usize> = HashMap::new();
+    let mut group_of: foldhash::HashMap<u64, usize> = foldhash::HashMap::default();
     // Whether each place of `out` is in the project's own code.
     let mut own: Vec<bool> = Vec::with_capacity(candidates.len());
     for c in candidates {

@@ -33,6 +33,7 @@ use std::time::Instant;
 
 mod answer;
 mod file_history;
+mod file_texts;
 mod fuse;
 mod git_context;
 mod plan;

@@ -6,7 +6,6 @@
 //! calls without lifting an unrelated chunk over a strong match.
 
 use crate::file_kind::FileKind;
-use std::collections::HashMap;
 
 /// RRF's rank offset. Lower values trust the top of each list more.
 pub const RRF_K: f32 = 20.0;
@@ -127,9 +126,19 @@ pub fn fuse_weighted(
     vector: &[(u32, f32)],
     vector_weight: f32,
 ) -> Vec<Candidate> {
-    let mut by_id: HashMap<u32, Candidate> = HashMap::new();
+    let mut out: Vec<Candidate> = Vec::with_capacity(lexical.len() + vector.len());
+    // Id -> index in `out`; the order `out` is built in does not matter, it is sorted.
+    let mut at: foldhash::HashMap<u32, usize> = foldhash::HashMap::default();
+    at.reserve(lexical.len() + vector.len());
+    let mut entry = |out: &mut Vec<Candidate>, id: u32| -> usize {
+        *at.entry(id).or_insert_with(|| {
+            out.push(empty(id));
+            out.len() - 1
+        })
+    };
     for (rank, &(id, _)) in lexical.iter().enumerate() {
-        let c = by_id.entry(id).or_insert_with(|| empty(id));
+        let i = entry(&mut out, id);
+        let c = &mut out[i];
         c.lexical_rank = Some(rank);
         c.score += LEXICAL_WEIGHT / (RRF_K + rank as f32 + 1.0);
     }
@@ -137,12 +146,12 @@ pub fn fuse_weighted(
         if sim <= 0.0 {
             continue; // orthogonal or opposite: no evidence at all
         }
-        let c = by_id.entry(id).or_insert_with(|| empty(id));
+        let i = entry(&mut out, id);
+        let c = &mut out[i];
         c.vector_rank = Some(rank);
         c.vector_similarity = sim;
         c.score += vector_weight / (RRF_K + rank as f32 + 1.0);
     }
-    let mut out: Vec<Candidate> = by_id.into_values().collect();
     sort(&mut out);
     out
 }
@@ -205,12 +214,119 @@ pub fn boost_with_strength(
 /// How strongly the question names `symbol` (`symbol_match`), less when it spells a longer
 /// known name that contains it (`outnamed`).
 pub fn symbol_strength(symbol: &str, question_tokens: &[String], known_tokens: &[&str]) -> f32 {
-    let strength = symbol_match(symbol, question_tokens);
-    if strength > 0.0 && outnamed(symbol, known_tokens) {
+    let name = Name::of(symbol);
+    let strength = name.strength(question_tokens);
+    if strength > 0.0 && name.outnamed(known_tokens) {
         strength * OUTNAMED_FACTOR
     } else {
         strength
     }
+}
+
+/// A symbol with its last segment's compound worked out once: fusion weighs a couple of
+/// hundred candidates' symbols per answer, and each measure below needs the compound.
+struct Name<'a> {
+    symbol: &'a str,
+    last: &'a str,
+    last_compound: String,
+}
+
+impl<'a> Name<'a> {
+    fn of(symbol: &'a str) -> Name<'a> {
+        let last = last_segment(symbol);
+        Name {
+            symbol,
+            last,
+            last_compound: compound(last),
+        }
+    }
+
+    /// `symbol_match`.
+    fn strength(&self, question_tokens: &[String]) -> f32 {
+        let (parts, found) = name_parts(self.last, question_tokens);
+        if self.is_named(question_tokens) {
+            if parts > 1 {
+                // A long name spelled out is rarer by chance than its words met one by one.
+                let extra = (parts + number_parts(self.last)).saturating_sub(2) as f32;
+                return (1.0 + LONG_NAME_STEP * extra).min(LONG_NAME_MAX);
+            }
+            // A one-word name ("Args") is weaker evidence than a compound one
+            // ("parse_args"), and one met only through its stem weaker the more letters
+            // the stem drops: "debounce" names `debounce` more than `debounced`.
+            let compound = &self.last_compound;
+            let stem = crate::text::stem(compound);
+            return 0.5 * stem.len() as f32 / compound.len().max(1) as f32;
+        }
+        if found >= 2 {
+            // "test ticket" names only part of `test_ticket_20820`.
+            found as f32 / (parts + number_parts(self.last)) as f32
+        } else {
+            0.0
+        }
+    }
+
+    /// `names_symbol`: the whole symbol or its last segment, the cheaper one first.
+    fn is_named(&self, question_tokens: &[String]) -> bool {
+        names_as(self.last, &self.last_compound, question_tokens)
+            || (self.symbol.len() != self.last.len()
+                && names_as(self.symbol, &compound(self.symbol), question_tokens))
+    }
+
+    /// `outnamed`.
+    fn outnamed(&self, known_tokens: &[&str]) -> bool {
+        let compound = self.last_compound.as_str();
+        !compound.is_empty()
+            && known_tokens
+                .iter()
+                .any(|t| t.len() > compound.len() && t.contains(compound))
+    }
+}
+
+/// How many tokens `for_each_token` gives of a symbol's last segment, less the compound it
+/// ends with when there are several, and how many of those the question holds: the parts
+/// of a name, counted as they are met, without keeping them.
+fn name_parts(last: &str, question_tokens: &[String]) -> (usize, usize) {
+    let (mut tokens, mut found) = (0usize, 0usize);
+    // Whether the latest token is in the question; it counts once a later one follows.
+    let mut latest_found = false;
+    crate::text::for_each_token(last, |t| {
+        if tokens > 0 {
+            found += usize::from(latest_found);
+        }
+        tokens += 1;
+        latest_found = question_tokens.iter().any(|q| q == t);
+    });
+    if tokens == 1 {
+        found += usize::from(latest_found);
+    }
+    (if tokens > 1 { tokens - 1 } else { tokens }, found)
+}
+
+/// `text::compound`, without decoding characters one by one for an ASCII name (most are).
+fn compound(name: &str) -> String {
+    if !name.is_ascii() {
+        return crate::text::compound(name);
+    }
+    name.bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|b| char::from(b.to_ascii_lowercase()))
+        .collect()
+}
+
+/// Whether the question names `name`, whose compound is `compound` (see `names_symbol`).
+fn names_as(name: &str, compound: &str, question_tokens: &[String]) -> bool {
+    let multi_part = name.contains('_')
+        || match name.is_ascii() {
+            true => name.bytes().skip(1).any(|b| b.is_ascii_uppercase()),
+            false => name.chars().skip(1).any(|c| c.is_uppercase()),
+        };
+    if !(multi_part || compound.len() >= 4) {
+        return false;
+    }
+    let stemmed = crate::text::stem(compound);
+    question_tokens
+        .iter()
+        .any(|t| *t == compound || (!multi_part && t == stemmed))
 }
 
 /// Whether a symbol is a test by its name, in a file that is not all tests (Rust's
@@ -223,32 +339,7 @@ pub fn is_test_symbol(symbol: &str) -> bool {
 /// name, up to `LONG_NAME_MAX`), else the share of the name's parts the question mentions
 /// (at least two of them), so "book search hook" partly names `useBookSearch`.
 pub fn symbol_match(symbol: &str, question_tokens: &[String]) -> f32 {
-    let last = last_segment(symbol);
-    let mut parts = Vec::new();
-    crate::text::for_each_token(last, |t| parts.push(t.to_string()));
-    if parts.len() > 1 {
-        parts.pop(); // the compound
-    }
-    if names_symbol(symbol, question_tokens) {
-        if parts.len() > 1 {
-            // A long name spelled out is rarer by chance than its words met one by one.
-            let extra = (parts.len() + number_parts(last)).saturating_sub(2) as f32;
-            return (1.0 + LONG_NAME_STEP * extra).min(LONG_NAME_MAX);
-        }
-        // A one-word name ("Args") is weaker evidence than a compound one ("parse_args"),
-        // and one met only through its stem weaker the more letters the stem drops:
-        // "debounce" names `debounce` more than `debounced`.
-        let compound = crate::text::compound(last);
-        let stem = crate::text::stem(&compound);
-        return 0.5 * stem.len() as f32 / compound.len().max(1) as f32;
-    }
-    let found = parts.iter().filter(|p| question_tokens.contains(p)).count();
-    if found >= 2 {
-        // "test ticket" names only part of `test_ticket_20820`.
-        found as f32 / (parts.len() + number_parts(last)) as f32
-    } else {
-        0.0
-    }
+    Name::of(symbol).strength(question_tokens)
 }
 
 /// How many runs of digits an identifier holds (`test_ticket_20820` 1): numbers are not
@@ -268,16 +359,7 @@ fn number_parts(name: &str) -> usize {
 /// a whole: its compound spelling is one of the question's tokens. Single-word names must be
 /// at least four letters to count, so "get" or "new" do not boost everything.
 pub fn names_symbol(symbol: &str, question_tokens: &[String]) -> bool {
-    let last = last_segment(symbol);
-    [symbol, last].iter().any(|name| {
-        let compound = crate::text::compound(name);
-        let multi_part = name.contains('_') || name.chars().skip(1).any(|c| c.is_uppercase());
-        let stemmed = crate::text::stem(&compound);
-        (multi_part || compound.len() >= 4)
-            && question_tokens
-                .iter()
-                .any(|t| *t == compound || (!multi_part && t == stemmed))
-    })
+    Name::of(symbol).is_named(question_tokens)
 }
 
 /// Whether the question spells a longer name that contains this symbol's: one of
@@ -285,12 +367,7 @@ pub fn names_symbol(symbol: &str, question_tokens: &[String]) -> bool {
 /// symbol's last segment and more. Only known tokens count, since a compound nobody wrote
 /// names nothing.
 pub fn outnamed(symbol: &str, known_tokens: &[&str]) -> bool {
-    let last = last_segment(symbol);
-    let compound = crate::text::compound(last);
-    !compound.is_empty()
-        && known_tokens
-            .iter()
-            .any(|t| t.len() > compound.len() && t.contains(compound.as_str()))
+    Name::of(symbol).outnamed(known_tokens)
 }
 
 /// A symbol's own name without its container: `Config::load` -> `load`.
@@ -463,6 +540,20 @@ mod tests {
         assert!(outnamed("get_app_configs", &known));
         assert!(!outnamed("test_get_app_configs", &known));
         assert!(!outnamed("get_app_configs", &["getapp", "configs"]));
+    }
+
+    #[test]
+    fn compounds_of_ascii_names_are_spelled_as_the_tokenizer_spells_them() {
+        for name in [
+            "Config::load_file",
+            "HTTPServer2.run",
+            "a-b c",
+            "__init__",
+            "Ünïcode_x",
+            "",
+        ] {
+            assert_eq!(compound(name), crate::text::compound(name), "{name}");
+        }
     }
 
     #[test]

@@ -28,18 +28,44 @@ pub fn file_url(path: &Path, start_line: u32, end_line: u32) -> String {
 
 /// A `file://` URI for an absolute path, percent-encoding what URIs do not allow.
 pub fn file_uri(path: &Path) -> String {
-    let mut out = String::from("file://");
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let text = path.to_string_lossy();
+    let mut out = String::with_capacity("file:///".len() + text.len());
+    out.push_str("file://");
     if !text.starts_with('/') {
         out.push('/');
     }
-    for b in text.replace('\\', "/").bytes() {
+    for b in text.bytes() {
+        // A backslash byte is never part of a multi-byte character.
+        let b = if b == b'\\' { b'/' } else { b };
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
                 out.push(b as char)
             }
-            _ => out.push_str(&format!("%{b:02X}")),
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0xF)]));
+            }
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_uris_encode_what_uris_do_not_allow() {
+        assert_eq!(
+            file_uri(Path::new("/ws/a b/%é.rs")),
+            "file:///ws/a%20b/%25%C3%A9.rs"
+        );
+        assert_eq!(file_uri(Path::new("C:\\ws\\x.rs")), "file:///C%3A/ws/x.rs");
+        assert_eq!(
+            file_url(Path::new("/ws/x.rs"), 4, 9),
+            "file:///ws/x.rs#L5-L9"
+        );
+    }
 }

@@ -64,7 +64,7 @@ impl Engine {
     ) -> Result<(Vec<Hit>, Vec<Citation>), QueryError> {
         let mut results = Vec::with_capacity(gathered.len());
         let mut citations = Vec::with_capacity(gathered.len());
-        let mut file_texts = FileTexts::default();
+        let mut file_texts = super::file_texts::FileTexts::default();
         for (i, g) in gathered.into_iter().enumerate() {
             // Snippets may read files from disk.
             if cancel.is_cancelled() {
@@ -101,50 +101,5 @@ impl Engine {
             });
         }
         Ok((results, citations))
-    }
-}
-
-/// Files read while formatting one answer, so several places in one file read it once.
-#[derive(Default)]
-pub(crate) struct FileTexts {
-    read: HashMap<String, Option<String>>,
-}
-
-impl FileTexts {
-    /// The snippet of lines `start_line..end_line` of `path` from the file on disk; empty when it cannot be read.
-    pub(crate) fn snippet(
-        &mut self,
-        root: &Path,
-        path: &str,
-        (start_line, end_line): (u32, u32),
-        max_size: u64,
-    ) -> String {
-        // Through the workspace gate: the file may have become a link or a pipe since it
-        // was indexed.
-        let text = self.read.entry(path.to_string()).or_insert_with(|| {
-            crate::safe_path::read_regular(root, path, max_size)
-                .and_then(|bytes| walk::classify(bytes, max_size))
-                .ok()
-        });
-        let Some(text) = text else {
-            return String::new();
-        };
-        let mut start = 0usize;
-        let mut end = text.len();
-        let mut line = 0u32;
-        for (at, _) in text.match_indices('\n') {
-            line += 1;
-            if line == start_line {
-                start = at + 1;
-            }
-            if line == end_line {
-                end = at + 1;
-                break;
-            }
-        }
-        if start_line > line {
-            return String::new();
-        }
-        crate::index::snippet(text.get(start..end.max(start)).unwrap_or("")).into()
     }
 }
