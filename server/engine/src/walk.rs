@@ -249,11 +249,19 @@ pub fn classify(bytes: Vec<u8>, max_size: u64) -> Result<String, SkipReason> {
     if bytes.len() as u64 > max_size {
         return Err(SkipReason::TooLarge);
     }
-    let head = &bytes[..bytes.len().min(8192)];
-    if head.contains(&0) {
+    if looks_binary(&bytes) {
         return Err(SkipReason::Binary);
     }
     String::from_utf8(bytes).map_err(|_| SkipReason::NotUtf8)
+}
+
+/// How far into a file `looks_binary` looks.
+pub const BINARY_HEAD: usize = 8192;
+
+/// Whether a file starting with `bytes` is binary: a NUL among its first `BINARY_HEAD`
+/// bytes (the rule git uses).
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    bytes[..bytes.len().min(BINARY_HEAD)].contains(&0)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! read is kept for the answer's other places in the same file.
 
 use crate::safe_path;
-use crate::walk::SkipReason;
+use crate::walk::{looks_binary, SkipReason, BINARY_HEAD};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
@@ -15,8 +15,6 @@ use std::path::Path;
 
 /// The first read; each next one doubles, so a large file takes few reads.
 const FIRST_READ: usize = 16 * 1024;
-/// A file whose first this many bytes hold a NUL is binary (as `walk::classify` says).
-const BINARY_HEAD: usize = 8192;
 
 /// Files read while formatting one answer, so several places in one file read it once.
 #[derive(Default)]
@@ -91,7 +89,7 @@ impl Prefix {
         while prefix.bytes.len() < BINARY_HEAD && prefix.rest.is_some() {
             prefix.read_more()?;
         }
-        if prefix.bytes[..prefix.bytes.len().min(BINARY_HEAD)].contains(&0) {
+        if looks_binary(&prefix.bytes) {
             return Err(SkipReason::Binary);
         }
         Ok(prefix)

@@ -110,9 +110,10 @@ impl Store {
                     let window = stream.at..end;
                     stream.at = end;
                     let mut add = |doc: u32, tf: u16, len: u32| {
-                        let slot = &mut scores[(stream.base + doc - low) as usize];
+                        let at = stream.base + doc - low;
+                        let slot = &mut scores[at as usize];
                         if *slot == 0.0 {
-                            touched.push(stream.base + doc - low);
+                            touched.push(at);
                         }
                         *slot += term_score(stream.idf, tf, len, inv_avg);
                     };
