@@ -12,6 +12,7 @@ pub mod copies;
 pub mod embed;
 pub mod engine;
 pub mod file_kind;
+pub mod found_list;
 pub mod git;
 pub mod index;
 pub mod index_file;

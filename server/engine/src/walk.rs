@@ -83,28 +83,13 @@ impl SkipCounts {
     }
 }
 
-/// A file the walk found, before it is read. A pass holds one per file of the workspace,
-/// so it keeps only the relative path (`abs_path` joins it to the root when reading).
-#[derive(Clone, Debug)]
-pub struct FoundFile {
-    /// Workspace-relative, `/`-separated.
-    pub rel_path: String,
-    pub size: u64,
-    /// Modification time in nanoseconds since the epoch (0 when unknown).
-    pub mtime_ns: u64,
-}
-
-impl FoundFile {
-    /// Where the file is, under the workspace root the walk started from.
-    pub fn abs_path(&self, root: &Path) -> PathBuf {
-        root.join(&self.rel_path)
-    }
-}
+pub use crate::found_list::{FoundFile, FoundList};
 
 /// Everything the walk saw.
 #[derive(Debug, Default)]
 pub struct WalkResult {
-    pub files: Vec<FoundFile>,
+    /// Sorted by path; spilled to a temporary file (see `found_list`).
+    pub files: FoundList,
     /// (relative path, reason) of every file left out before reading.
     pub skipped: Vec<(String, SkipReason)>,
 }
@@ -115,6 +100,8 @@ pub struct WalkOptions {
     /// Glob patterns (gitignore syntax) to leave out, in addition to ignore files.
     pub exclude: Vec<String>,
     pub threads: usize,
+    /// Where the list of found files is spilled (the system's temporary folder when `None`).
+    pub spill_dir: Option<PathBuf>,
 }
 
 impl Default for WalkOptions {
@@ -123,6 +110,7 @@ impl Default for WalkOptions {
             max_file_size: 1024 * 1024,
             exclude: Vec::new(),
             threads: 2,
+            spill_dir: None,
         }
     }
 }
@@ -154,7 +142,10 @@ pub fn walk(root: &Path, options: &WalkOptions) -> WalkResult {
             Err(e) => tracing::warn!("ignoring exclude globs: {e}"),
         }
     }
-    let found = Mutex::new(WalkResult::default());
+    let found = Mutex::new((
+        crate::found_list::FoundListWriter::new(options.spill_dir.as_deref()),
+        Vec::new(),
+    ));
     builder.build_parallel().run(|| {
         let found = &found;
         Box::new(move |entry| {
@@ -174,41 +165,37 @@ pub fn walk(root: &Path, options: &WalkOptions) -> WalkResult {
                 .strip_prefix(root)
                 .is_ok_and(|r| r.to_str().is_none());
             if !file_type.is_dir() && name_not_utf8 {
-                lock(found).skipped.push((rel, SkipReason::NameNotUtf8));
+                lock(found).1.push((rel, SkipReason::NameNotUtf8));
                 return ignore::WalkState::Continue;
             }
             if file_type.is_symlink() {
-                lock(found).skipped.push((rel, SkipReason::Symlink));
+                lock(found).1.push((rel, SkipReason::Symlink));
                 return ignore::WalkState::Continue;
             }
             if !file_type.is_file() {
                 if !file_type.is_dir() {
-                    lock(found).skipped.push((rel, SkipReason::Special));
+                    lock(found).1.push((rel, SkipReason::Special));
                 }
                 return ignore::WalkState::Continue;
             }
             match entry.metadata() {
                 Ok(meta) if meta.len() > options.max_file_size => {
-                    lock(found).skipped.push((rel, SkipReason::TooLarge));
+                    lock(found).1.push((rel, SkipReason::TooLarge));
                 }
                 Ok(meta) => {
-                    let file = FoundFile {
-                        rel_path: rel,
-                        size: meta.len(),
-                        mtime_ns: mtime_ns(&meta),
-                    };
-                    lock(found).files.push(file);
+                    lock(found).0.push(&rel, meta.len(), mtime_ns(&meta));
                 }
-                Err(_) => lock(found).skipped.push((rel, SkipReason::Unreadable)),
+                Err(_) => lock(found).1.push((rel, SkipReason::Unreadable)),
             }
             ignore::WalkState::Continue
         })
     });
-    let mut result = found.into_inner().unwrap_or_else(|p| p.into_inner());
-    result.files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
-    result.files.shrink_to_fit();
-    result.skipped.sort();
-    result
+    let (files, mut skipped) = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    skipped.sort();
+    WalkResult {
+        files: files.finish(),
+        skipped,
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -289,7 +276,7 @@ mod tests {
                 ..Default::default()
             },
         );
-        let paths: Vec<&str> = result.files.iter().map(|f| f.rel_path.as_str()).collect();
+        let paths: Vec<&str> = result.files.iter().map(|f| f.rel_path).collect();
         assert_eq!(paths, vec!["src/main.rs"]);
         assert_eq!(
             result.skipped,
@@ -324,11 +311,7 @@ mod tests {
         };
         let result = walk(dir.path(), &options);
         assert_eq!(
-            result
-                .files
-                .iter()
-                .map(|f| f.rel_path.as_str())
-                .collect::<Vec<_>>(),
+            result.files.iter().map(|f| f.rel_path).collect::<Vec<_>>(),
             vec!["keep.rs"]
         );
     }

@@ -139,9 +139,7 @@ impl Engine {
             tracing::warn!("git history walk stopped: {e}");
         }
         if let Some(path) = &git.history_path {
-            if let Err(e) = crate::index_file::write_atomically(path, &working.to_bytes()) {
-                tracing::warn!("could not persist git history to {}: {e}", path.display());
-            }
+            freeze_and_persist(&mut working, path, true);
         }
         *git.history.write() = Some(working);
     }
@@ -215,18 +213,52 @@ pub(crate) fn open_git(
     let persisted = history_path
         .as_ref()
         .and_then(|p| crate::index_file::read_index_file(p).ok())
-        .and_then(|bytes| HistoryIndex::from_bytes(&bytes).ok())
+        .and_then(|bytes| {
+            let paths = history_path.as_deref().map(paths_file);
+            HistoryIndex::from_bytes(&bytes, paths.as_deref()).ok()
+        })
         .and_then(|mut h| {
             let head = repo.head_sha().ok()?;
             h.extend_to(&repo, &head).ok()?;
             Some(h)
         });
-    let history =
+    let mut history =
         persisted.or_else(|| HistoryIndex::read_recent(&repo, crate::git::RECENT_COMMITS).ok());
+    // A history read whole at once (a short one, or one commit of a generated or vendored
+    // tree) goes to its file now, before the first pass needs the memory.
+    if let (Some(h), Some(path)) = (history.as_mut(), &history_path) {
+        freeze_and_persist(h, path, false);
+    }
     Ok(GitContext {
         repo,
         history: RwLock::new(history),
         permalinker,
         history_path,
     })
+}
+
+/// Where the history's paths are read in place, beside its persisted index at `history`.
+fn paths_file(history: &Path) -> PathBuf {
+    history.with_file_name("history-paths.bin")
+}
+
+/// Paths held in memory before a complete history moves them to its frozen table again.
+const FREEZE_MIN_HELD: usize = 1024;
+
+/// Move a complete history's paths to the table read in place beside `path` (see
+/// `HistoryIndex::freeze_paths`), then persist the history at `path`: always, or only when
+/// `always` is false and the paths moved.
+fn freeze_and_persist(history: &mut HistoryIndex, path: &Path, always: bool) {
+    let froze = match history.freeze_paths(&paths_file(path), FREEZE_MIN_HELD) {
+        Ok(froze) => froze,
+        Err(e) => {
+            tracing::warn!("git history paths kept in memory: {e}");
+            false
+        }
+    };
+    if always || froze {
+        if let Err(e) = crate::index_file::write_atomically(path, &history.to_bytes()) {
+            tracing::warn!("could not persist git history to {}: {e}", path.display());
+        }
+    }
 }

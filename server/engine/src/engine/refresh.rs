@@ -24,6 +24,12 @@ impl Engine {
             max_file_size: self.config.max_file_size,
             exclude: self.config.exclude.clone(),
             threads: self.config.index_threads,
+            // Beside the index: the list is a pass's only record per file of the workspace.
+            spill_dir: self
+                .index_path
+                .as_ref()
+                .and_then(|p| p.parent())
+                .map(Path::to_path_buf),
         };
         let found = walk::walk(&self.root, &options);
         let kinds = Arc::new(KindRules::load(&self.root, walked_folders(&found)));
@@ -48,26 +54,27 @@ impl Engine {
             .and_then(|commit| commit.as_deref())
             .and_then(|commit| self.git.as_ref().ok()?.repo.changed_since(commit));
         let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        let mut to_read = Vec::new();
-        let mut trusted = Vec::new();
-        for f in &found.files {
+        // Files by their place in `found.files`: four bytes each.
+        let mut to_read: Vec<u32> = Vec::new();
+        let mut trusted: Vec<u32> = Vec::new();
+        for (i, f) in found.files.iter().enumerate() {
             // Only to find files the index knows that are gone: none on a first pass.
             if !known.is_empty() {
-                seen.insert(&f.rel_path);
+                seen.insert(f.rel_path);
             }
-            match known.get(&f.rel_path) {
+            match known.get(f.rel_path) {
                 Some(&(size, mtime, _)) if size == f.size && mtime == f.mtime_ns => {
                     report.unchanged += 1
                 }
                 Some(_)
                     if same_as_prebuilt
                         .as_ref()
-                        .is_some_and(|changed| !changed.contains(&f.rel_path)) =>
+                        .is_some_and(|changed| !changed.contains(f.rel_path)) =>
                 {
                     report.unchanged += 1;
-                    trusted.push(f);
+                    trusted.push(i as u32);
                 }
-                _ => to_read.push(f),
+                _ => to_read.push(i as u32),
             }
         }
         let gone: Vec<&String> = known
@@ -81,8 +88,9 @@ impl Engine {
             && (known.is_empty() || to_read.len() * 2 > found.files.len().max(1));
         {
             let mut index = self.index.write();
-            for f in &trusted {
-                index.touch(&f.rel_path, f.size, f.mtime_ns);
+            for &i in &trusted {
+                let f = found.files.get(i as usize);
+                index.touch(f.rel_path, f.size, f.mtime_ns);
             }
             if rebuild && !known.is_empty() {
                 let embedder = match &self.static_embedder {
@@ -94,7 +102,7 @@ impl Engine {
                 index.replace(Store::new(embedder));
                 self.embedder_epoch.fetch_add(1, Ordering::AcqRel);
                 report.unchanged = 0;
-                to_read = found.files.iter().collect();
+                to_read = (0..found.files.len() as u32).collect();
                 self.ready.store(false, Ordering::Release);
             }
             for path in &gone {
@@ -111,9 +119,16 @@ impl Engine {
         // first flush's files: visit files in an order unrelated to their folders so that
         // those are a fair sample of the workspace.
         let overlay_cap = self.overlay_cap();
-        let text_bytes: u64 = to_read.iter().map(|f| f.size).sum();
+        let text_bytes: u64 = to_read
+            .iter()
+            .map(|&i| found.files.get(i as usize).size)
+            .sum();
         if rebuild && overlay_cap.is_some_and(|cap| text_bytes > cap as u64 / 2) {
-            to_read.sort_by_cached_key(|f| xxhash_rust::xxh3::xxh3_64(f.rel_path.as_bytes()));
+            // Hashed again at each comparison rather than cached: a key per file would be
+            // the largest thing the pass holds at its start.
+            to_read.sort_by_key(|&i| {
+                xxhash_rust::xxh3::xxh3_64(found.files.get(i as usize).rel_path.as_bytes())
+            });
         }
         let mut overlay_floor = match overlay_cap {
             Some(_) => self.index.snapshot().memory_bytes(),
@@ -124,16 +139,16 @@ impl Engine {
         let static_embedder = self.static_embedder.as_deref();
         let max_size = self.config.max_file_size;
         let threads = self.config.index_threads;
-        let prepare = |f: &walk::FoundFile| -> Prepared {
+        let prepare = |f: walk::FoundFile| -> Prepared {
             match walk::read_text(&f.abs_path(&self.root), max_size) {
-                Err(reason) => Err((f.rel_path.clone(), reason)),
+                Err(reason) => Err((f.rel_path.to_string(), reason)),
                 Ok(text) => {
                     let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
-                    if known.get(&f.rel_path).is_some_and(|k| k.2 == hash) && !rebuild {
+                    if known.get(f.rel_path).is_some_and(|k| k.2 == hash) && !rebuild {
                         Ok(None) // touched but identical
                     } else {
                         Ok(Some(prepare_file(
-                            &f.rel_path,
+                            f.rel_path,
                             &text,
                             f.size,
                             f.mtime_ns,
@@ -148,7 +163,7 @@ impl Engine {
         // The pool prepares the next batch while this thread applies the last one: applying
         // is a fifth of the work and would otherwise leave the pool idle. One prepared batch
         // waits at most, so memory holds no more than three.
-        let batches: Vec<&[&walk::FoundFile]> = to_read.chunks(BATCH).collect();
+        let batches: Vec<&[u32]> = to_read.chunks(BATCH).collect();
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(1);
         std::thread::scope(|scope| {
             // Owned here, so that returning early drops it and a waiting producer stops.
@@ -162,9 +177,9 @@ impl Engine {
                         use rayon::prelude::*;
                         batch
                             .par_iter()
-                            .map(|f| {
+                            .map(|&i| {
                                 crate::pool::make_way_for_answers();
-                                prepare(f)
+                                prepare(found.files.get(i as usize))
                             })
                             .collect()
                     });
@@ -188,14 +203,15 @@ impl Engine {
                     return Err(EngineError::Cancelled);
                 };
                 let mut index = self.index.write();
-                for (result, found_file) in prepared.into_iter().zip(batch.iter()) {
+                for (result, &i) in prepared.into_iter().zip(batch.iter()) {
+                    let found_file = found.files.get(i as usize);
                     match result {
                         Ok(Some(file)) => {
                             index.apply(file);
                             report.updated += 1;
                         }
                         Ok(None) => {
-                            index.touch(&found_file.rel_path, found_file.size, found_file.mtime_ns);
+                            index.touch(found_file.rel_path, found_file.size, found_file.mtime_ns);
                             report.unchanged += 1;
                         }
                         Err((path, reason)) => index.skip(&path, reason),
@@ -212,6 +228,15 @@ impl Engine {
             }
             Ok(())
         })?;
+        // What follows (embedding, history, the merge into one segment) needs none of the
+        // walk's lists: let them go before it adds its own memory.
+        drop(batches);
+        drop(to_read);
+        drop(trusted);
+        drop(gone);
+        drop(seen);
+        drop(known);
+        drop(found);
 
         // Reading and chunking thousands of files on worker threads leaves their freed
         // buffers scattered over the allocator's arenas; hand them back before the index
@@ -478,8 +503,8 @@ pub(crate) const MERGE_SHARE: usize = 10;
 /// The folders above walked files, where `.gitattributes` files may be.
 pub(crate) fn walked_folders(found: &walk::WalkResult) -> std::collections::BTreeSet<String> {
     let mut folders = std::collections::BTreeSet::new();
-    for f in &found.files {
-        let mut path = f.rel_path.as_str();
+    for f in found.files.iter() {
+        let mut path = f.rel_path;
         while let Some((dir, _)) = path.rsplit_once('/') {
             if !folders.insert(dir.to_string()) {
                 break; // its ancestors are in already

@@ -26,7 +26,7 @@ use super::{rfc3339_utc, sha_hex, sha_of, GitError, Sha};
 pub const RECENT_COMMITS: usize = 100;
 
 const PERSIST_MAGIC: &[u8; 4] = b"AILH";
-const PERSIST_VERSION: u32 = 2;
+const PERSIST_VERSION: u32 = 3;
 /// One commit as shown to people.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitInfo {
@@ -317,6 +317,20 @@ impl HistoryIndex {
         }
     }
 
+    /// Move the paths held in memory into the frozen table at `file`, read in place from
+    /// then on, once the walk has read every commit it will (later commits are only ever
+    /// newer) and at least `min_held` paths are held. Returns whether it froze.
+    pub fn freeze_paths(&mut self, file: &Path, min_held: usize) -> Result<bool, GitError> {
+        let (held, frozen) = self.paths.held();
+        if !self.walk_done || held == 0 || (frozen > 0 && held < min_held) {
+            return Ok(false);
+        }
+        self.paths
+            .freeze(file, self.commits.len())
+            .map_err(|e| GitError::Persisted(e.to_string()))?;
+        Ok(true)
+    }
+
     /// Every commit reachable from HEAD was read, and there is nothing before them.
     pub fn is_complete(&self) -> bool {
         self.walk_done && self.stop_reason.is_none() && !self.shallow
@@ -344,7 +358,8 @@ impl HistoryIndex {
     /// Read bytes written by [`Self::to_bytes`]; anything that does not check out is an error
     /// (the caller rebuilds). Compare [`Self::head_sha`] with HEAD and call
     /// [`Self::extend_to`] when it moved.
-    pub fn from_bytes(bytes: &[u8]) -> Result<HistoryIndex, GitError> {
+    /// `paths_file` is where `freeze_paths` put the frozen paths, if it did.
+    pub fn from_bytes(bytes: &[u8], paths_file: Option<&Path>) -> Result<HistoryIndex, GitError> {
         let bad = |why: &str| GitError::Persisted(why.to_string());
         if bytes.len() < 16 || &bytes[..4] != PERSIST_MAGIC {
             return Err(bad("not a history index"));
@@ -375,6 +390,11 @@ impl HistoryIndex {
         if out_of_range {
             return Err(bad("dangling commit or name index"));
         }
+        let commits = index.commits.len();
+        index
+            .paths
+            .attach(paths_file, commits)
+            .map_err(|e| GitError::Persisted(e.to_string()))?;
         index.name_ids = index
             .names
             .iter()
@@ -548,26 +568,26 @@ impl HistoryIndex {
     /// (as `git log --follow` does).
     fn follow(&self, path: &str) -> Vec<u32> {
         let mut out = Vec::new();
-        let mut current = path;
+        let mut current: Box<str> = path.into();
         let mut start = 0usize;
         // Each switch moves to strictly older commits, so this ends; the bound guards against
         // damaged persisted data.
         for _ in 0..=self.commits.len() {
-            let Some(record) = self.paths.get(current) else {
+            let Some(record) = self.paths.get(&current) else {
                 break;
             };
             let mut next = None;
             for &idx in record.commits.iter().skip(start) {
                 out.push(idx);
                 if let Some((_, older)) = record.renamed_from.iter().find(|(c, _)| *c == idx) {
-                    next = Some((idx, older));
+                    next = Some((idx, older.clone()));
                     break;
                 }
             }
             let Some((rename_commit, older)) = next else {
                 break;
             };
-            let Some(older_record) = self.paths.get(older) else {
+            let Some(older_record) = self.paths.get(&older) else {
                 break;
             };
             let Some(pos) = older_record

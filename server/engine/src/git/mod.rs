@@ -19,6 +19,7 @@
 //!   or a template), only for files whose content is unchanged since HEAD.
 
 mod blame;
+mod frozen_paths;
 mod history;
 mod paths;
 mod permalink;
@@ -111,5 +112,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+#[cfg(test)]
+mod frozen_tests;
 #[cfg(test)]
 mod tests;

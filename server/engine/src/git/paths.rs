@@ -3,6 +3,10 @@
 //! path costs about a third of what a map of owned strings to lists cost, in a handful of
 //! large allocations, so a workspace of hundreds of thousands of files neither holds much
 //! nor scatters small blocks over the allocator.
+//!
+//! Once the walk is complete the table can be frozen into a file read in place
+//! (`frozen_paths`); the table then holds only the paths of commits read since, which are
+//! newer than every frozen one.
 
 use hashbrown::HashTable;
 use serde::de::{MapAccess, Visitor};
@@ -10,6 +14,10 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use smallvec::SmallVec;
 use std::hash::BuildHasher;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::frozen_paths::{FrozenError, FrozenPaths};
 
 /// Indices into the history's commits, newest first.
 pub(super) type Commits = SmallVec<[u32; 4]>;
@@ -35,12 +43,17 @@ pub(super) struct PathTable {
     slots: Vec<Slot>,
     lookup: HashTable<u32>,
     hasher: foldhash::fast::FixedState,
+    /// The paths frozen into a file, older than every commit above.
+    frozen: Option<Arc<FrozenPaths>>,
+    /// The checksum of the frozen table a persisted index refers to, until `attach` opens it.
+    frozen_key: Option<u64>,
 }
 
 impl std::fmt::Debug for PathTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PathTable")
             .field("paths", &self.slots.len())
+            .field("frozen", &self.frozen)
             .finish()
     }
 }
@@ -60,14 +73,33 @@ impl PathTable {
     }
 
     pub(super) fn contains(&self, path: &str) -> bool {
-        self.find(path).is_some()
+        self.find(path).is_some() || self.frozen.as_ref().is_some_and(|f| f.find(path).is_some())
     }
 
-    pub(super) fn get(&self, path: &str) -> Option<&PathRecord> {
-        self.find(path).map(|i| &self.slots[i as usize].record)
+    /// The record of `path`: its newer commits held here, then its frozen ones.
+    pub(super) fn get(&self, path: &str) -> Option<PathRecord> {
+        let recent = self.find(path).map(|i| &self.slots[i as usize].record);
+        let frozen = self
+            .frozen
+            .as_ref()
+            .and_then(|f| Some(f.record(f.find(path)?)));
+        match (recent, frozen) {
+            (Some(r), None) => Some(r.clone()),
+            (recent, Some(mut f)) => {
+                if let Some(r) = recent {
+                    let mut commits = r.commits.clone();
+                    commits.extend(f.commits.drain(..));
+                    f.commits = commits;
+                    f.renamed_from.extend(r.renamed_from.iter().cloned());
+                }
+                Some(f)
+            }
+            (None, None) => None,
+        }
     }
 
-    /// The record of `path`, empty when it was not there.
+    /// The record of `path` held in memory, empty when it was not there. With a frozen
+    /// table, only commits newer than all of its may be added (`extend_to` does so).
     pub(super) fn entry(&mut self, path: &str) -> &mut PathRecord {
         let i = match self.find(path) {
             Some(i) => i,
@@ -93,28 +125,140 @@ impl PathTable {
         i
     }
 
+    /// The records held in memory (a frozen table's were checked when it was opened).
     pub(super) fn records(&self) -> impl Iterator<Item = &PathRecord> {
         self.slots.iter().map(|s| &s.record)
+    }
+
+    /// How many paths are held in memory, and how many frozen.
+    pub(super) fn held(&self) -> (usize, usize) {
+        (
+            self.slots.len(),
+            self.frozen.as_ref().map_or(0, |f| f.len()),
+        )
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
         self.slots.len()
     }
+
+    /// Write every path, frozen or held, to a frozen table at `file` and serve it from
+    /// there: the table then holds nothing in memory. `commit_count` bounds commit indices.
+    pub(super) fn freeze(&mut self, file: &Path, commit_count: usize) -> Result<(), FrozenError> {
+        let mut order: Vec<u32> = (0..self.slots.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let path = |i: u32| Self::path(&self.text, &self.slots[i as usize]);
+            path(a).cmp(path(b))
+        });
+        let merged = Merged {
+            table: self,
+            order: &order,
+            held: 0,
+            frozen: 0,
+        };
+        super::frozen_paths::write(file, merged)?;
+        let frozen = FrozenPaths::open(file, commit_count)?;
+        *self = PathTable {
+            frozen_key: Some(frozen.checksum()),
+            frozen: Some(Arc::new(frozen)),
+            ..PathTable::default()
+        };
+        Ok(())
+    }
+
+    /// Open the frozen table a persisted index refers to, at `file`. An index without one
+    /// needs none; a missing, damaged or different file is an error (the history is read
+    /// again).
+    pub(super) fn attach(
+        &mut self,
+        file: Option<&Path>,
+        commit_count: usize,
+    ) -> Result<(), FrozenError> {
+        let Some(key) = self.frozen_key else {
+            return Ok(());
+        };
+        let file = file.ok_or(FrozenError::Corrupt("no file for the frozen paths"))?;
+        let frozen = FrozenPaths::open(file, commit_count)?;
+        if frozen.checksum() != key {
+            return Err(FrozenError::Corrupt("not the table this history wrote"));
+        }
+        self.frozen = Some(Arc::new(frozen));
+        Ok(())
+    }
 }
 
-/// Persisted as a map from path to record, as the map it replaced was.
+/// The frozen paths and the held ones merged in path order, for `freeze`.
+#[derive(Clone)]
+struct Merged<'a> {
+    table: &'a PathTable,
+    order: &'a [u32],
+    held: usize,
+    frozen: usize,
+}
+
+impl<'a> Iterator for Merged<'a> {
+    type Item = (&'a str, PathRecord);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let table = self.table;
+        let held = self.order.get(self.held).map(|&i| {
+            let slot = &table.slots[i as usize];
+            PathTable::path(&table.text, slot)
+        });
+        let frozen = table
+            .frozen
+            .as_deref()
+            .filter(|f| self.frozen < f.len())
+            .map(|f| f.path(self.frozen));
+        let path = match (held, frozen) {
+            (Some(h), Some(f)) => h.min(f),
+            (Some(h), None) => h,
+            (None, Some(f)) => f,
+            (None, None) => return None,
+        };
+        if held == Some(path) {
+            self.held += 1;
+        }
+        if frozen == Some(path) {
+            self.frozen += 1;
+        }
+        Some((path, table.get(path).unwrap_or_default()))
+    }
+}
+
+/// The held paths as a map from path to record, after the checksum of the frozen table.
 impl Serialize for PathTable {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.slots.len()))?;
-        for slot in &self.slots {
-            map.serialize_entry(Self::path(&self.text, slot), &slot.record)?;
+        (self.frozen_key, Held(self)).serialize(serializer)
+    }
+}
+
+struct Held<'a>(&'a PathTable);
+
+impl Serialize for Held<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let table = self.0;
+        let mut map = serializer.serialize_map(Some(table.slots.len()))?;
+        for slot in &table.slots {
+            map.serialize_entry(PathTable::path(&table.text, slot), &slot.record)?;
         }
         map.end()
     }
 }
 
 impl<'de> Deserialize<'de> for PathTable {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (frozen_key, HeldTable(mut table)) =
+            <(Option<u64>, HeldTable)>::deserialize(deserializer)?;
+        table.frozen_key = frozen_key;
+        Ok(table)
+    }
+}
+
+struct HeldTable(PathTable);
+
+impl<'de> Deserialize<'de> for HeldTable {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Paths;
         impl<'de> Visitor<'de> for Paths {
@@ -130,7 +274,7 @@ impl<'de> Deserialize<'de> for PathTable {
                 Ok(table)
             }
         }
-        deserializer.deserialize_map(Paths)
+        deserializer.deserialize_map(Paths).map(HeldTable)
     }
 }
 

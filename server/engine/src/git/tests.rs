@@ -8,26 +8,26 @@ use std::path::Path;
 use super::testutil::{git_in, git_log_shas, numbered, Fixture, ANN, BOB, CY};
 use super::*;
 
-fn open(path: &Path) -> GitRepo {
+pub(super) fn open(path: &Path) -> GitRepo {
     match GitRepo::open(path) {
         Ok(repo) => repo,
         Err(e) => panic!("open {}: {e}", path.display()),
     }
 }
 
-fn full_index(repo: &GitRepo) -> HistoryIndex {
+pub(super) fn full_index(repo: &GitRepo) -> HistoryIndex {
     let mut index = HistoryIndex::read_recent(repo, 3).unwrap();
     let outcome = index.read_all(repo, &CancelToken::new()).unwrap();
     assert_eq!(outcome, WalkOutcome::Complete);
     index
 }
 
-fn shas(history: &FileHistory) -> Vec<String> {
+pub(super) fn shas(history: &FileHistory) -> Vec<String> {
     history.commits.iter().map(|c| c.sha.clone()).collect()
 }
 
 /// Every path `git ls-files` knows, plus deleted ones, from `git log --name-only`.
-fn all_paths_ever(dir: &Path) -> BTreeSet<String> {
+pub(super) fn all_paths_ever(dir: &Path) -> BTreeSet<String> {
     git_in(dir, &["log", "--format=", "--name-only", "--no-renames"])
         .lines()
         .filter(|l| !l.is_empty())
@@ -36,7 +36,7 @@ fn all_paths_ever(dir: &Path) -> BTreeSet<String> {
 }
 
 /// A history with three authors, a subdirectory, a deletion and a re-add.
-fn busy_fixture() -> Fixture {
+pub(super) fn busy_fixture() -> Fixture {
     let mut fx = Fixture::new();
     fx.commit(
         &[
@@ -567,7 +567,7 @@ fn persisted_index_round_trips_and_rejects_damage() {
     let repo = open(fx.path());
     let index = full_index(&repo);
     let bytes = index.to_bytes();
-    let loaded = HistoryIndex::from_bytes(&bytes).unwrap();
+    let loaded = HistoryIndex::from_bytes(&bytes, None).unwrap();
     assert_eq!(loaded.head_sha(), repo.head_sha().unwrap());
     assert_eq!(loaded.status(), index.status());
     for path in all_paths_ever(fx.path()) {
@@ -581,14 +581,14 @@ fn persisted_index_round_trips_and_rejects_damage() {
     let last = flipped.len() - 1;
     flipped[last] ^= 0x55;
     assert!(matches!(
-        HistoryIndex::from_bytes(&flipped),
+        HistoryIndex::from_bytes(&flipped, None),
         Err(GitError::Persisted(_))
     ));
     let mut old_version = bytes.clone();
     old_version[4] = 0;
-    assert!(HistoryIndex::from_bytes(&old_version).is_err());
-    assert!(HistoryIndex::from_bytes(b"AILH").is_err());
-    assert!(HistoryIndex::from_bytes(&bytes[..bytes.len() / 2]).is_err());
+    assert!(HistoryIndex::from_bytes(&old_version, None).is_err());
+    assert!(HistoryIndex::from_bytes(b"AILH", None).is_err());
+    assert!(HistoryIndex::from_bytes(&bytes[..bytes.len() / 2], None).is_err());
 }
 
 #[test]
@@ -596,7 +596,7 @@ fn extend_to_adds_only_new_commits() {
     let mut fx = busy_fixture();
     let repo = open(fx.path());
     let mut index = full_index(&repo);
-    let mut loaded = HistoryIndex::from_bytes(&index.to_bytes()).unwrap();
+    let mut loaded = HistoryIndex::from_bytes(&index.to_bytes(), None).unwrap();
     fx.commit(
         &[
             ("README.md", Some("newer\n")),
