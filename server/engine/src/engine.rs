@@ -25,7 +25,6 @@ use crate::vector::VectorIndex;
 use crate::vector::{HnswIndex, HnswParams};
 use crate::walk::{self, SkipCounts, SkipReason, WalkOptions};
 use parking_lot::{Mutex, RwLock};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;

@@ -81,6 +81,14 @@ impl FoundList {
         record_at(self.records.bytes(), self.offsets[i])
     }
 
+    /// Whether the walk found `path`.
+    pub fn contains(&self, path: &str) -> bool {
+        let bytes = self.records.bytes();
+        self.offsets
+            .binary_search_by(|&at| record_at(bytes, at).rel_path.cmp(path))
+            .is_ok()
+    }
+
     pub fn iter(&self) -> impl ExactSizeIterator<Item = FoundFile<'_>> + '_ {
         (0..self.len()).map(|i| self.get(i))
     }
@@ -264,6 +272,8 @@ mod tests {
                 ]
             );
             assert!(matches!(found.records, Records::Mapped(_)));
+            assert!(found.contains("src/b.rs") && found.contains("a.md"));
+            assert!(!found.contains("src") && !found.contains("b.rs"));
         }
         // The temporary file is unlinked: nothing is left in the folder.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);

@@ -249,6 +249,10 @@ const FREEZE_MIN_HELD: usize = 1024;
 /// `HistoryIndex::freeze_paths`), then persist the history at `path`: always, or only when
 /// `always` is false and the paths moved.
 fn freeze_and_persist(history: &mut HistoryIndex, path: &Path, always: bool) {
+    // At the first start the index's folder is not there yet.
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
     let froze = match history.freeze_paths(&paths_file(path), FREEZE_MIN_HELD) {
         Ok(froze) => froze,
         Err(e) => {

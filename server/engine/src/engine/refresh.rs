@@ -36,15 +36,10 @@ impl Engine {
         *self.kind_rules.write() = kinds.clone();
         let mut report = RefreshReport::default();
 
-        // What the index holds now: path -> (size, mtime, hash).
-        let known: HashMap<String, (u64, u64, u64)> = {
-            let index = self.index.snapshot();
-            index
-                .file_states()
-                .into_iter()
-                .map(|(path, size, mtime, hash)| (path, (size, mtime, hash)))
-                .collect()
-        };
+        // What the index holds now, looked up file by file in a snapshot taken before this
+        // pass changes anything, rather than copied into a table of every file.
+        let before = self.index.snapshot();
+        let first_pass = before.file_count() == 0;
         // A prebuilt index came from another machine: its mtimes say nothing here. Files
         // git says are as they were at its commit are taken as they are; the others are
         // read and compared by content.
@@ -53,17 +48,12 @@ impl Engine {
             .as_ref()
             .and_then(|commit| commit.as_deref())
             .and_then(|commit| self.git.as_ref().ok()?.repo.changed_since(commit));
-        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         // Files by their place in `found.files`: four bytes each.
         let mut to_read: Vec<u32> = Vec::new();
         let mut trusted: Vec<u32> = Vec::new();
         for (i, f) in found.files.iter().enumerate() {
-            // Only to find files the index knows that are gone: none on a first pass.
-            if !known.is_empty() {
-                seen.insert(f.rel_path);
-            }
-            match known.get(f.rel_path) {
-                Some(&(size, mtime, _)) if size == f.size && mtime == f.mtime_ns => {
+            match before.file_state(f.rel_path) {
+                Some((size, mtime, _)) if size == f.size && mtime == f.mtime_ns => {
                     report.unchanged += 1
                 }
                 Some(_)
@@ -77,22 +67,25 @@ impl Engine {
                 _ => to_read.push(i as u32),
             }
         }
-        let gone: Vec<&String> = known
-            .keys()
-            .filter(|p| !seen.contains(p.as_str()))
-            .collect();
+        // Files the index knows that are gone: none on a first pass.
+        let gone: Vec<String> = match first_pass {
+            true => Vec::new(),
+            false => before.live_paths_where(|p| !found.files.contains(p)),
+        };
 
         // A mostly new corpus deserves freshly fitted term weights: start over.
         // A prebuilt index keeps its term weights: they came from the same project.
         let rebuild = prebuilt.is_none()
-            && (known.is_empty() || to_read.len() * 2 > found.files.len().max(1));
+            && (first_pass || to_read.len() * 2 > found.files.len().max(1));
+        // A rebuild reads every file again and never asks what was there before.
+        let before = (!rebuild).then_some(before);
         {
             let mut index = self.index.write();
             for &i in &trusted {
                 let f = found.files.get(i as usize);
                 index.touch(f.rel_path, f.size, f.mtime_ns);
             }
-            if rebuild && !known.is_empty() {
+            if rebuild && !first_pass {
                 let embedder = match &self.static_embedder {
                     Some(e) => EmbedderChoice::Static(e.clone()),
                     None => {
@@ -144,7 +137,8 @@ impl Engine {
                 Err(reason) => Err((f.rel_path.to_string(), reason)),
                 Ok(text) => {
                     let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
-                    if known.get(f.rel_path).is_some_and(|k| k.2 == hash) && !rebuild {
+                    let known = before.as_ref().and_then(|b| b.file_state(f.rel_path));
+                    if known.is_some_and(|k| k.2 == hash) {
                         Ok(None) // touched but identical
                     } else {
                         Ok(Some(prepare_file(
@@ -234,8 +228,7 @@ impl Engine {
         drop(to_read);
         drop(trusted);
         drop(gone);
-        drop(seen);
-        drop(known);
+        drop(before);
         drop(found);
 
         // Reading and chunking thousands of files on worker threads leaves their freed

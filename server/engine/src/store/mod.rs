@@ -221,6 +221,35 @@ impl Store {
         })
     }
 
+    /// A live file's size, mtime and content hash, without copying its chunk list.
+    pub fn file_state(&self, path: &str) -> Option<(u64, u64, u64)> {
+        if let Some(f) = self.mem.file(path) {
+            return Some((f.size, f.mtime_ns, f.hash));
+        }
+        let (part, id) = self.segment_file(path)?;
+        let (size, mtime_ns) = part.size_and_mtime(id);
+        Some((size, mtime_ns, part.segment.file_rows()[id as usize].hash))
+    }
+
+    /// The paths of the live files for which `keep` says yes.
+    pub fn live_paths_where(&self, keep: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for f in self.mem.files.iter().flatten() {
+            if keep(&f.path) {
+                out.push(f.path.to_string());
+            }
+        }
+        for part in &self.parts {
+            for id in 0..part.segment.file_count() as u32 {
+                let path = part.segment.file_path(id);
+                if !part.file_dead(id) && keep(path) {
+                    out.push(path.to_string());
+                }
+            }
+        }
+        out
+    }
+
     /// Every live file: path, size, mtime and content hash.
     pub fn file_states(&self) -> Vec<(String, u64, u64, u64)> {
         let mut out: Vec<(String, u64, u64, u64)> = self
