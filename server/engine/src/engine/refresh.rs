@@ -75,8 +75,8 @@ impl Engine {
 
         // A mostly new corpus deserves freshly fitted term weights: start over.
         // A prebuilt index keeps its term weights: they came from the same project.
-        let rebuild = prebuilt.is_none()
-            && (first_pass || to_read.len() * 2 > found.files.len().max(1));
+        let rebuild =
+            prebuilt.is_none() && (first_pass || to_read.len() * 2 > found.files.len().max(1));
         // A rebuild reads every file again and never asks what was there before.
         let before = (!rebuild).then_some(before);
         {

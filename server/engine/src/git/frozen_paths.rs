@@ -262,7 +262,11 @@ pub(super) fn write<'a>(
     records: impl Iterator<Item = (&'a str, PathRecord)> + Clone,
 ) -> Result<u64, FrozenError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // Named as the index folder's other temporaries, so that one a crash left is removed.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".history-paths-")
+        .suffix(crate::index_file::TEMPORARY_SUFFIX)
+        .tempfile_in(dir)?;
     // Counts first, so the sections' places are known before they are written.
     let (mut count, mut commits, mut renames, mut text_len) = (0u64, 0u64, 0u64, 0u64);
     for (p, r) in records.clone() {
