@@ -213,7 +213,7 @@ fn bench_git(c: &mut Criterion) {
         b.iter(|| black_box(index.history(black_box("src/mod07/file007.rs"), 20)))
     });
     lookup.bench_function("persisted_index_load", |b| {
-        b.iter(|| black_box(HistoryIndex::from_bytes(&bytes).expect("loads")))
+        b.iter(|| black_box(HistoryIndex::from_bytes(&bytes, None).expect("loads")))
     });
     lookup.finish();
 

@@ -167,7 +167,7 @@ impl FoundListWriter {
         if let Err(e) = written {
             // A full disk: keep what was written so far in memory and go on there.
             tracing::debug!("walk list moved to memory: {e}");
-            self.to_memory();
+            self.move_to_memory();
             return self.push(rel_path, size, mtime_ns);
         }
         self.offsets.push(self.written);
@@ -175,7 +175,7 @@ impl FoundListWriter {
     }
 
     /// Copy what the file holds so far into memory and write there from now on.
-    fn to_memory(&mut self) {
+    fn move_to_memory(&mut self) {
         let Sink::File(w) = &mut self.sink else {
             return;
         };
@@ -216,7 +216,7 @@ impl FoundListWriter {
                         Err(e) => {
                             tracing::debug!("walk list not mapped: {e}");
                             self.sink = Sink::File(w);
-                            self.to_memory();
+                            self.move_to_memory();
                         }
                     }
                 }
