@@ -143,7 +143,8 @@ pub struct ChunkSpan {
 
 /// Cuts `text` into the units a person would cite, sorted by `(start_line, end_line)`.
 ///
-/// Code in a known grammar is cut at definitions (see the `syntax` module), Markdown at
+/// Code in a known grammar is cut at definitions (see the `syntax` module; most Python
+/// files are cut the same way from their lines by the `python` module), Markdown at
 /// headings, and everything else, including code that does not parse, into overlapping
 /// windows of lines. Every non-blank line lands in at least one chunk; units may overlap
 /// (a short class and its methods), and the ranker merges overlapping results.

@@ -14,10 +14,10 @@ use super::{ChunkKind, Language};
 
 /// Constants, statics and type aliases shorter than this stay with the surrounding
 /// top-level code: twenty one-line constants make one useful chunk, not twenty poor ones.
-const MINOR_DEFINITION_MIN_LINES: usize = 3;
+pub(super) const MINOR_DEFINITION_MIN_LINES: usize = 3;
 /// Deeper container nesting than this is treated as plain code. Nothing real comes close;
 /// the limit keeps adversarial input from exhausting the stack.
-const MAX_NESTING: usize = 16;
+pub(super) const MAX_NESTING: usize = 16;
 /// Larger inputs are chunked by lines. Tree-sitter's offsets are 32-bit, and the walker
 /// never hands over files this big in normal operation.
 pub(super) const MAX_PARSE_BYTES: usize = 16 * 1024 * 1024;
