@@ -18,31 +18,28 @@ impl Engine {
         cancel: &CancelToken,
     ) -> Result<(Vec<Place>, crate::confidence::Evidence), QueryError> {
         let tokens = &plan.tokens;
-        let known: Vec<&str> = terms.known.iter().map(String::as_str).collect();
-        let mut candidates =
-            rank::fuse_weighted(&found.lexical, &found.vector, self.config.vector_weight);
-        let priors = rank::Priors {
-            vendored: self.config.vendored_weight,
-            ..rank::Priors::default()
-        };
-        let about_tests = plan.about_tests;
-        for (n, c) in candidates.iter_mut().enumerate() {
-            if n % 32 == 31 && cancel.is_cancelled() {
-                return Err(QueryError::Cancelled);
-            }
-            if let Some(chunk) = index.chunk(c.id) {
-                let symbol = chunk.symbol;
-                let strength = symbol.map(|s| rank::symbol_strength(s, tokens, &known));
-                let named = strength.unwrap_or(0.0);
-                c.score *=
-                    rank::boost_with_strength(
-                        index.path_of(&chunk),
-                        strength,
-                        query.file.as_deref(),
-                    ) * priors.factor(index.file_kind(chunk.file), symbol, named, about_tests);
-            }
+        let mut candidates = self.weighed_candidates(
+            query,
+            plan,
+            terms,
+            &found.lexical,
+            &found.vector,
+            index,
+            cancel,
+        )?;
+        // Fitted on the fused lists; a benchmark's one-retriever modes stay as they were.
+        if self.config.rerank && query.retrieval == Retrieval::Hybrid {
+            let known: Vec<&str> = terms.known.iter().map(String::as_str).collect();
+            crate::rerank::rerank(
+                index,
+                &query.question,
+                tokens,
+                &known,
+                &found.lexical,
+                &found.vector,
+                &mut candidates,
+            );
         }
-        rank::sort(&mut candidates);
         let folded = crate::copies::fold_copies(candidates, |id| {
             index.chunk(id).map(|c| crate::copies::ChunkFacts {
                 hash: c.hash,
@@ -74,5 +71,46 @@ impl Engine {
             &found.vector,
         );
         Ok((places, evidence))
+    }
+
+    /// Both lists fused, each candidate weighed by what the question names and by its
+    /// file's kind, best first.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn weighed_candidates(
+        &self,
+        query: &Query,
+        plan: &Plan,
+        terms: &Terms,
+        lexical: &[(u32, f32)],
+        vector: &[(u32, f32)],
+        index: &Store,
+        cancel: &CancelToken,
+    ) -> Result<Vec<rank::Candidate>, QueryError> {
+        let tokens = &plan.tokens;
+        let known: Vec<&str> = terms.known.iter().map(String::as_str).collect();
+        let mut candidates = rank::fuse_weighted(lexical, vector, self.config.vector_weight);
+        let priors = rank::Priors {
+            vendored: self.config.vendored_weight,
+            ..rank::Priors::default()
+        };
+        let about_tests = plan.about_tests;
+        for (n, c) in candidates.iter_mut().enumerate() {
+            if n % 32 == 31 && cancel.is_cancelled() {
+                return Err(QueryError::Cancelled);
+            }
+            if let Some(chunk) = index.chunk(c.id) {
+                let symbol = chunk.symbol;
+                let strength = symbol.map(|s| rank::symbol_strength(s, tokens, &known));
+                let named = strength.unwrap_or(0.0);
+                c.score *=
+                    rank::boost_with_strength(
+                        index.path_of(&chunk),
+                        strength,
+                        query.file.as_deref(),
+                    ) * priors.factor(index.file_kind(chunk.file), symbol, named, about_tests);
+            }
+        }
+        rank::sort(&mut candidates);
+        Ok(candidates)
     }
 }
