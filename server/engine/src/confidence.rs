@@ -150,36 +150,34 @@ fn chunk_ids_in<'a>(index: &'a Store, place: &'a Place) -> impl Iterator<Item = 
 /// `AIL_QUALITY_EVIDENCE`; the command is in BENCHMARKS.md, "Confidence"), never on the
 /// report half. Every weight is at least 0, so confidence never falls as evidence grows.
 /// To refit after a ranking change: run that command, then the script, and paste its output.
+/// Refitted after the re-ranker (`rerank.rs`) changed what the first place and its margin are.
 const WEIGHTS: [f32; 11] = [
-    1.4769, // coverage
-    0.0000, // weighted_coverage
-    0.3044, // known_terms
-    0.4934, // top_in_lexical
-    0.0000, // top_in_vector
-    0.9220, // lexical_first
+    1.4427, // coverage
+    0.6261, // weighted_coverage
+    0.0000, // known_terms
+    0.0055, // top_in_lexical
+    0.1107, // top_in_vector
+    0.7415, // lexical_first
     0.0000, // vector_first
-    0.2157, // top_similarity
-    0.8234, // named (at most 1)
-    3.1556, // name_share
-    2.2136, // margin
+    0.6514, // top_similarity
+    0.6669, // named
+    2.2549, // name_share
+    1.9895, // margin
 ];
-const BIAS: f32 = -4.8397;
+const BIAS: f32 = -4.3313;
 
 /// The logistic model's output mapped to measured precision (isotonic regression over
 /// twelve bins of the tune half, by the same script): one logistic curve cannot be right
 /// both for name lookups, almost always right, and for descriptions, rarely.
-const KNOTS: [(f32, f32); 11] = [
-    (0.0377, 0.0538),
-    (0.0693, 0.0613),
-    (0.0902, 0.0920),
-    (0.1169, 0.0951),
-    (0.1533, 0.1842),
-    (0.2039, 0.2299),
-    (0.2821, 0.2647),
-    (0.4021, 0.3931),
-    (0.5774, 0.4039),
-    (0.7944, 0.8078),
-    (0.9109, 0.9822),
+const KNOTS: [(f32, f32); 8] = [
+    (0.0717, 0.0588),
+    (0.1334, 0.1373),
+    (0.1839, 0.2353),
+    (0.2499, 0.2941),
+    (0.4392, 0.3725),
+    (0.7128, 0.6491),
+    (0.8611, 0.9429),
+    (0.9301, 0.9902),
 ];
 
 /// The model's inputs, each 0..1, more meaning more evidence for the first place.

@@ -50,16 +50,14 @@ impl Engine {
             index.lexical_search(&weighted, depth, &live)
         };
         let qvec = index.embedder().embed_question(question);
-        let vector = if query.retrieval == Retrieval::Lexical || qvec.iter().all(|&x| x == 0.0)
-        {
+        let vector = if query.retrieval == Retrieval::Lexical || qvec.iter().all(|&x| x == 0.0) {
             Vec::new()
         } else {
             index.vector_search(&qvec, depth, &live)
         };
         let cancel = CancelToken::new();
-        let candidates = self.weighed_candidates(
-            query, &plan, &terms, &lexical, &vector, &index, &cancel,
-        )?;
+        let candidates =
+            self.weighed_candidates(query, &plan, &terms, &lexical, &vector, &index, &cancel)?;
         let q = QuestionTerms::new(&index, question);
         let known: Vec<&str> = terms.known.iter().map(String::as_str).collect();
         let tops = ListTops {
