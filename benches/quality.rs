@@ -27,7 +27,9 @@
 //! names to run), and the engine settings `settings.rs` reads (`AIL_QUALITY_MODEL`,
 //! `AIL_QUALITY_GRAPH`, `AIL_VENDORED_WEIGHT`, `AIL_VECTOR_WEIGHT`, `AIL_LEARNED_RELATED`,
 //! `AIL_QUALITY_IN_MEMORY`);
-//! `AIL_QUALITY_EVIDENCE` writes every hybrid answer's confidence evidence to that file.
+//! `AIL_QUALITY_EVIDENCE` writes every hybrid answer's confidence evidence to that file;
+//! `AIL_QUALITY_CANDIDATES` writes every question's fused candidates with the re-ranker's
+//! features (`quality/candidates.rs`; `AIL_QUALITY_MODES=none` asks nothing else).
 
 use ail_engine::cache::CacheConfig;
 use ail_engine::{Engine, Query, Retrieval};
@@ -36,6 +38,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+#[path = "quality/candidates.rs"]
+mod candidates;
 #[path = "quality/floor.rs"]
 mod floor;
 #[path = "quality/python.rs"]
@@ -167,6 +171,10 @@ fn main() -> Result<(), String> {
         ("identifier", &ident),
         ("vendored identifier", &vendored),
     ];
+    candidates::dump(
+        &engine,
+        &sets.iter().map(|(n, q)| (*n, *q)).collect::<Vec<_>>(),
+    )?;
     let mut floor = floor;
     let mut rows = Vec::new();
     let mut tsv = String::from("type\tquestion\tpath\tline");

@@ -3,7 +3,8 @@
 //! persisted segment), `AIL_LEARNED_RELATED=1`, `AIL_VENDORED_WEIGHT`, `AIL_QUALITY_MODEL`
 //! (a Model2Vec model directory to embed with instead of the built-in hashed embedder),
 //! `AIL_VECTOR_WEIGHT` (how much the vector list counts in the fusion) and
-//! `AIL_QUALITY_GRAPH=1` (search the vectors through the HNSW graph).
+//! `AIL_QUALITY_GRAPH=1` (search the vectors through the HNSW graph); `AIL_RERANK=0` turns
+//! the re-ranker off.
 
 use ail_engine::EngineConfig;
 use std::path::Path;
@@ -19,6 +20,7 @@ pub fn engine_config(cache_dir: &Path) -> Result<EngineConfig, String> {
         ..EngineConfig::default()
     };
     config.learned_related = flag("AIL_LEARNED_RELATED");
+    config.rerank = std::env::var("AIL_RERANK").map_or(true, |v| v != "0");
     if let Some(w) = std::env::var("AIL_VENDORED_WEIGHT")
         .ok()
         .filter(|w| !w.is_empty())

@@ -146,40 +146,42 @@ fn chunk_ids_in<'a>(index: &'a Store, place: &'a Place) -> impl Iterator<Item = 
 
 /// Weights of the evidence features (`features`, in that order) in a logistic model of
 /// "the first place is the right one", and its bias. Fitted by `benches/fit_confidence.py`
-/// on the tune half of the Django quality benchmark (`cargo bench --bench quality` with
-/// `AIL_QUALITY_EVIDENCE`; the command is in BENCHMARKS.md, "Confidence"), never on the
-/// report half. Every weight is at least 0, so confidence never falls as evidence grows.
-/// To refit after a ranking change: run that command, then the script, and paste its output.
+/// on the tune half of the quality benchmark on the vendored layout (Django + pip,
+/// `AIL_BENCH_WORKSPACE=bench-data/vendored AIL_QUALITY_LIMIT=4000 AIL_QUALITY_EVIDENCE=…
+/// cargo bench --bench quality`; BENCHMARKS.md, "Confidence"), never on the report half.
+/// Every weight is at least 0, so confidence never falls as evidence grows. To refit after
+/// a ranking change (the re-ranker decides the first place and its margin): run that
+/// command, then the script, and paste its output.
 const WEIGHTS: [f32; 11] = [
-    1.4769, // coverage
+    1.4245, // coverage
     0.0000, // weighted_coverage
-    0.3044, // known_terms
-    0.4934, // top_in_lexical
-    0.0000, // top_in_vector
-    0.9220, // lexical_first
+    0.3848, // known_terms
+    0.7081, // top_in_lexical
+    0.0151, // top_in_vector
+    0.5000, // lexical_first
     0.0000, // vector_first
-    0.2157, // top_similarity
-    0.8234, // named (at most 1)
-    3.1556, // name_share
-    2.2136, // margin
+    0.7209, // top_similarity
+    0.5164, // named
+    2.3326, // name_share
+    2.1500, // margin
 ];
-const BIAS: f32 = -4.8397;
+const BIAS: f32 = -4.9236;
 
 /// The logistic model's output mapped to measured precision (isotonic regression over
 /// twelve bins of the tune half, by the same script): one logistic curve cannot be right
 /// both for name lookups, almost always right, and for descriptions, rarely.
 const KNOTS: [(f32, f32); 11] = [
-    (0.0377, 0.0538),
-    (0.0693, 0.0613),
-    (0.0902, 0.0920),
-    (0.1169, 0.0951),
-    (0.1533, 0.1842),
-    (0.2039, 0.2299),
-    (0.2821, 0.2647),
-    (0.4021, 0.3931),
-    (0.5774, 0.4039),
-    (0.7944, 0.8078),
-    (0.9109, 0.9822),
+    (0.0525, 0.0738),
+    (0.1003, 0.1260),
+    (0.1489, 0.1889),
+    (0.2045, 0.2245),
+    (0.2817, 0.2816),
+    (0.3790, 0.3006),
+    (0.4868, 0.4595),
+    (0.6174, 0.4644),
+    (0.7737, 0.7247),
+    (0.8822, 0.9686),
+    (0.9345, 0.9922),
 ];
 
 /// The model's inputs, each 0..1, more meaning more evidence for the first place.

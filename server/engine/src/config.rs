@@ -48,6 +48,8 @@ pub struct EngineConfig {
     /// Learn related words from the workspace at the end of a full pass and expand
     /// questions with them (`related.rs`). Off: measured, it did not pay (BENCHMARKS.md).
     pub learned_related: bool,
+    /// Re-order the head of the fused list by the fitted re-ranker (`rerank.rs`).
+    pub rerank: bool,
     /// Anonymous memory the index may hold, in bytes. A first pass writes what it has
     /// indexed to a segment on disk whenever its in-memory part passes a share of this,
     /// so a workspace of any size is indexed within it.
@@ -85,6 +87,7 @@ impl Default for EngineConfig {
             vendored_weight: crate::rank::DEFAULT_VENDORED_WEIGHT,
             vector_weight: crate::rank::VECTOR_WEIGHT,
             learned_related: false,
+            rerank: true,
             memory_budget: DEFAULT_MEMORY_BUDGET,
             prebuilt_index: None,
         }

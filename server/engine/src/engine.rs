@@ -31,6 +31,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 mod answer;
+mod candidates;
 mod file_history;
 mod file_texts;
 mod fuse;
@@ -41,6 +42,7 @@ mod refresh;
 mod retrieve;
 mod vectors;
 use answer::*;
+pub use candidates::{CandidateRow, ANSWER_DEPTH};
 pub use file_history::{FileContext, MAX_BLAME_LINES, MAX_HISTORY_COMMITS};
 pub use git_context::GitStatus;
 use git_context::*;

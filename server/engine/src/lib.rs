@@ -23,6 +23,7 @@ pub mod prebuilt;
 mod question;
 pub mod rank;
 pub mod related;
+pub mod rerank;
 pub mod rollback;
 pub mod safe_path;
 mod scratch;

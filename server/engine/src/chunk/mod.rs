@@ -8,9 +8,14 @@ use serde::{Deserialize, Serialize};
 mod budget;
 mod lines;
 mod markdown;
+mod python;
+mod python_lines;
+#[cfg(test)]
+mod python_tests;
 mod syntax;
 #[cfg(test)]
 mod tests;
+mod units;
 
 use lines::LineTable;
 
@@ -138,7 +143,8 @@ pub struct ChunkSpan {
 
 /// Cuts `text` into the units a person would cite, sorted by `(start_line, end_line)`.
 ///
-/// Code in a known grammar is cut at definitions (see the `syntax` module), Markdown at
+/// Code in a known grammar is cut at definitions (see the `syntax` module; most Python
+/// files are cut the same way from their lines by the `python` module), Markdown at
 /// headings, and everything else, including code that does not parse, into overlapping
 /// windows of lines. Every non-blank line lands in at least one chunk; units may overlap
 /// (a short class and its methods), and the ranker merges overlapping results.
@@ -146,12 +152,29 @@ pub struct ChunkSpan {
 /// Never panics and keeps no state between calls beyond a per-thread parser cache, so it
 /// can run on many threads at once.
 pub fn chunk_file(language: Language, text: &str) -> Vec<ChunkSpan> {
+    chunk_with(language, text, true)
+}
+
+/// `chunk_file` with every code file parsed by tree-sitter, the Python line scanner left
+/// out: for checking that the scanner cuts files as the parse does
+/// (`examples/chunk_dump.rs`).
+#[doc(hidden)]
+pub fn chunk_file_parsed(language: Language, text: &str) -> Vec<ChunkSpan> {
+    chunk_with(language, text, false)
+}
+
+fn chunk_with(language: Language, text: &str, scan_python: bool) -> Vec<ChunkSpan> {
     let lines = LineTable::new(text);
     if lines.all_blank(0, lines.len()) {
         return Vec::new();
     }
     let structured = catch_unwind(AssertUnwindSafe(|| match language {
         Language::Markdown => Some(markdown::sections(&lines)),
+        // Most Python is decided from its lines and indentation; the rest is parsed.
+        Language::Python => match python::items(&lines).filter(|_| scan_python) {
+            Some(items) => Some(units::spans(&lines, &items)),
+            None => syntax::chunk(syntax::Grammar::Python, &lines),
+        },
         other => syntax::Grammar::of(other).and_then(|grammar| syntax::chunk(grammar, &lines)),
     }));
     let spans = match structured {
