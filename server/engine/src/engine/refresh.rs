@@ -20,16 +20,16 @@ impl Engine {
             done: 0,
             total: 0,
         });
+        // The walk's list goes beside the index, whose folder a first pass may not have yet.
+        let spill_dir = self.index_path.as_ref().and_then(|p| p.parent());
+        if let Some(dir) = spill_dir {
+            let _ = std::fs::create_dir_all(dir);
+        }
         let options = WalkOptions {
             max_file_size: self.config.max_file_size,
             exclude: self.config.exclude.clone(),
             threads: self.config.index_threads,
-            // Beside the index: the list is a pass's only record per file of the workspace.
-            spill_dir: self
-                .index_path
-                .as_ref()
-                .and_then(|p| p.parent())
-                .map(Path::to_path_buf),
+            spill_dir: spill_dir.map(Path::to_path_buf),
         };
         let found = walk::walk(&self.root, &options);
         let kinds = Arc::new(KindRules::load(&self.root, walked_folders(&found)));
