@@ -291,15 +291,18 @@ pub const WEIGHTS: [f32; FEATURES] = [
 /// Re-order the first [`HEAD`] of `candidates` (fused, weighed and sorted; see
 /// `rank::Candidate`) by the re-ranker's score. Their scores become the fused list's best
 /// score times `exp(score - best score)`, so the first keeps its score and the gaps between
-/// places mean the model's odds; the rest keep their order below them. `strength_of` gives
-/// how strongly the question names a candidate's symbol, as fusion measured it.
+/// places mean the model's odds; the rest keep their order below them. `facts_of` gives how
+/// strongly the question names a candidate's symbol and its file kind's prior, as fusion
+/// measured them. The prior is a policy (vendored and generated code below the project's
+/// own, tests below the code they test, `vendoredWeight`), not something the model learns
+/// from the bench's questions, so it multiplies the model's odds as it did the fused score.
 pub fn rerank(
     index: &Store,
     question: &str,
     lexical: &[(u32, f32)],
     vector: &[(u32, f32)],
     candidates: &mut Vec<Candidate>,
-    strength_of: impl Fn(u32) -> Option<f32>,
+    facts_of: impl Fn(u32) -> (Option<f32>, f32),
 ) {
     let head = candidates.len().min(HEAD);
     let Some(first) = candidates.first() else {
@@ -319,8 +322,10 @@ pub fn rerank(
     let mut scored: Vec<(f32, Candidate)> = candidates
         .drain(..head)
         .map(|c| {
-            let x = features(index, &q, &c, &tops, strength_of(c.id));
-            let z: f32 = x.iter().zip(WEIGHTS).map(|(x, w)| x * w).sum();
+            let (strength, prior) = facts_of(c.id);
+            let x = features(index, &q, &c, &tops, strength);
+            let z: f32 = x.iter().zip(WEIGHTS).map(|(x, w)| x * w).sum::<f32>()
+                + prior.max(f32::MIN_POSITIVE).ln();
             (z, c)
         })
         .collect();

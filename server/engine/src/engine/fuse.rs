@@ -39,7 +39,7 @@ impl Engine {
                 &found.lexical,
                 &found.vector,
                 &mut candidates,
-                |id| facts_of(id).and_then(|f| f.strength),
+                |id| facts_of(id).map_or((None, 1.0), |f| (f.strength, f.prior)),
             );
         }
         let folded = crate::copies::fold_copies(candidates, |id| facts_of(id).map(|f| f.copy));
@@ -106,8 +106,8 @@ impl Engine {
                     Some(_) => index.path_of(&chunk),
                     None => "",
                 };
-                c.score *= rank::boost_with_strength(path, strength, query.file.as_deref())
-                    * priors.factor(file_kind, symbol, named, about_tests);
+                let prior = priors.factor(file_kind, symbol, named, about_tests);
+                c.score *= rank::boost_with_strength(path, strength, query.file.as_deref()) * prior;
                 facts.push((
                     c.id,
                     Facts {
@@ -116,6 +116,7 @@ impl Engine {
                         end_line: chunk.end_line,
                         function: matches!(chunk.kind, ChunkKind::Function | ChunkKind::Method),
                         strength,
+                        prior,
                         copy: crate::copies::ChunkFacts {
                             hash: chunk.hash,
                             kind: file_kind,
@@ -156,5 +157,7 @@ pub(crate) struct Facts {
     function: bool,
     /// How strongly the question names the chunk's symbol (`rank::symbol_strength`).
     pub(crate) strength: Option<f32>,
+    /// The file kind's prior (`rank::Priors::factor`): vendored, generated and test code.
+    pub(crate) prior: f32,
     copy: crate::copies::ChunkFacts,
 }
