@@ -34,14 +34,20 @@ fn ask_about(engine: &Engine, file: &str) -> ail_engine::Answer {
         .unwrap()
 }
 
-#[test]
-fn history_follows_new_commits_between_refreshes() {
+/// A repository whose one commit adds `args.rs`.
+fn repo_with_one_commit() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
     git(dir.path(), &["init", "-q", "-b", "main"]);
     std::fs::write(dir.path().join("args.rs"), "pub fn parse_args() {}\n").unwrap();
     git(dir.path(), &["add", "."]);
     git(dir.path(), &["commit", "-q", "-m", "first"]);
+    dir
+}
+
+#[test]
+fn history_follows_new_commits_between_refreshes() {
+    let dir = repo_with_one_commit();
+    let cache = tempfile::tempdir().unwrap();
     let config = EngineConfig {
         cache_dir: Some(cache.path().to_path_buf()),
         ..Default::default()
@@ -77,12 +83,8 @@ fn history_follows_new_commits_between_refreshes() {
 
 #[test]
 fn a_damaged_or_missing_frozen_path_table_is_read_again_from_git() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = repo_with_one_commit();
     let cache = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    std::fs::write(dir.path().join("args.rs"), "pub fn parse_args() {}\n").unwrap();
-    git(dir.path(), &["add", "."]);
-    git(dir.path(), &["commit", "-q", "-m", "first"]);
     std::fs::write(dir.path().join("args.rs"), "pub fn parse_args() {\n}\n").unwrap();
     git(dir.path(), &["commit", "-q", "-am", "second"]);
     let config = EngineConfig {

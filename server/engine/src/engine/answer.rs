@@ -12,13 +12,7 @@ impl Engine {
         let started = Instant::now();
         // Meanwhile an indexing pass leaves a core to this answer.
         let _answering = crate::pool::Answering::start();
-        let question = query.question.trim();
-        if question.is_empty() {
-            return Err(QueryError::EmptyQuestion);
-        }
-        if question.len() > MAX_QUESTION_BYTES {
-            return Err(QueryError::QuestionTooLong(question.len()));
-        }
+        let question = super::plan::checked_question(query)?;
         if query.limit == 0 || query.limit > MAX_LIMIT {
             return Err(QueryError::BadLimit(query.limit));
         }

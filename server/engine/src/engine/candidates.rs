@@ -27,13 +27,7 @@ impl Engine {
     /// merging), best first, each retriever asked for `depth` candidates. Bypasses the
     /// answer cache.
     pub fn candidates(&self, query: &Query, depth: usize) -> Result<Vec<CandidateRow>, QueryError> {
-        let question = query.question.trim();
-        if question.is_empty() {
-            return Err(QueryError::EmptyQuestion);
-        }
-        if question.len() > MAX_QUESTION_BYTES {
-            return Err(QueryError::QuestionTooLong(question.len()));
-        }
+        let question = super::plan::checked_question(query)?;
         let index = self.index.snapshot();
         let plan = self.plan(question, query, &index);
         let terms = self.terms(&plan, &index);
@@ -41,13 +35,7 @@ impl Engine {
         let lexical = if query.retrieval == Retrieval::Vector {
             Vec::new()
         } else {
-            let weighted: Vec<(&str, f32)> = plan
-                .tokens
-                .iter()
-                .map(|t| (t.as_str(), 1.0))
-                .chain(terms.related.iter().map(|(t, w)| (t.as_str(), *w)))
-                .collect();
-            index.lexical_search(&weighted, depth, &live)
+            index.lexical_search(&terms.weighted(&plan), depth, &live)
         };
         let qvec = index.embedder().embed_question(question);
         let vector = if query.retrieval == Retrieval::Lexical || qvec.iter().all(|&x| x == 0.0) {

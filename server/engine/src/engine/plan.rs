@@ -27,6 +27,30 @@ pub(crate) struct Terms {
     pub signature: u64,
 }
 
+impl Terms {
+    /// What the lexical search is asked: the question's tokens at weight 1, then the related
+    /// words at theirs.
+    pub(crate) fn weighted<'a>(&'a self, plan: &'a Plan) -> Vec<(&'a str, f32)> {
+        plan.tokens
+            .iter()
+            .map(|t| (t.as_str(), 1.0))
+            .chain(self.related.iter().map(|(t, w)| (t.as_str(), *w)))
+            .collect()
+    }
+}
+
+/// The question trimmed, or why it cannot be asked.
+pub(crate) fn checked_question(query: &Query) -> Result<&str, QueryError> {
+    let question = query.question.trim();
+    if question.is_empty() {
+        return Err(QueryError::EmptyQuestion);
+    }
+    if question.len() > MAX_QUESTION_BYTES {
+        return Err(QueryError::QuestionTooLong(question.len()));
+    }
+    Ok(question)
+}
+
 impl Engine {
     pub(crate) fn plan(&self, question: &str, query: &Query, index: &Store) -> Plan {
         let mut tokens = question_tokens(question);

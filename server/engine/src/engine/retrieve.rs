@@ -28,12 +28,7 @@ impl Engine {
             if query.retrieval == Retrieval::Vector {
                 return (Vec::new(), ms(t));
             }
-            let weighted: Vec<(&str, f32)> = plan
-                .tokens
-                .iter()
-                .map(|t| (t.as_str(), 1.0))
-                .chain(terms.related.iter().map(|(t, w)| (t.as_str(), *w)))
-                .collect();
+            let weighted = terms.weighted(plan);
             (index.lexical_search(&weighted, CANDIDATES, &live), ms(t))
         };
         let vector_search = || {

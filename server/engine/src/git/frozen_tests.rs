@@ -1,7 +1,7 @@
 //! The history's paths frozen into a file read in place: the same answers as held in
 //! memory, across a round trip and later commits, and damage detected.
 
-use super::tests::{all_paths_ever, busy_fixture, full_index, open, shas};
+use super::tests::{all_paths_ever, busy_fixture, full_index, open, shas, two_commits_after};
 use super::testutil::{git_log_shas, numbered, Fixture, ANN, BOB, CY};
 use super::*;
 
@@ -63,15 +63,7 @@ fn commits_after_a_freeze_go_in_front_of_the_frozen_ones() {
     let file = cache.path().join("paths.bin");
     let mut index = full_index(&repo);
     assert!(index.freeze_paths(&file, 1024).unwrap());
-    fx.commit(
-        &[
-            ("README.md", Some("newer\n")),
-            ("src/new.rs", Some("new\n")),
-        ],
-        BOB,
-        "After",
-    );
-    fx.commit(&[("src/new.rs", Some("newer\n"))], CY, "After again");
+    two_commits_after(&mut fx);
     let head = repo.head_sha().unwrap();
     assert_eq!(
         index.extend_to(&repo, &head).unwrap(),

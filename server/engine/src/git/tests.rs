@@ -36,6 +36,19 @@ pub(super) fn all_paths_ever(dir: &Path) -> BTreeSet<String> {
 }
 
 /// A history with three authors, a subdirectory, a deletion and a re-add.
+/// Two commits on top of `busy_fixture`'s history: one adds a file, the next changes it.
+pub(super) fn two_commits_after(fx: &mut Fixture) {
+    fx.commit(
+        &[
+            ("README.md", Some("newer\n")),
+            ("src/new.rs", Some("new\n")),
+        ],
+        BOB,
+        "After",
+    );
+    fx.commit(&[("src/new.rs", Some("newer\n"))], CY, "After again");
+}
+
 pub(super) fn busy_fixture() -> Fixture {
     let mut fx = Fixture::new();
     fx.commit(
@@ -597,15 +610,7 @@ fn extend_to_adds_only_new_commits() {
     let repo = open(fx.path());
     let mut index = full_index(&repo);
     let mut loaded = HistoryIndex::from_bytes(&index.to_bytes(), None).unwrap();
-    fx.commit(
-        &[
-            ("README.md", Some("newer\n")),
-            ("src/new.rs", Some("new\n")),
-        ],
-        BOB,
-        "After",
-    );
-    fx.commit(&[("src/new.rs", Some("newer\n"))], CY, "After again");
+    two_commits_after(&mut fx);
     let head = repo.head_sha().unwrap();
     assert_eq!(
         loaded.extend_to(&repo, &head).unwrap(),
