@@ -2,8 +2,8 @@
 """Measure recall below the top 10 and fit the engine's re-ranker, on the tune half only.
 
 Input: the candidate dump the quality bench writes (every fused candidate of every
-question, down to a depth per retriever, with the re-ranker's features and whether it
-holds the answer):
+question, down to a depth per retriever, with the re-ranker's features, the file kind's
+log prior (a fixed offset of the score) and whether it holds the answer):
 
     AIL_BENCH_WORKSPACE=bench-data/vendored AIL_QUALITY_MODES=none \
         AIL_QUALITY_CANDIDATES=bench-data/candidates.tsv cargo bench --bench quality
@@ -28,13 +28,13 @@ import sys
 
 import numpy as np
 
-HEAD = 50
+HEAD = 100
 
 
 def load(path):
     with open(path) as f:
         header = f.readline().rstrip("\n").split("\t")
-        names = header[7:]
+        names = header[8:]
         rows = []
         for line in f:
             parts = line.rstrip("\n").split("\t")
@@ -61,7 +61,8 @@ def group(names, rows):
                 "lexical": np.array([rank(p[4]) for p in rs]),
                 "vector": np.array([rank(p[5]) for p in rs]),
                 "label": np.array([p[6] == "1" for p in rs]),
-                "x": np.array([[float(v) for v in p[7:]] for p in rs], dtype=np.float64),
+                "prior": np.array([float(p[7]) for p in rs]),
+                "x": np.array([[float(v) for v in p[8:]] for p in rs], dtype=np.float64),
             }
         )
     return out
@@ -94,19 +95,21 @@ def recall_table(path):
 
 
 def head_arrays(qs, head):
-    xs, labels, seg = [], [], []
+    xs, labels, priors, seg = [], [], [], []
     for i, q in enumerate(qs):
         x = q["x"][:head]
         xs.append(x)
         labels.append(q["label"][:head])
+        priors.append(q["prior"][:head])
         seg.append(np.full(len(x), i))
-    return np.vstack(xs), np.concatenate(labels), np.concatenate(seg)
+    return np.vstack(xs), np.concatenate(labels), np.concatenate(priors), np.concatenate(seg)
 
 
 def fit(qs, head, l2, steps=3000, lr=0.05):
     """Listwise softmax with L2 by Adam; returns weights over standardised features and
-    the standardisation."""
-    x, y, seg = head_arrays(qs, head)
+    the standardisation. The file kind's log prior is a fixed offset of the score: policy
+    the model works within, not a weight it learns."""
+    x, y, prior, seg = head_arrays(qs, head)
     mean = x.mean(axis=0)
     std = x.std(axis=0)
     std[std == 0] = 1.0
@@ -114,7 +117,7 @@ def fit(qs, head, l2, steps=3000, lr=0.05):
     nq = len(qs)
     has_pos = np.bincount(seg, weights=y.astype(float), minlength=nq) > 0
     keep = has_pos[seg]
-    xs, y, seg = xs[keep], y[keep], seg[keep]
+    xs, y, prior, seg = xs[keep], y[keep], prior[keep], seg[keep]
     # Renumber the questions that have an answer in the head.
     _, seg = np.unique(seg, return_inverse=True)
     nq = seg.max() + 1
@@ -122,7 +125,7 @@ def fit(qs, head, l2, steps=3000, lr=0.05):
     m = np.zeros_like(w)
     v = np.zeros_like(w)
     for t in range(1, steps + 1):
-        z = xs @ w
+        z = xs @ w + prior
         zmax = np.full(nq, -np.inf)
         np.maximum.at(zmax, seg, z)
         e = np.exp(z - zmax[seg])
@@ -146,7 +149,7 @@ def evaluate(qs, w, mean, std, head):
             r = r0
         else:
             n = min(head, len(q["x"]))
-            z = ((q["x"][:n] - mean) / std) @ w
+            z = ((q["x"][:n] - mean) / std) @ w + q["prior"][:n]
             order = np.argsort(-z, kind="stable")
             labels = np.concatenate([q["label"][:n][order], q["label"][n:]])
             r = first_hit(labels)
@@ -210,7 +213,7 @@ def main():
     raw = w / std
     print()
     print("// Fitted by benches/fit_rerank.py on the tune half (see BENCHMARKS.md).")
-    print(f"pub const WEIGHTS: [f32; {len(raw)}] = [")
+    print("pub const WEIGHTS: [f32; FEATURES] = [")
     for name, value in zip(names, raw):
         print(f"    {value:.4f}, // {name}")
     print("];")
