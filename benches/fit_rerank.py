@@ -178,7 +178,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dump")
     ap.add_argument("--head", type=int, default=HEAD)
-    ap.add_argument("--l2", type=float, default=1e-3)
+    # Every answer in the bench is a definition, so nothing in the set bounds the weight of
+    # "is a definition"; 1e-2 keeps it (and the like) from growing past what prose answers
+    # elsewhere can bear (the fixture test, docs and README sections).
+    ap.add_argument("--l2", type=float, default=1e-2)
     ap.add_argument("--drop", default="", help="comma-separated features to leave out")
     # Doc questions answered by test code are left out of the fit: a question that does not
     # ask about tests means the implementation (issue 12's policy), and with them in the fit,
