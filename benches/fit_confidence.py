@@ -36,7 +36,7 @@ FEATURES = [
 # The bench's default number of questions of each set (quality.rs): a larger sample
 # (AIL_QUALITY_LIMIT) is weighed back to this mix, so that the fit serves the set the
 # reliability diagram is reported on.
-DEFAULT_MIX = {"doc": 1000, "identifier": 300, "vendored identifier": 100}
+DEFAULT_MIX = {"doc": 1000, "doc (tests)": 500, "identifier": 300, "vendored identifier": 100}
 # A little L2 on the weights keeps near-collinear features (coverage and its weighted
 # form) from trading large opposite weights.
 L2 = 1e-3

@@ -24,7 +24,9 @@ pub fn dump(engine: &Engine, sets: &[(&str, &Vec<Question>)]) -> Result<(), Stri
             .map_err(|_| format!("AIL_QUALITY_DEPTH must be a number, got {v:?}"))?,
         _ => DEFAULT_DEPTH,
     };
-    let mut out = String::from("set\thalf\tquestion\tfused_rank\tlexical_rank\tvector_rank\tlabel");
+    let mut out = String::from(
+        "set\thalf\tquestion\tfused_rank\tlexical_rank\tvector_rank\tlabel\tlog_prior",
+    );
     for name in FEATURE_NAMES {
         let _ = write!(out, "\t{name}");
     }
@@ -52,11 +54,12 @@ pub fn dump(engine: &Engine, sets: &[(&str, &Vec<Question>)]) -> Result<(), Stri
             for (rank, row) in ask(ANSWER_DEPTH)?.iter().enumerate() {
                 let _ = write!(
                     out,
-                    "{set}\t{}\t{n}\t{rank}\t{}\t{}\t{}",
+                    "{set}\t{}\t{n}\t{rank}\t{}\t{}\t{}\t{:.5}",
                     half_of(q),
                     r(row.lexical_rank),
                     r(row.vector_rank),
-                    u8::from(holds(row))
+                    u8::from(holds(row)),
+                    row.log_prior
                 );
                 for x in row.features {
                     let _ = write!(out, "\t{x:.5}");

@@ -153,35 +153,35 @@ fn chunk_ids_in<'a>(index: &'a Store, place: &'a Place) -> impl Iterator<Item = 
 /// a ranking change (the re-ranker decides the first place and its margin): run that
 /// command, then the script, and paste its output.
 const WEIGHTS: [f32; 11] = [
-    1.4245, // coverage
+    1.1780, // coverage
     0.0000, // weighted_coverage
-    0.3848, // known_terms
-    0.7081, // top_in_lexical
-    0.0151, // top_in_vector
-    0.5000, // lexical_first
+    0.0470, // known_terms
+    0.6549, // top_in_lexical
+    0.0000, // top_in_vector
+    0.6181, // lexical_first
     0.0000, // vector_first
-    0.7209, // top_similarity
-    0.5164, // named
-    2.3326, // name_share
-    2.1500, // margin
+    0.8429, // top_similarity
+    0.0887, // named
+    2.5241, // name_share
+    1.8511, // margin
 ];
-const BIAS: f32 = -4.9236;
+const BIAS: f32 = -4.3930;
 
 /// The logistic model's output mapped to measured precision (isotonic regression over
 /// twelve bins of the tune half, by the same script): one logistic curve cannot be right
 /// both for name lookups, almost always right, and for descriptions, rarely.
 const KNOTS: [(f32, f32); 11] = [
-    (0.0525, 0.0738),
-    (0.1003, 0.1260),
-    (0.1489, 0.1889),
-    (0.2045, 0.2245),
-    (0.2817, 0.2816),
-    (0.3790, 0.3006),
-    (0.4868, 0.4595),
-    (0.6174, 0.4644),
-    (0.7737, 0.7247),
-    (0.8822, 0.9686),
-    (0.9345, 0.9922),
+    (0.0381, 0.0564),
+    (0.0662, 0.0783),
+    (0.0970, 0.0982),
+    (0.1362, 0.1509),
+    (0.1852, 0.2276),
+    (0.2494, 0.2346),
+    (0.3255, 0.3246),
+    (0.4306, 0.3498),
+    (0.5707, 0.4604),
+    (0.7493, 0.7033),
+    (0.8983, 0.9810),
 ];
 
 /// The model's inputs, each 0..1, more meaning more evidence for the first place.

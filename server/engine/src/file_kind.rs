@@ -152,7 +152,8 @@ const GENERATED_NAMES: &[&str] = &[
     "uv.lock",
 ];
 
-/// Folder names that hold tests.
+/// Folder names that hold tests, and benchmarks, which exercise the code as tests do (Go
+/// keeps its benchmarks in `_test.go` files; Cargo's `benches/` sit beside `tests/`).
 const TEST_DIRS: &[&str] = &[
     "test",
     "tests",
@@ -164,6 +165,8 @@ const TEST_DIRS: &[&str] = &[
     "test_data",
     "testing",
     "e2e",
+    "benches",
+    "benchmarks",
 ];
 
 /// Folder names that hold documentation (linguist's `documentation.yml`).
@@ -506,6 +509,8 @@ mod tests {
         assert_eq!(classify("tests/test_views.py", code), FileKind::Test);
         assert_eq!(classify("pkg/server_test.go", code), FileKind::Test);
         assert_eq!(classify("src/app.test.ts", code), FileKind::Test);
+        assert_eq!(classify("benches/quality/floor.rs", code), FileKind::Test);
+        assert_eq!(classify("asv/benchmarks/bench_io.py", code), FileKind::Test);
         assert_eq!(
             classify("docs/intro.md", "# Intro"),
             FileKind::Documentation

@@ -171,3 +171,37 @@ fn kinds_survive_the_persisted_index() {
     assert!(reopened.is_ready(), "loaded from disk");
     assert_eq!(reopened.status().files_by_kind, before);
 }
+
+#[test]
+fn an_edited_gitattributes_reclassifies_unchanged_files() {
+    let dir = workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let config = EngineConfig {
+        cache_dir: Some(cache.path().to_path_buf()),
+        git: false,
+        ..Default::default()
+    };
+    let first = engine(dir.path(), config.clone());
+    let kind_of_first = |engine: &Engine, q: &str| ask(engine, q).results[0].file_kind;
+    assert_eq!(
+        kind_of_first(&first, "where is decode user profile defined"),
+        FileKind::FirstParty
+    );
+    drop(first);
+    // `src/user.rs` itself is untouched (same size and mtime); only the rules change.
+    std::fs::write(
+        dir.path().join(".gitattributes"),
+        "gen/** -linguist-generated\nsrc/user.rs linguist-vendored\nlibs/** linguist-vendored\n",
+    )
+    .unwrap();
+    let second = engine(dir.path(), config);
+    assert_eq!(
+        kind_of_first(&second, "where is decode user profile defined"),
+        FileKind::Vendored
+    );
+    // And a later pass with nothing edited reads nothing again.
+    let report = second
+        .refresh(&|_| {}, &ail_engine::CancelToken::new())
+        .unwrap();
+    assert_eq!(report.updated, 0, "{report:?}");
+}

@@ -20,6 +20,9 @@ pub struct CandidateRow {
     pub vector_rank: Option<usize>,
     /// The re-ranker's features (`rerank::FEATURE_NAMES`).
     pub features: [f32; FEATURES],
+    /// The natural log of the file kind's prior, which the re-ranker adds to its score as
+    /// policy (fits take it as a fixed offset).
+    pub log_prior: f32,
 }
 
 impl Engine {
@@ -47,6 +50,7 @@ impl Engine {
         let super::fuse::Weighed { candidates, facts } =
             self.weighed_candidates(query, &plan, &terms, &lexical, &vector, &index, &cancel)?;
         let strength_of = |id: u32| super::fuse::facts_of(&facts, id).and_then(|f| f.strength);
+        let prior_of = |id: u32| super::fuse::facts_of(&facts, id).map_or(1.0, |f| f.prior);
         let q = QuestionTerms::new(&index, question);
         let tops = ListTops {
             lexical: &lexical,
@@ -65,6 +69,7 @@ impl Engine {
                     lexical_rank: c.lexical_rank,
                     vector_rank: c.vector_rank,
                     features: rerank::features(&index, &q, c, &tops, strength_of(c.id)),
+                    log_prior: rerank::log_prior(prior_of(c.id)),
                 })
             })
             .collect())

@@ -231,6 +231,17 @@ impl Store {
         Some((size, mtime_ns, part.segment.file_rows()[id as usize].hash))
     }
 
+    /// The kind recorded for the live file at `path`.
+    pub fn recorded_kind(&self, path: &str) -> Option<FileKind> {
+        if let Some(f) = self.mem.file(path) {
+            return Some(f.kind);
+        }
+        let (part, id) = self.segment_file(path)?;
+        Some(FileKind::from_u8(
+            part.segment.file_rows()[id as usize].kind,
+        ))
+    }
+
     /// The paths of the live files for which `keep` says yes.
     pub fn live_paths_where(&self, keep: impl Fn(&str) -> bool) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
