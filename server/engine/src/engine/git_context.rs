@@ -127,7 +127,11 @@ impl Engine {
                 h
             }
             Some(h) => h,
-            None => match HistoryIndex::read_recent(&git.repo, crate::git::RECENT_COMMITS) {
+            None => match HistoryIndex::read_recent_spilling(
+                &git.repo,
+                crate::git::RECENT_COMMITS,
+                git.history_path.as_deref().and_then(Path::parent),
+            ) {
                 Ok(h) => h,
                 Err(e) => {
                     tracing::info!("no git history: {e}");
@@ -222,8 +226,10 @@ pub(crate) fn open_git(
             h.extend_to(&repo, &head).ok()?;
             Some(h)
         });
-    let mut history =
-        persisted.or_else(|| HistoryIndex::read_recent(&repo, crate::git::RECENT_COMMITS).ok());
+    let spill_dir = history_path.as_deref().and_then(Path::parent);
+    let mut history = persisted.or_else(|| {
+        HistoryIndex::read_recent_spilling(&repo, crate::git::RECENT_COMMITS, spill_dir).ok()
+    });
     // A history read whole at once (a short one, or one commit of a generated or vendored
     // tree) goes to its file now, before the first pass needs the memory.
     if let (Some(h), Some(path)) = (history.as_mut(), &history_path) {

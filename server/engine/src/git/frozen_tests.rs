@@ -115,3 +115,88 @@ fn renames_are_followed_through_a_frozen_table() {
     assert!(frozen.freeze_paths(&file, 0).unwrap());
     assert_eq!(shas(&frozen.history("final.rs", 100).unwrap()), want);
 }
+
+/// `busy_fixture` with a rename on top, read with its paths moved to runs of `at` paths in
+/// `dir` after the first commit.
+fn spilled(repo: &GitRepo, dir: &std::path::Path, at: usize) -> HistoryIndex {
+    let mut index = HistoryIndex::read_recent(repo, 1).unwrap();
+    index.spill_paths_every(dir, at);
+    let outcome = index.read_all(repo, &crate::cancel::CancelToken::new());
+    assert_eq!(outcome.unwrap(), WalkOutcome::Complete);
+    index
+}
+
+fn renamed_busy_fixture() -> Fixture {
+    let mut fx = busy_fixture();
+    let body = numbered("moved", 40);
+    fx.commit(&[("docs/old.md", Some(&body))], CY, "add a doc");
+    let changed = body.replacen("moved 3\n", "moved three\n", 1);
+    fx.commit(
+        &[("docs/old.md", None), ("docs/new.md", Some(&changed))],
+        ANN,
+        "rename the doc",
+    );
+    fx
+}
+
+#[test]
+fn paths_moved_to_runs_during_the_walk_answer_as_held_ones() {
+    let mut fx = renamed_busy_fixture();
+    let repo = open(fx.path());
+    let held = full_index(&repo);
+    let follow = git_log_shas(fx.path(), &["--follow", "--", "docs/new.md"]);
+    assert_eq!(shas(&held.history("docs/new.md", 100).unwrap()), follow);
+    for at in [1, 2, 5] {
+        let cache = tempfile::tempdir().unwrap();
+        let index = spilled(&repo, cache.path(), at);
+        assert!(index.path_runs() > 0, "runs of {at}");
+        same_histories(&held, &index, fx.path());
+        assert_eq!(shas(&index.history("docs/new.md", 100).unwrap()), follow);
+        // Runs are unlinked once mapped.
+        assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 0);
+
+        // Persisted before a freeze, the runs' paths are read back into memory.
+        let loaded = HistoryIndex::from_bytes(&index.to_bytes(), None).unwrap();
+        assert_eq!(loaded.path_runs(), 0);
+        same_histories(&held, &loaded, fx.path());
+
+        // Freezing merges the runs and what is held into one table.
+        let file = cache.path().join("paths.bin");
+        let mut frozen = index.clone();
+        assert!(frozen.freeze_paths(&file, 1024).unwrap());
+        assert_eq!(frozen.path_runs(), 0);
+        same_histories(&held, &frozen, fx.path());
+        let loaded = HistoryIndex::from_bytes(&frozen.to_bytes(), Some(&file)).unwrap();
+        same_histories(&held, &loaded, fx.path());
+        // The same table as one frozen from memory, byte for byte.
+        let from_memory = cache.path().join("held.bin");
+        assert!(held.clone().freeze_paths(&from_memory, 0).unwrap());
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            std::fs::read(&from_memory).unwrap()
+        );
+    }
+
+    // Newer commits on an index still reading its runs: as a fresh index.
+    let cache = tempfile::tempdir().unwrap();
+    let mut index = spilled(&repo, cache.path(), 2);
+    two_commits_after(&mut fx);
+    let head = repo.head_sha().unwrap();
+    assert_eq!(
+        index.extend_to(&repo, &head).unwrap(),
+        ExtendOutcome::Extended(2)
+    );
+    same_histories(&full_index(&repo), &index, fx.path());
+}
+
+#[test]
+fn a_folder_that_cannot_take_runs_keeps_the_paths_in_memory() {
+    let fx = renamed_busy_fixture();
+    let repo = open(fx.path());
+    let cache = tempfile::tempdir().unwrap();
+    let not_a_folder = cache.path().join("file");
+    std::fs::write(&not_a_folder, "x").unwrap();
+    let index = spilled(&repo, &not_a_folder, 1);
+    assert_eq!(index.path_runs(), 0);
+    same_histories(&full_index(&repo), &index, fx.path());
+}

@@ -16,7 +16,7 @@ use std::path::Path;
 use git2::{Commit, DiffFindOptions, DiffOptions, Mailmap, Oid, Repository, Sort, Tree};
 use serde::{Deserialize, Serialize};
 
-use super::paths::{Commits, PathTable};
+use super::paths::{Commits, PathSpill, PathTable};
 use super::repo::{head_oid, normalize_path, GitRepo};
 use super::tree_diff::{diff_trees, ChangeKind, TreeCache, MODE_TREE};
 pub use super::unread::Unread;
@@ -133,12 +133,15 @@ pub struct HistoryIndex {
     #[serde(skip)]
     name_ids: HashMap<Box<str>, u32>,
     paths: PathTable,
+    /// Where the main walk may move paths it holds to files (see `PathTable::older_entry`).
+    #[serde(skip)]
+    path_spill: Option<PathSpill>,
 }
 
-/// What one commit changed in the workspace.
+/// What one commit changed in the workspace besides the paths it touched (which go
+/// straight to their table as the trees are compared).
 #[derive(Default)]
 struct CommitChanges {
-    touched: Vec<String>,
     /// (new path, old path), workspace-relative.
     renames: Vec<(String, String)>,
     /// Why the renames could not be told, if they could not.
@@ -149,9 +152,21 @@ impl HistoryIndex {
     /// Start an index at the current HEAD and read its newest `count` commits, so that
     /// answers have history at once (`complete` stays false until [`Self::read_all`] ends).
     pub fn read_recent(repo: &GitRepo, count: usize) -> Result<HistoryIndex, GitError> {
+        HistoryIndex::read_recent_spilling(repo, count, None)
+    }
+
+    /// `read_recent`, moving the paths of the walk to temporary files in `spill_dir` as
+    /// they pass a fixed number, there and in every later walk of this index, so that the
+    /// memory the walk holds does not grow with the repository's paths.
+    pub fn read_recent_spilling(
+        repo: &GitRepo,
+        count: usize,
+        spill_dir: Option<&Path>,
+    ) -> Result<HistoryIndex, GitError> {
         let handle = repo.open_handle()?;
         let head = head_oid(&handle)?;
         let mut index = HistoryIndex::empty(head, repo)?;
+        index.path_spill = spill_dir.map(PathSpill::new);
         index.walk(&handle, Some(count), &CancelToken::new());
         Ok(index)
     }
@@ -166,7 +181,9 @@ impl HistoryIndex {
         if self.prefix != repo.workspace_prefix() {
             // Built for another directory of the repository: its paths mean other files.
             let root = Oid::from_bytes(&self.walk_root)?;
+            let spill = self.path_spill.take();
             *self = HistoryIndex::empty(root, repo)?;
+            self.path_spill = spill;
         }
         if self.walk_done {
             return Ok(self.done_outcome());
@@ -194,7 +211,9 @@ impl HistoryIndex {
             && old.is_some_and(|old| handle.graph_descendant_of(new, old).unwrap_or(false));
         let Some(old) = old.filter(|_| forward) else {
             tracing::info!(new_head, "history rewritten or moved elsewhere: rebuilding");
+            let spill = self.path_spill.take();
             *self = HistoryIndex::empty(new, repo)?;
+            self.path_spill = spill;
             self.walk(&handle, Some(RECENT_COMMITS), &CancelToken::new());
             return Ok(ExtendOutcome::Rebuilt);
         };
@@ -211,15 +230,16 @@ impl HistoryIndex {
         let mut renames = Vec::new();
         for oid in &new_oids {
             let commit = trees.commit(*oid)?;
-            let changes = self.changes_or_unread(&mut trees, &commit);
             let idx = self.push_commit(&commit, mailmap.as_ref())?;
-            for path in changes.touched {
-                batch.entry(path).or_default().push(idx);
-            }
+            let changes = self.changes_or_unread(&mut trees, &commit, &mut |path| {
+                batch.entry(path.to_string()).or_default().push(idx)
+            });
             for (new_path, old_path) in changes.renames {
                 renames.push((new_path, idx, old_path));
             }
         }
+        // Newer commits go in front of the held ones, so nothing may be newer than those.
+        self.paths.absorb_runs();
         for (path, newer) in batch {
             let record = self.paths.entry(&path);
             let mut commits: Commits = newer.into_iter().collect();
@@ -331,6 +351,16 @@ impl HistoryIndex {
         Ok(true)
     }
 
+    #[cfg(test)]
+    pub(super) fn spill_paths_every(&mut self, dir: &Path, at: usize) {
+        self.path_spill = Some(PathSpill::every(dir, at));
+    }
+
+    #[cfg(test)]
+    pub(super) fn path_runs(&self) -> usize {
+        self.paths.runs()
+    }
+
     /// Every commit reachable from HEAD was read, and there is nothing before them.
     pub fn is_complete(&self) -> bool {
         self.walk_done && self.stop_reason.is_none() && !self.shallow
@@ -395,6 +425,8 @@ impl HistoryIndex {
             .paths
             .attach(paths_file, commits)
             .map_err(|e| GitError::Persisted(e.to_string()))?;
+        // A walk resumed from here moves its paths beside the frozen ones.
+        index.path_spill = paths_file.and_then(Path::parent).map(PathSpill::new);
         index.name_ids = index
             .names
             .iter()
@@ -419,6 +451,7 @@ impl HistoryIndex {
             names: Vec::new(),
             name_ids: HashMap::new(),
             paths: PathTable::default(),
+            path_spill: None,
         })
     }
 
@@ -474,6 +507,8 @@ impl HistoryIndex {
         }
         let mailmap = repo.mailmap().ok();
         let mut trees = TreeCache::new(repo);
+        let spill = self.path_spill.clone();
+        let spill = spill.as_ref();
         let mut read = 0usize;
         loop {
             if cancel.is_cancelled() {
@@ -487,17 +522,20 @@ impl HistoryIndex {
                 return Ok(WalkOutcome::Complete);
             };
             let commit = trees.commit(step?)?;
-            let changes = self.changes_or_unread(&mut trees, &commit);
             let idx = self.push_commit(&commit, mailmap.as_ref())?;
-            for path in changes.touched {
-                self.paths.entry(&path).commits.push(idx);
-            }
+            // Out of `self` while the trees are compared, so that each path goes in as it
+            // is found (older than every path held, so the table may move some to a file).
+            let mut paths = std::mem::take(&mut self.paths);
+            let changes = self.changes_or_unread(&mut trees, &commit, &mut |path| {
+                paths.older_entry(path, spill).commits.push(idx)
+            });
             for (new_path, old_path) in changes.renames {
-                self.paths
-                    .entry(&new_path)
+                paths
+                    .older_entry(&new_path, spill)
                     .renamed_from
                     .push((idx, old_path.into_boxed_str()));
             }
+            self.paths = paths;
             self.walked += 1;
             read += 1;
         }
@@ -604,13 +642,15 @@ impl HistoryIndex {
     }
 
     /// What `commit` changed, recording in `unread` what could not be read instead of
-    /// stopping: one missing object costs one commit's paths or renames, not the history.
+    /// stopping: one missing object costs (the rest of) one commit's paths or renames, not
+    /// the history.
     fn changes_or_unread<'r>(
         &mut self,
         trees: &mut TreeCache<'r>,
         commit: &Commit<'r>,
+        touched: &mut dyn FnMut(&str),
     ) -> CommitChanges {
-        match self.changes_of(trees, commit) {
+        match self.changes_of(trees, commit, touched) {
             Ok(mut changes) => {
                 if let Some(e) = changes.renames_unread.take() {
                     tracing::debug!("renames of {} unknown: {e}", commit.id());
@@ -626,11 +666,13 @@ impl HistoryIndex {
         }
     }
 
-    /// The workspace paths `commit` changed, and the renames among them.
+    /// The workspace paths `commit` changed, each given to `touched` as it is found, and
+    /// the renames among them.
     fn changes_of<'r>(
         &self,
         trees: &mut TreeCache<'r>,
         commit: &Commit<'r>,
+        touched: &mut dyn FnMut(&str),
     ) -> Result<CommitChanges, GitError> {
         trees.next_commit();
         let tree = trees.get(commit.tree_id())?;
@@ -655,57 +697,71 @@ impl HistoryIndex {
         }
 
         let mut changes = CommitChanges::default();
-        let mut first: Vec<(String, ChangeKind)> = Vec::new();
         let first_scope = parent_scopes.first().and_then(Option::as_ref);
-        diff_trees(
-            trees,
-            first_scope,
-            scope.as_ref(),
-            &mut String::new(),
-            &mut first,
-        )?;
-
         if parent_scopes.len() > 1 {
             // A merge touches a path only if it differs from every parent.
-            let mut keep: HashSet<String> = first.iter().map(|(p, _)| p.clone()).collect();
+            let mut first = Vec::new();
+            diff_trees(
+                trees,
+                first_scope,
+                scope.as_ref(),
+                &mut String::new(),
+                &mut |p, _| first.push(p.to_string()),
+            )?;
+            let mut keep: HashSet<&str> = first.iter().map(String::as_str).collect();
             for other in parent_scopes.iter().skip(1) {
-                let mut changed = Vec::new();
+                let mut changed = HashSet::new();
                 diff_trees(
                     trees,
                     other.as_ref(),
                     scope.as_ref(),
                     &mut String::new(),
-                    &mut changed,
+                    &mut |p, _| {
+                        changed.insert(p.to_string());
+                    },
                 )?;
-                let changed: HashSet<String> = changed.into_iter().map(|(p, _)| p).collect();
-                keep.retain(|p| changed.contains(p));
+                keep.retain(|p| changed.contains(*p));
             }
-            changes.touched = first
-                .into_iter()
-                .map(|(p, _)| p)
-                .filter(|p| keep.contains(p))
-                .collect();
+            for p in first.iter().filter(|p| keep.contains(p.as_str())) {
+                touched(p);
+            }
             return Ok(changes);
         }
 
-        let added = first
-            .iter()
-            .filter(|(_, k)| *k == ChangeKind::Added)
-            .count();
-        let deleted = first
-            .iter()
-            .filter(|(_, k)| *k == ChangeKind::Deleted)
-            .count();
+        let (mut added, mut deleted) = (0usize, 0usize);
+        diff_trees(
+            trees,
+            first_scope,
+            scope.as_ref(),
+            &mut String::new(),
+            &mut |p, kind| {
+                added += usize::from(kind == ChangeKind::Added);
+                deleted += usize::from(kind == ChangeKind::Deleted);
+                touched(p);
+            },
+        )?;
         if added > 0 && deleted > 0 {
             if let Some(parent_tree) = &first_parent_tree {
+                // Only such a commit needs its added and deleted paths listed, read again.
+                let mut moved = Vec::with_capacity(added + deleted);
+                diff_trees(
+                    trees,
+                    first_scope,
+                    scope.as_ref(),
+                    &mut String::new(),
+                    &mut |p, kind| {
+                        if kind != ChangeKind::Modified {
+                            moved.push(p.to_string());
+                        }
+                    },
+                )?;
                 // Telling renames reads the files' content, which a partial clone lacks.
-                match self.renames(trees.repo, parent_tree, &tree, &first) {
+                match self.renames(trees.repo, parent_tree, &tree, &moved) {
                     Ok(renames) => changes.renames = renames,
                     Err(e) => changes.renames_unread = Some(e),
                 }
             }
         }
-        changes.touched = first.into_iter().map(|(p, _)| p).collect();
         Ok(changes)
     }
 
@@ -731,14 +787,12 @@ impl HistoryIndex {
         repo: &Repository,
         old: &Tree<'_>,
         new: &Tree<'_>,
-        changed: &[(String, ChangeKind)],
+        added_or_deleted: &[String],
     ) -> Result<Vec<(String, String)>, GitError> {
         let mut opts = DiffOptions::new();
         opts.disable_pathspec_match(true);
-        for (path, kind) in changed {
-            if *kind != ChangeKind::Modified {
-                opts.pathspec(format!("{}{}", self.prefix, path));
-            }
+        for path in added_or_deleted {
+            opts.pathspec(format!("{}{}", self.prefix, path));
         }
         let mut diff = repo.diff_tree_to_tree(Some(old), Some(new), Some(&mut opts))?;
         let mut find = DiffFindOptions::new();

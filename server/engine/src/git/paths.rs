@@ -6,7 +6,10 @@
 //!
 //! Once the walk is complete the table can be frozen into a file read in place
 //! (`frozen_paths`); the table then holds only the paths of commits read since, which are
-//! newer than every frozen one.
+//! newer than every frozen one. While the walk goes on, the paths held are moved to a
+//! temporary file of the same format (a run) each time they reach a fixed number, so that
+//! the walk of a history of hundreds of thousands of paths (or of one commit of them)
+//! holds no more than that number; freezing merges the runs with what is held.
 
 use hashbrown::HashTable;
 use serde::de::{MapAccess, Visitor};
@@ -14,7 +17,8 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use smallvec::SmallVec;
 use std::hash::BuildHasher;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::frozen_paths::{FrozenError, FrozenPaths};
@@ -37,12 +41,41 @@ struct Slot {
     record: PathRecord,
 }
 
+/// Where and from how many held paths the main walk moves them to a run.
+#[derive(Clone, Debug)]
+pub(super) struct PathSpill {
+    dir: PathBuf,
+    at: usize,
+}
+
+/// Held paths that make a run: about 8 MiB of table at the paths' usual lengths.
+const SPILL_AT: usize = 1 << 16;
+
+impl PathSpill {
+    pub(super) fn new(dir: &Path) -> PathSpill {
+        PathSpill::every(dir, SPILL_AT)
+    }
+
+    /// Runs of `at` paths (at least one).
+    pub(super) fn every(dir: &Path, at: usize) -> PathSpill {
+        PathSpill {
+            dir: dir.to_path_buf(),
+            at: at.max(1),
+        }
+    }
+}
+
 #[derive(Clone, Default)]
 pub(super) struct PathTable {
     text: String,
     slots: Vec<Slot>,
     lookup: HashTable<u32>,
     hasher: foldhash::fast::FixedState,
+    /// Paths moved out of memory by the main walk, each run newer than the next and all of
+    /// them newer than the paths held. Unlinked files, mapped.
+    runs: Vec<Arc<FrozenPaths>>,
+    /// A run could not be written: the walk holds its paths from then on.
+    spill_failed: bool,
     /// The paths frozen into a file, older than every commit above.
     frozen: Option<Arc<FrozenPaths>>,
     /// The checksum of the frozen table a persisted index refers to, until `attach` opens it.
@@ -73,29 +106,93 @@ impl PathTable {
     }
 
     pub(super) fn contains(&self, path: &str) -> bool {
-        self.find(path).is_some() || self.frozen.as_ref().is_some_and(|f| f.find(path).is_some())
+        self.find(path).is_some()
+            || self.runs.iter().any(|r| r.find(path).is_some())
+            || self.frozen.as_ref().is_some_and(|f| f.find(path).is_some())
     }
 
-    /// The record of `path`: its newer commits held here, then its frozen ones.
+    /// The record of `path`: its commits in the runs, then held here, then frozen.
     pub(super) fn get(&self, path: &str) -> Option<PathRecord> {
-        let recent = self.find(path).map(|i| &self.slots[i as usize].record);
+        let runs = self
+            .runs
+            .iter()
+            .filter_map(|r| Some(r.record(r.find(path)?)));
+        let held = self
+            .find(path)
+            .map(|i| self.slots[i as usize].record.clone());
         let frozen = self
             .frozen
             .as_ref()
             .and_then(|f| Some(f.record(f.find(path)?)));
-        match (recent, frozen) {
-            (Some(r), None) => Some(r.clone()),
-            (recent, Some(mut f)) => {
-                if let Some(r) = recent {
-                    let mut commits = r.commits.clone();
-                    commits.extend(f.commits.drain(..));
-                    f.commits = commits;
-                    f.renamed_from.extend(r.renamed_from.iter().cloned());
-                }
-                Some(f)
-            }
-            (None, None) => None,
+        joined(runs.chain(held), frozen)
+    }
+
+    /// The record of `path` held in memory for a commit older than every one the table
+    /// has (the main walk's next), first moving the held paths to a run in `spill`'s folder
+    /// when there are `spill.at` of them and `path` is not among them.
+    pub(super) fn older_entry(&mut self, path: &str, spill: Option<&PathSpill>) -> &mut PathRecord {
+        if let Some(i) = self.find(path) {
+            return &mut self.slots[i as usize].record;
         }
+        // A frozen table's paths are older than the held ones: runs would be newer.
+        let spill = spill.filter(|s| self.slots.len() >= s.at && self.frozen.is_none());
+        if let Some(spill) = spill.filter(|_| !self.spill_failed) {
+            if let Err(e) = self.spill(&spill.dir) {
+                tracing::warn!("git history paths kept in memory: {e}");
+                self.spill_failed = true;
+            }
+        }
+        let i = self.insert(path);
+        &mut self.slots[i as usize].record
+    }
+
+    /// Move the held paths to a new run in `dir`.
+    fn spill(&mut self, dir: &Path) -> Result<(), FrozenError> {
+        static RUNS: AtomicU64 = AtomicU64::new(0);
+        std::fs::create_dir_all(dir)?;
+        let file = dir.join(format!(
+            ".history-run-{}-{}{}",
+            std::process::id(),
+            RUNS.fetch_add(1, Ordering::Relaxed),
+            crate::index_file::TEMPORARY_SUFFIX
+        ));
+        let order = self.held_order();
+        let written = super::frozen_paths::write(&file, Layers::new(self, &order, false, false))
+            .and_then(|_| FrozenPaths::open(&file, usize::MAX));
+        // Mapped (or failed): the file is not needed by name, and a crash leaves nothing.
+        let _ = std::fs::remove_file(&file);
+        self.runs.push(Arc::new(written?));
+        // The allocations stay for the next run's paths.
+        self.text.clear();
+        self.slots.clear();
+        self.lookup.clear();
+        Ok(())
+    }
+
+    /// Take the runs' paths back into memory, for a change that puts newer commits in front
+    /// of the held ones (`extend_to` after a freeze that failed).
+    pub(super) fn absorb_runs(&mut self) {
+        if self.runs.is_empty() {
+            return;
+        }
+        let order = self.held_order();
+        let mut table = PathTable::default();
+        for (path, record) in Layers::new(self, &order, true, false) {
+            *table.entry(path) = record;
+        }
+        table.frozen = self.frozen.take();
+        table.frozen_key = self.frozen_key;
+        *self = table;
+    }
+
+    /// Held record numbers in path order.
+    fn held_order(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.slots.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let path = |i: u32| Self::path(&self.text, &self.slots[i as usize]);
+            path(a).cmp(path(b))
+        });
+        order
     }
 
     /// The record of `path` held in memory, empty when it was not there. With a frozen
@@ -130,10 +227,11 @@ impl PathTable {
         self.slots.iter().map(|s| &s.record)
     }
 
-    /// How many paths are held in memory, and how many frozen.
+    /// How many paths are held in memory or in runs (a path in two counts twice), and how
+    /// many frozen.
     pub(super) fn held(&self) -> (usize, usize) {
         (
-            self.slots.len(),
+            self.slots.len() + self.runs.iter().map(|r| r.len()).sum::<usize>(),
             self.frozen.as_ref().map_or(0, |f| f.len()),
         )
     }
@@ -143,21 +241,18 @@ impl PathTable {
         self.slots.len()
     }
 
-    /// Write every path, frozen or held, to a frozen table at `file` and serve it from
-    /// there: the table then holds nothing in memory. `commit_count` bounds commit indices.
+    /// How many runs the walk wrote and the table still reads.
+    #[cfg(test)]
+    pub(super) fn runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Write every path, in runs, frozen or held, to a frozen table at `file` and serve it
+    /// from there: the table then holds nothing in memory. `commit_count` bounds commit
+    /// indices.
     pub(super) fn freeze(&mut self, file: &Path, commit_count: usize) -> Result<(), FrozenError> {
-        let mut order: Vec<u32> = (0..self.slots.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| {
-            let path = |i: u32| Self::path(&self.text, &self.slots[i as usize]);
-            path(a).cmp(path(b))
-        });
-        let merged = Merged {
-            table: self,
-            order: &order,
-            held: 0,
-            frozen: 0,
-        };
-        super::frozen_paths::write(file, merged)?;
+        let order = self.held_order();
+        super::frozen_paths::write(file, Layers::new(self, &order, true, true))?;
         let frozen = FrozenPaths::open(file, commit_count)?;
         *self = PathTable {
             frozen_key: Some(frozen.checksum()),
@@ -188,46 +283,110 @@ impl PathTable {
     }
 }
 
-/// The frozen paths and the held ones merged in path order, for `freeze`.
-#[derive(Clone)]
-struct Merged<'a> {
-    table: &'a PathTable,
-    order: &'a [u32],
-    held: usize,
-    frozen: usize,
+/// One path's record from its parts: `newer` newest first, then `frozen`. The commits
+/// follow that order; the frozen table's renames lead, as they did before there were runs.
+fn joined(
+    newer: impl Iterator<Item = PathRecord>,
+    frozen: Option<PathRecord>,
+) -> Option<PathRecord> {
+    let mut joined: Option<PathRecord> = None;
+    for part in newer {
+        match &mut joined {
+            None => joined = Some(part),
+            Some(j) => {
+                j.commits.extend(part.commits);
+                j.renamed_from.extend(part.renamed_from);
+            }
+        }
+    }
+    match (joined, frozen) {
+        (j, None) => j,
+        (None, f) => f,
+        (Some(mut j), Some(mut f)) => {
+            j.commits.extend(f.commits.drain(..));
+            f.commits = j.commits;
+            f.renamed_from.extend(j.renamed_from);
+            Some(f)
+        }
+    }
 }
 
-impl<'a> Iterator for Merged<'a> {
+/// The table's paths merged in path order, each with its whole record: the runs and the
+/// held paths, and the frozen table when asked. Walks every part side by side.
+#[derive(Clone)]
+struct Layers<'a> {
+    table: &'a PathTable,
+    /// Held record numbers in path order.
+    order: &'a [u32],
+    /// The next place in each run (none when the runs are left out), in `order`, and in
+    /// the frozen table (`None` when it is left out).
+    runs: Vec<usize>,
+    held: usize,
+    frozen: Option<usize>,
+}
+
+impl<'a> Layers<'a> {
+    fn new(table: &'a PathTable, order: &'a [u32], runs: bool, frozen: bool) -> Layers<'a> {
+        Layers {
+            table,
+            order,
+            runs: vec![0; if runs { table.runs.len() } else { 0 }],
+            held: 0,
+            frozen: frozen.then_some(0),
+        }
+    }
+}
+
+impl<'a> Iterator for Layers<'a> {
     type Item = (&'a str, PathRecord);
 
     fn next(&mut self) -> Option<Self::Item> {
         let table = self.table;
+        let run_heads: SmallVec<[Option<&'a str>; 8]> = self
+            .runs
+            .iter()
+            .zip(&table.runs)
+            .map(|(&at, run)| (at < run.len()).then(|| run.path(at)))
+            .collect();
         let held = self.order.get(self.held).map(|&i| {
             let slot = &table.slots[i as usize];
             PathTable::path(&table.text, slot)
         });
-        let frozen = table
-            .frozen
-            .as_deref()
-            .filter(|f| self.frozen < f.len())
-            .map(|f| f.path(self.frozen));
-        let path = match (held, frozen) {
-            (Some(h), Some(f)) => h.min(f),
-            (Some(h), None) => h,
-            (None, Some(f)) => f,
-            (None, None) => return None,
+        let frozen_table = table.frozen.as_deref();
+        let frozen = match (self.frozen, frozen_table) {
+            (Some(at), Some(f)) if at < f.len() => Some(f.path(at)),
+            _ => None,
         };
+        let path = run_heads
+            .iter()
+            .chain([&held, &frozen])
+            .flatten()
+            .min()
+            .copied()?;
+        let mut newer: SmallVec<[PathRecord; 2]> = SmallVec::new();
+        for ((at, run), head) in self.runs.iter_mut().zip(&table.runs).zip(&run_heads) {
+            if *head == Some(path) {
+                newer.push(run.record(*at));
+                *at += 1;
+            }
+        }
         if held == Some(path) {
+            newer.push(table.slots[self.order[self.held] as usize].record.clone());
             self.held += 1;
         }
-        if frozen == Some(path) {
-            self.frozen += 1;
-        }
-        Some((path, table.get(path).unwrap_or_default()))
+        let frozen = match (frozen == Some(path), &mut self.frozen, frozen_table) {
+            (true, Some(at), Some(f)) => {
+                *at += 1;
+                Some(f.record(*at - 1))
+            }
+            _ => None,
+        };
+        Some((path, joined(newer.into_iter(), frozen).unwrap_or_default()))
     }
 }
 
 /// The held paths as a map from path to record, after the checksum of the frozen table.
+/// The runs' paths count as held: they are read back into memory when loaded.
 impl Serialize for PathTable {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         (self.frozen_key, Held(self)).serialize(serializer)
@@ -239,9 +398,18 @@ struct Held<'a>(&'a PathTable);
 impl Serialize for Held<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let table = self.0;
-        let mut map = serializer.serialize_map(Some(table.slots.len()))?;
-        for slot in &table.slots {
-            map.serialize_entry(PathTable::path(&table.text, slot), &slot.record)?;
+        if table.runs.is_empty() {
+            let mut map = serializer.serialize_map(Some(table.slots.len()))?;
+            for slot in &table.slots {
+                map.serialize_entry(PathTable::path(&table.text, slot), &slot.record)?;
+            }
+            return map.end();
+        }
+        let order = table.held_order();
+        let merged = Layers::new(table, &order, true, false);
+        let mut map = serializer.serialize_map(Some(merged.clone().count()))?;
+        for (path, record) in merged {
+            map.serialize_entry(path, &record)?;
         }
         map.end()
     }

@@ -6,9 +6,10 @@
 //! segments with their overlay during a merge) and holds nothing that grows with the number
 //! of terms or postings: files are visited again for each section, terms arrive in hash
 //! order and their sections are spilled to temporary files side by side, and the sparse
-//! vectors are gathered one group of dimensions per pass within a fixed budget. What does
-//! grow with the workspace is small: under two bits per chunk to number the live ones, and the
-//! file table (a hash and two slots per file).
+//! vectors are written dimension by dimension as segments list them (or, from an overlay
+//! alone, gathered one group of dimensions per pass within a fixed budget). What does
+//! grow with the workspace is small: under two bits per chunk to number the live ones (the
+//! file table's hashes and slots are laid out in temporary files).
 
 use super::format::*;
 use super::write_parts::{stream_table, write_table, LiveIds, Out, Spill};
@@ -253,12 +254,13 @@ pub fn write_segment(
         // Files, chunks and the strings they point to (gathered in a spill file, since the
         // rows and the strings are two sections written side by side).
         let mut strings = Spill::new(dir)?;
-        let mut path_hashes = Vec::with_capacity(file_count as usize);
+        // Eight bytes a file, set aside on disk like the strings (see `write_table`).
+        let mut path_hashes = Spill::new(dir)?;
         table[Section::Files as usize] = out.section(|w| {
             let mut first = 0u32;
             source.for_each_file(&mut |f| {
                 let path_start = strings.push(f.path.as_bytes())?;
-                path_hashes.push(xxh3_64(f.path.as_bytes()));
+                path_hashes.append(&xxh3_64(f.path.as_bytes()).to_le_bytes())?;
                 let chunks = f.chunks.iter().filter(|&c| live.get(c).is_some()).count() as u32;
                 let row = FileRow {
                     size: f.size,
@@ -277,7 +279,8 @@ pub fn write_segment(
                 w.write_all(bytemuck::bytes_of(&row))
             })
         })?;
-        table[Section::FileTable as usize] = out.section(|w| write_table(w, &path_hashes))?;
+        table[Section::FileTable as usize] =
+            out.section(|w| write_table(w, &mut path_hashes.reader()?, file_count as usize, dir))?;
         drop(path_hashes);
         table[Section::Chunks as usize] = out.section(|w| {
             let mut file_index = 0u32;
@@ -404,33 +407,48 @@ pub fn write_segment(
                 let mut gathered: Vec<Vec<(u32, i8)>> = Vec::new();
                 let mut codes_spill = Spill::new(dir)?;
                 table[Section::VectorDocs as usize] = out.section(|w| {
+                    if by_dimension {
+                        // Listed by dimension in ascending chunk order, which live ids keep:
+                        // written as they come, nothing gathered (a common dimension of a
+                        // large workspace has millions of entries).
+                        for d in 0..dim {
+                            let mut last = None;
+                            let mut result = Ok(());
+                            source.sparse_dimension(d, &mut |c, code| {
+                                let Some(n) = live.get(c).filter(|_| code != 0) else {
+                                    return;
+                                };
+                                if result.is_ok() && last.is_some_and(|last| last >= n) {
+                                    result = Err(std::io::Error::other(format!(
+                                        "the source's dimension {d} is not in chunk order"
+                                    )));
+                                }
+                                last = Some(n);
+                                if result.is_ok() {
+                                    result = w
+                                        .write_all(&n.to_le_bytes())
+                                        .and_then(|()| codes_spill.append(&[code as u8]));
+                                }
+                            });
+                            result?;
+                        }
+                        return Ok(());
+                    }
                     for group in &groups {
                         gathered.clear();
                         gathered.resize_with(group.len(), Vec::new);
-                        if by_dimension {
-                            for (slot, d) in group.clone().enumerate() {
-                                let entries = &mut gathered[slot];
-                                source.sparse_dimension(d, &mut |c, code| {
-                                    if let Some(n) = live.get(c).filter(|_| code != 0) {
-                                        entries.push((n, code));
-                                    }
-                                });
-                                entries.sort_unstable_by_key(|&(n, _)| n);
-                            }
-                        } else {
-                            let mut n = 0u32;
-                            each_chunk(&mut |c| {
-                                if let Some((codes, _)) = source.vector(c) {
-                                    for (slot, d) in group.clone().enumerate() {
-                                        if let Some(&code) = codes.get(d).filter(|&&x| x != 0) {
-                                            gathered[slot].push((n, code));
-                                        }
+                        let mut n = 0u32;
+                        each_chunk(&mut |c| {
+                            if let Some((codes, _)) = source.vector(c) {
+                                for (slot, d) in group.clone().enumerate() {
+                                    if let Some(&code) = codes.get(d).filter(|&&x| x != 0) {
+                                        gathered[slot].push((n, code));
                                     }
                                 }
-                                n += 1;
-                                Ok(())
-                            })?;
-                        }
+                            }
+                            n += 1;
+                            Ok(())
+                        })?;
                         for entries in &gathered {
                             for &(n, code) in entries {
                                 w.write_all(&n.to_le_bytes())?;

@@ -1,28 +1,55 @@
 //! The pieces the segment writer streams with: the output with its hashed sections, spill
 //! files for sections written side by side, the open-addressing tables (one built in memory
 //! from hashes in any order, one streamed from hashes in ascending order) and the numbering
-//! of the live chunks as a rank bitmap. None of them holds more than a few bits per chunk.
+//! of the live chunks as a rank bitmap. None of them holds more than a few bits per chunk
+//! on the heap.
 
 use super::format::{first_slot, table_len};
 use std::io::{BufReader, BufWriter, Read, Seek, Write};
 use std::path::Path;
 use xxhash_rust::xxh3::Xxh3;
 
-/// An open-addressing table of `u32` slots (entry index + 1) over `hashes`, in any order.
-pub(super) fn write_table(w: &mut dyn Write, hashes: &[u64]) -> std::io::Result<()> {
-    let len = table_len(hashes.len());
-    let mut slots = vec![0u32; len];
-    for (i, &h) in hashes.iter().enumerate() {
-        let mut at = first_slot(h, len);
-        while slots.get(at).is_some_and(|&s| s != 0) {
+/// An open-addressing table of `u32` slots (entry index + 1) over `n` hashes read from
+/// `hashes` (little-endian `u64`s) in any order. The slots are laid out in an unlinked
+/// temporary file in `dir`, mapped: a table over every file of a large workspace is
+/// megabytes, which file-backed pages hold instead of the heap.
+pub(super) fn write_table(
+    w: &mut dyn Write,
+    hashes: &mut dyn Read,
+    n: usize,
+    dir: &Path,
+) -> std::io::Result<()> {
+    let len = table_len(n);
+    let file = tempfile::tempfile_in(dir)?;
+    file.set_len(len as u64 * 4)?;
+    // SAFETY: the file is unlinked and this process's alone; nothing else maps or writes it.
+    let mut map = unsafe { memmap2::MmapMut::map_mut(&file)? };
+    let slots: &mut [u32] = bytemuck::cast_slice_mut(&mut map[..]);
+    // Slots past the home ones: the table never wraps.
+    let mut tail: Vec<u32> = Vec::new();
+    let mut hash = [0u8; 8];
+    for i in 0..n {
+        hashes.read_exact(&mut hash)?;
+        let mut at = first_slot(u64::from_le_bytes(hash), len);
+        loop {
+            let slot = match slots.get_mut(at) {
+                Some(slot) => slot,
+                None => {
+                    if at - len == tail.len() {
+                        tail.push(0);
+                    }
+                    &mut tail[at - len]
+                }
+            };
+            if *slot == 0 {
+                *slot = i as u32 + 1;
+                break;
+            }
             at += 1;
         }
-        if at == slots.len() {
-            slots.push(0); // past the home slots: the table never wraps
-        }
-        slots[at] = i as u32 + 1;
     }
-    w.write_all(bytemuck::cast_slice(&slots))
+    w.write_all(&map)?;
+    w.write_all(bytemuck::cast_slice(&tail))
 }
 
 /// The same table over `n` hashes read from `hashes` in ascending order, written as it is
@@ -255,12 +282,15 @@ mod tests {
             .chain([u64::MAX, u64::MAX - 1])
             .collect();
         hashes.sort_unstable();
-        let mut built = Vec::new();
-        write_table(&mut built, &hashes).unwrap();
+        let dir = tempfile::tempdir().unwrap();
         let bytes: Vec<u8> = hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
+        let mut built = Vec::new();
+        write_table(&mut built, &mut &bytes[..], hashes.len(), dir.path()).unwrap();
         let mut streamed = Vec::new();
         stream_table(&mut streamed, &mut &bytes[..], hashes.len()).unwrap();
         assert_eq!(built, streamed);
+        // Its scratch file is unlinked.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
         assert!(
             built.len() / 4 > table_len(hashes.len()),
             "no overflow tested"
@@ -270,5 +300,27 @@ mod tests {
             let found = super::super::format::probe(slots, hashes.len(), h, |e| e == i as u32);
             assert_eq!(found, Some(i as u32));
         }
+    }
+
+    #[test]
+    fn a_table_over_hashes_in_any_order_finds_each_entry() {
+        let hashes: Vec<u64> = (0..500u64)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (i % 7) << 61)
+            .chain([u64::MAX; 3])
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let bytes: Vec<u8> = hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
+        let mut built = Vec::new();
+        write_table(&mut built, &mut &bytes[..], hashes.len(), dir.path()).unwrap();
+        // Three entries share the last home slot: at least two overflow past the end.
+        assert!(built.len() / 4 >= table_len(hashes.len()) + 2);
+        let slots: &[u32] = bytemuck::cast_slice(&built);
+        for (i, &h) in hashes.iter().enumerate() {
+            let found = super::super::format::probe(slots, hashes.len(), h, |e| e == i as u32);
+            assert_eq!(found, Some(i as u32));
+        }
+        // Too few hashes to read is an error, not a short table.
+        let mut short = Vec::new();
+        assert!(write_table(&mut short, &mut &bytes[..16], 3, dir.path()).is_err());
     }
 }
