@@ -106,6 +106,7 @@ def head_arrays(qs, head):
 
 
 def fit(qs, head, l2, set_weights, steps=3000, lr=0.05):
+    # `l2` is one number for every feature, or an array of one per feature.
     """Listwise softmax with L2 by Adam, each question's loss weighed by its set's weight
     in `set_weights` (1 when absent); returns weights over standardised features and the
     standardisation. The file kind's log prior is a fixed offset of the score: policy
@@ -178,10 +179,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dump")
     ap.add_argument("--head", type=int, default=HEAD)
+    ap.add_argument("--l2", type=float, default=1e-3)
     # Every answer in the bench is a definition, so nothing in the set bounds the weight of
-    # "is a definition"; 1e-2 keeps it (and the like) from growing past what prose answers
+    # "is a definition": a stronger L2 on it keeps it from growing past what prose answers
     # elsewhere can bear (the fixture test, docs and README sections).
-    ap.add_argument("--l2", type=float, default=1e-2)
+    ap.add_argument("--l2-of", default="definition=0.01",
+                    help="comma-separated FEATURE=L2 overriding --l2 for those features")
     ap.add_argument("--drop", default="", help="comma-separated features to leave out")
     # Doc questions answered by test code are left out of the fit: a question that does not
     # ask about tests means the implementation (issue 12's policy), and with them in the fit,
@@ -197,6 +200,11 @@ def main():
     names, rows = load(args.dump)
     qs = group(names, rows)
     recall_table(args.dump + ".recall")
+    l2 = np.full(len(names), args.l2)
+    for kv in args.l2_of.split(","):
+        if kv:
+            name, value = kv.rsplit("=", 1)
+            l2[names.index(name)] = float(value)
     drop = [names.index(d) for d in args.drop.split(",") if d]
     if drop:
         for q in qs:
@@ -208,7 +216,7 @@ def main():
     out = {}
     for k in range(2):
         train = [q for q in folds[1 - k] if q["set"] in fit_sets]
-        w, mean, std = fit(train, args.head, args.l2, set_weights)
+        w, mean, std = fit(train, args.head, l2, set_weights)
         for s, (h1, h10, mrr, n) in evaluate(folds[k], w, mean, std, args.head).items():
             a = out.setdefault(s, [0, 0, 0, 0])
             a[0] += h1 * n
@@ -219,7 +227,7 @@ def main():
         f"re-ranked head {args.head}, two-fold within the tune half",
         {s: (a[0] / a[3], a[1] / a[3], a[2] / a[3], a[3]) for s, a in out.items()},
     )
-    w, mean, std = fit([q for q in qs if q["set"] in fit_sets], args.head, args.l2, set_weights)
+    w, mean, std = fit([q for q in qs if q["set"] in fit_sets], args.head, l2, set_weights)
     show("re-ranked, fitted on the whole tune half (training error)", evaluate(qs, w, mean, std, args.head))
     # Back to raw features: score = sum(w_i / std_i * x_i) + constant (the constant does
     # not change an order, so it is left out).

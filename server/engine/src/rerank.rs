@@ -266,33 +266,33 @@ pub const HEAD: usize = 100;
 
 /// The features' weights in the re-ranker's score (`score = WEIGHTS . features`). Fitted
 /// by `benches/fit_rerank.py` (a listwise softmax over each question's first `HEAD` fused
-/// candidates, L2 1e-2, the file kind's log prior a fixed offset) on the tune half of the
-/// quality benchmark on the vendored layout (Django + pip: 527 doc questions answered by
+/// candidates, L2 1e-3 and 1e-2 on `definition`, the file kind's log prior a fixed
+/// offset) on the tune half of the quality benchmark on the vendored layout (Django + pip: 527 doc questions answered by
 /// implementation code, 142 "where is X defined" and 58 vendored-only questions; the doc
 /// questions answered by tests are left out of the fit, since a question that does not ask
 /// about tests means the implementation), never on the report half; the command is in
 /// BENCHMARKS.md ("A re-ranker of the fused head"). To refit after a ranking change: dump
 /// the candidates, run the script, paste its output.
 pub const WEIGHTS: [f32; FEATURES] = [
-    0.3811,  // fused
-    3.2517,  // lexical
-    0.7902,  // lexical_rr
-    -1.0082, // vector
-    0.7891,  // vector_rel
-    0.1980,  // vector_rr
-    1.1097,  // coverage
-    1.9031,  // name_cov
-    1.6219,  // container_cov
-    1.1084,  // path_cov
-    0.9698,  // strength
-    -1.6282, // name_extra
-    4.0884,  // definition
-    0.0768,  // log_lines
-    -3.5332, // test_mismatch
-    -1.0113, // third_party
-    0.5376,  // rarest_held
-    1.1145,  // count_cov
-    1.3411,  // name_rarity
+    0.2034,  // fused
+    3.9898,  // lexical
+    0.5864,  // lexical_rr
+    -2.6574, // vector
+    1.8209,  // vector_rel
+    0.2247,  // vector_rr
+    1.0800,  // coverage
+    2.0597,  // name_cov
+    1.7601,  // container_cov
+    1.1614,  // path_cov
+    0.9658,  // strength
+    -1.7126, // name_extra
+    4.0643,  // definition
+    0.0701,  // log_lines
+    -4.2195, // test_mismatch
+    -1.1619, // third_party
+    0.5365,  // rarest_held
+    1.1892,  // count_cov
+    1.4945,  // name_rarity
 ];
 
 /// What a file kind's prior adds to the re-ranker's score: its log, so that it multiplies
