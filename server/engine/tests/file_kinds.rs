@@ -66,6 +66,15 @@ fn in_memory() -> EngineConfig {
     }
 }
 
+/// An engine that keeps its index in `cache`, without git.
+fn persisted(cache: &std::path::Path) -> EngineConfig {
+    EngineConfig {
+        cache_dir: Some(cache.to_path_buf()),
+        git: false,
+        ..Default::default()
+    }
+}
+
 fn ask(engine: &Engine, q: &str) -> ail_engine::Answer {
     engine
         .query(&Query {
@@ -161,11 +170,7 @@ fn tests_rank_below_the_code_unless_the_question_is_about_tests() {
 fn kinds_survive_the_persisted_index() {
     let dir = workspace();
     let cache = tempfile::tempdir().unwrap();
-    let config = EngineConfig {
-        cache_dir: Some(cache.path().to_path_buf()),
-        git: false,
-        ..Default::default()
-    };
+    let config = persisted(cache.path());
     let before = engine(dir.path(), config.clone()).status().files_by_kind;
     let reopened = Engine::open(dir.path(), config).unwrap();
     assert!(reopened.is_ready(), "loaded from disk");
@@ -176,11 +181,7 @@ fn kinds_survive_the_persisted_index() {
 fn an_edited_gitattributes_reclassifies_unchanged_files() {
     let dir = workspace();
     let cache = tempfile::tempdir().unwrap();
-    let config = EngineConfig {
-        cache_dir: Some(cache.path().to_path_buf()),
-        git: false,
-        ..Default::default()
-    };
+    let config = persisted(cache.path());
     let first = engine(dir.path(), config.clone());
     let kind_of_first = |engine: &Engine, q: &str| ask(engine, q).results[0].file_kind;
     assert_eq!(
