@@ -53,10 +53,10 @@ impl Engine {
         let mut trusted: Vec<u32> = Vec::new();
         for (i, f) in found.files.iter().enumerate() {
             match before.file_state(f.rel_path) {
-                Some((size, mtime, _))
-                    if size == f.size
-                        && mtime == f.mtime_ns
-                        && kind_holds(before.recorded_kind(f.rel_path), &kinds, f.rel_path) =>
+                Some(s)
+                    if s.size == f.size
+                        && s.mtime_ns == f.mtime_ns
+                        && kind_holds(s.kind, &kinds, f.rel_path) =>
                 {
                     report.unchanged += 1
                 }
@@ -141,10 +141,12 @@ impl Engine {
                 Err(reason) => Err((f.rel_path.to_string(), reason)),
                 Ok(text) => {
                     let hash = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
-                    let same = before.as_ref().is_some_and(|b| {
-                        b.file_state(f.rel_path).is_some_and(|k| k.2 == hash)
-                            && b.recorded_kind(f.rel_path) == Some(kinds.kind_of(f.rel_path, &text))
-                    });
+                    let same = before
+                        .as_ref()
+                        .and_then(|b| b.file_state(f.rel_path))
+                        .is_some_and(|k| {
+                            k.hash == hash && k.kind == kinds.kind_of(f.rel_path, &text)
+                        });
                     if same {
                         Ok(None) // touched but identical, and of the same kind
                     } else {
@@ -520,10 +522,7 @@ pub(crate) fn walked_folders(found: &walk::WalkResult) -> std::collections::BTre
 /// kind only a file's text can give (a generated-code header, a minified file) stands
 /// unless the path now says vendored, which comes first. (So a removed
 /// `-linguist-generated` override takes effect when the file next changes.)
-fn kind_holds(recorded: Option<FileKind>, rules: &KindRules, path: &str) -> bool {
-    let Some(recorded) = recorded else {
-        return false;
-    };
+fn kind_holds(recorded: FileKind, rules: &KindRules, path: &str) -> bool {
     let by_path = rules.kind_of(path, "");
     recorded == by_path || (recorded == FileKind::Generated && by_path != FileKind::Vendored)
 }

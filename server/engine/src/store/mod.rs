@@ -72,6 +72,15 @@ pub struct Store {
 /// BM25 accumulators over store ids.
 static SCORES: crate::scratch::Pool<f32> = crate::scratch::Pool::new();
 
+/// What a refresh compares of a file the index holds.
+#[derive(Clone, Copy, Debug)]
+pub struct FileState {
+    pub size: u64,
+    pub mtime_ns: u64,
+    pub hash: u64,
+    pub kind: FileKind,
+}
+
 impl Store {
     /// An empty store: everything will live in memory until a segment is written.
     pub fn new(embedder: EmbedderChoice) -> Store {
@@ -221,25 +230,26 @@ impl Store {
         })
     }
 
-    /// A live file's size, mtime and content hash, without copying its chunk list.
-    pub fn file_state(&self, path: &str) -> Option<(u64, u64, u64)> {
+    /// A live file's size, mtime, content hash and recorded kind, without copying its
+    /// chunk list.
+    pub fn file_state(&self, path: &str) -> Option<FileState> {
         if let Some(f) = self.mem.file(path) {
-            return Some((f.size, f.mtime_ns, f.hash));
+            return Some(FileState {
+                size: f.size,
+                mtime_ns: f.mtime_ns,
+                hash: f.hash,
+                kind: f.kind,
+            });
         }
         let (part, id) = self.segment_file(path)?;
         let (size, mtime_ns) = part.size_and_mtime(id);
-        Some((size, mtime_ns, part.segment.file_rows()[id as usize].hash))
-    }
-
-    /// The kind recorded for the live file at `path`.
-    pub fn recorded_kind(&self, path: &str) -> Option<FileKind> {
-        if let Some(f) = self.mem.file(path) {
-            return Some(f.kind);
-        }
-        let (part, id) = self.segment_file(path)?;
-        Some(FileKind::from_u8(
-            part.segment.file_rows()[id as usize].kind,
-        ))
+        let row = &part.segment.file_rows()[id as usize];
+        Some(FileState {
+            size,
+            mtime_ns,
+            hash: row.hash,
+            kind: FileKind::from_u8(row.kind),
+        })
     }
 
     /// The paths of the live files for which `keep` says yes.
@@ -256,33 +266,6 @@ impl Store {
                 if !part.file_dead(id) && keep(path) {
                     out.push(path.to_string());
                 }
-            }
-        }
-        out
-    }
-
-    /// Every live file: path, size, mtime and content hash.
-    pub fn file_states(&self) -> Vec<(String, u64, u64, u64)> {
-        let mut out: Vec<(String, u64, u64, u64)> = self
-            .mem
-            .files
-            .iter()
-            .flatten()
-            .map(|f| (f.path.to_string(), f.size, f.mtime_ns, f.hash))
-            .collect();
-        for part in &self.parts {
-            for (id, row) in part.segment.file_rows().iter().enumerate() {
-                let id = id as u32;
-                if part.file_dead(id) {
-                    continue;
-                }
-                let (size, mtime) = part.size_and_mtime(id);
-                out.push((
-                    part.segment.file_path(id).to_string(),
-                    size,
-                    mtime,
-                    row.hash,
-                ));
             }
         }
         out
