@@ -252,8 +252,8 @@ fn paths_file(history: &Path) -> PathBuf {
 const FREEZE_MIN_HELD: usize = 1024;
 
 /// Move a complete history's paths to the table read in place beside `path` (see
-/// `HistoryIndex::freeze_paths`), then persist the history at `path`: always, or only when
-/// `always` is false and the paths moved.
+/// `HistoryIndex::freeze_paths`), then persist the history at `path`: whenever `always`,
+/// otherwise only when the paths moved.
 fn freeze_and_persist(history: &mut HistoryIndex, path: &Path, always: bool) {
     // At the first start the index's folder is not there yet.
     if let Some(dir) = path.parent() {

@@ -113,6 +113,8 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 #[cfg(test)]
+mod blame_tests;
+#[cfg(test)]
 mod frozen_tests;
 #[cfg(test)]
 mod tests;
