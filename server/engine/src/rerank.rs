@@ -51,8 +51,9 @@ pub struct QuestionTerms {
 const MAX_TERMS: usize = 128;
 
 impl QuestionTerms {
-    /// The distinct word tokens of `question` (no pair compounds) that the index knows.
-    pub fn new(index: &Store, question: &str) -> QuestionTerms {
+    /// The distinct word tokens of `question` (no pair compounds) that the index knows;
+    /// `about_tests` as the question's plan found it (`rank::about_tests`).
+    pub fn new(index: &Store, question: &str, about_tests: bool) -> QuestionTerms {
         let mut words = Vec::new();
         crate::text::for_each_token(question, |t| words.push(t.to_string()));
         words.sort();
@@ -72,7 +73,7 @@ impl QuestionTerms {
             terms,
             total_idf,
             rarest_idf,
-            about_tests: crate::rank::about_tests(question),
+            about_tests,
         }
     }
 
@@ -306,12 +307,13 @@ pub fn log_prior(prior: f32) -> f32 {
 /// score times `exp(score - best score)`, so the first keeps its score and the gaps between
 /// places mean the model's odds; the rest keep their order below them. `facts_of` gives how
 /// strongly the question names a candidate's symbol and its file kind's prior, as fusion
-/// measured them. The prior is a policy (vendored and generated code below the project's
+/// measured them; `about_tests` is the question's plan's. The prior is a policy (vendored and generated code below the project's
 /// own, tests below the code they test, `vendoredWeight`), not something the model learns
 /// from the bench's questions, so it multiplies the model's odds as it did the fused score.
 pub fn rerank(
     index: &Store,
     question: &str,
+    about_tests: bool,
     lexical: &[(u32, f32)],
     vector: &[(u32, f32)],
     candidates: &mut Vec<Candidate>,
@@ -321,7 +323,7 @@ pub fn rerank(
     let Some(first) = candidates.first() else {
         return;
     };
-    let q = QuestionTerms::new(index, question);
+    let q = QuestionTerms::new(index, question, about_tests);
     if head < 2 || q.is_empty() {
         return;
     }

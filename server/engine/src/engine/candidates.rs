@@ -51,7 +51,7 @@ impl Engine {
             self.weighed_candidates(query, &plan, &terms, &lexical, &vector, &index, &cancel)?;
         let strength_of = |id: u32| super::fuse::facts_of(&facts, id).and_then(|f| f.strength);
         let prior_of = |id: u32| super::fuse::facts_of(&facts, id).map_or(1.0, |f| f.prior);
-        let q = QuestionTerms::new(&index, question);
+        let q = QuestionTerms::new(&index, question, plan.about_tests);
         let tops = ListTops {
             lexical: &lexical,
             vector: &vector,

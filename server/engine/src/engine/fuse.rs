@@ -36,6 +36,7 @@ impl Engine {
             crate::rerank::rerank(
                 index,
                 &query.question,
+                plan.about_tests,
                 &found.lexical,
                 &found.vector,
                 &mut candidates,
